@@ -1,0 +1,42 @@
+"""What every edit shares: the patch it returns and the masks it blends through."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from inference.parsing import Parsing
+
+
+@dataclass
+class Patch:
+    """An edited rectangle of a photo: ``pixels`` go at (x0, y0)."""
+    pixels: np.ndarray
+    x0: int
+    y0: int
+
+    def paste(self, image: np.ndarray) -> np.ndarray:
+        """A copy of ``image`` with this patch pasted in."""
+        out = image.copy()
+        h, w = self.pixels.shape[:2]
+        out[self.y0:self.y0 + h, self.x0:self.x0 + w] = self.pixels
+        return out
+
+
+def face_crop(image: np.ndarray, parsing: Parsing) -> np.ndarray:
+    """The photo's pixels under a face's parsing crop."""
+    h, w = parsing.shape
+    return image[parsing.y0:parsing.y0 + h, parsing.x0:parsing.x0 + w]
+
+
+def feathered_mask(mask: np.ndarray, feather: float) -> np.ndarray:
+    """Float mask in [0, 1]: 0 on and outside the mask's edge, rising smoothly to 1 at
+    ``feather`` pixels inside, so an edit fades in without touching anything outside."""
+    m = mask.astype(np.uint8)
+    if not m.any():
+        return np.zeros(mask.shape, np.float32)
+    # Pad so that the crop's border does not count as an edge of the mask.
+    dist = cv2.distanceTransform(np.pad(m, 1, mode="edge"), cv2.DIST_L2, 5)[1:-1, 1:-1]
+    t = np.clip(dist / max(float(feather), 1e-3), 0.0, 1.0)
+    return (t * t * (3.0 - 2.0 * t)).astype(np.float32)  # smoothstep

@@ -1,0 +1,200 @@
+"""Face detection and the dense face mesh, from the models that mediapipe 0.10.21 ships.
+
+``detect(image)`` finds every face (full-range detector), runs the 478-point mesh on a crop
+around each one, and returns plain :class:`Face` records, largest first. Models are created
+lazily, once per thread (mediapipe graphs are not thread-safe), so the GUI's worker thread and
+the CLI each own theirs.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import cv2
+import numpy as np
+
+from inference import landmarks as lm
+from inference import mesh_topology as topo
+
+os.environ.setdefault("GLOG_minloglevel", "2")  # mediapipe's C++ start-up chatter
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+DETECT_MAX_SIDE = 1280    # the detector sees 192x192 anyway; a smaller copy is faster to feed
+MESH_CROP_SIDE = 384      # the mesh model sees 192x192 inside its own crop of this
+MIN_FACE_PX = 40          # smaller faces are reported but not meshed or edited
+
+
+class NoFaceError(ValueError):
+    """No usable face in the photo (or the requested index does not exist)."""
+
+
+@dataclass
+class Pose:
+    yaw: float    # degrees; AFLW2000-3D Pose_Para sign convention
+    pitch: float
+    roll: float
+
+    def to_json(self) -> dict[str, float]:
+        return {"yaw": round(self.yaw, 2), "pitch": round(self.pitch, 2), "roll": round(self.roll, 2)}
+
+
+@dataclass
+class Face:
+    """One face in image pixel coordinates."""
+    box: tuple[float, float, float, float]   # x0, y0, x1, y1
+    score: float
+    mesh: np.ndarray                          # (478, 3): x, y in pixels, z in the same scale
+    landmarks68: np.ndarray                   # (68, 2) iBUG order
+    pose: Pose
+    parsing: Any = None                       # inference.parsing.Parsing, filled by analyse()
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def width(self) -> float:
+        return self.box[2] - self.box[0]
+
+    @property
+    def height(self) -> float:
+        return self.box[3] - self.box[1]
+
+    @property
+    def size(self) -> float:
+        """sqrt(w*h) of the box: the scale every per-face parameter is relative to."""
+        return float(np.sqrt(max(self.width, 1.0) * max(self.height, 1.0)))
+
+    def contains(self, x: float, y: float) -> bool:
+        x0, y0, x1, y1 = self.box
+        return x0 <= x <= x1 and y0 <= y <= y1
+
+    def to_json(self) -> dict[str, Any]:
+        r = lambda v: round(float(v), 2)  # noqa: E731
+        return {
+            "box": [r(v) for v in self.box],
+            "score": round(float(self.score), 4),
+            "landmarks68": [[r(x), r(y)] for x, y in self.landmarks68],
+            "landmarks": [[r(x), r(y), r(z)] for x, y, z in self.mesh],
+            "pose": self.pose.to_json(),
+        }
+
+
+_local = threading.local()
+def _models():
+    """(detector, mesh) for this thread, created on first use."""
+    if not hasattr(_local, "detector"):
+        import mediapipe as mp  # heavy import: only where faces are needed
+        _local.detector = mp.solutions.face_detection.FaceDetection(
+            model_selection=1, min_detection_confidence=0.5)
+        _local.mesh = mp.solutions.face_mesh.FaceMesh(
+            static_image_mode=True, max_num_faces=1, refine_landmarks=True,
+            min_detection_confidence=0.3)
+    return _local.detector, _local.mesh
+
+
+def _detect_boxes(image: np.ndarray) -> list[tuple[np.ndarray, float]]:
+    """Detector boxes (x0, y0, x1, y1) in image pixels with scores."""
+    detector, _ = _models()
+    h, w = image.shape[:2]
+    scale = min(1.0, DETECT_MAX_SIDE / max(h, w))
+    small = image if scale == 1.0 else cv2.resize(image, (round(w * scale), round(h * scale)),
+                                                  interpolation=cv2.INTER_AREA)
+    res = detector.process(np.ascontiguousarray(small))
+    out = []
+    for d in res.detections or []:
+        b = d.location_data.relative_bounding_box
+        box = np.array([b.xmin * w, b.ymin * h, (b.xmin + b.width) * w, (b.ymin + b.height) * h])
+        out.append((box, float(d.score[0])))
+    return out
+
+
+def _square_crop(image: np.ndarray, box: np.ndarray, factor: float) -> tuple[np.ndarray, float, float, float]:
+    """Square crop of side factor*max(w, h) centred on the box, zero-padded at the borders,
+    resized to MESH_CROP_SIDE. Returns (crop, x0, y0, scale) with image = crop/scale + (x0, y0)."""
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    side = factor * max(box[2] - box[0], box[3] - box[1])
+    x0, y0 = cx - side / 2, cy - side / 2
+    scale = MESH_CROP_SIDE / side
+    M = np.array([[scale, 0, -x0 * scale], [0, scale, -y0 * scale]], dtype=np.float64)
+    crop = cv2.warpAffine(image, M, (MESH_CROP_SIDE, MESH_CROP_SIDE), flags=cv2.INTER_AREA
+                          if scale < 1 else cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+    return crop, x0, y0, scale
+
+
+def _mesh_in_box(image: np.ndarray, box: np.ndarray) -> np.ndarray | None:
+    """478x3 mesh of the face in ``box`` or None; tries a snug then a loose crop."""
+    _, mesher = _models()
+    bw, bh = box[2] - box[0], box[3] - box[1]
+    for factor in (1.9, 2.6, 1.5):
+        crop, x0, y0, scale = _square_crop(image, box, factor)
+        res = mesher.process(crop)
+        if not res.multi_face_landmarks:
+            continue
+        pts = np.array([(p.x, p.y, p.z) for p in res.multi_face_landmarks[0].landmark], dtype=np.float64)
+        mesh = np.empty_like(pts)
+        mesh[:, 0] = pts[:, 0] * MESH_CROP_SIDE / scale + x0
+        mesh[:, 1] = pts[:, 1] * MESH_CROP_SIDE / scale + y0
+        mesh[:, 2] = pts[:, 2] * MESH_CROP_SIDE / scale
+        # The crop may hold a neighbour's face too: keep the mesh only if it is this box's face.
+        c = mesh[:, :2].mean(axis=0)
+        if box[0] - 0.25 * bw <= c[0] <= box[2] + 0.25 * bw and box[1] - 0.25 * bh <= c[1] <= box[3] + 0.25 * bh:
+            return mesh
+    return None
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def face_from_mesh(mesh: np.ndarray, score: float) -> Face:
+    """A Face record from a dense mesh in image pixels (box = the face oval's bounds)."""
+    oval = mesh[topo.FACE_OVAL, :2]
+    box = (float(oval[:, 0].min()), float(oval[:, 1].min()), float(oval[:, 0].max()), float(oval[:, 1].max()))
+    yaw, pitch, roll = lm.head_pose(mesh)
+    return Face(box=box, score=score, mesh=mesh, landmarks68=lm.mesh_to_68(mesh), pose=Pose(yaw, pitch, roll))
+
+
+def detect(image: np.ndarray) -> list[Face]:
+    """All faces in an (H, W, 3) uint8 RGB image with a usable mesh, largest first."""
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise ValueError("detect expects an (H, W, 3) uint8 RGB image")
+    faces: list[Face] = []
+    for box, score in sorted(_detect_boxes(image), key=lambda bs: -bs[1]):
+        if max(box[2] - box[0], box[3] - box[1]) < MIN_FACE_PX:
+            continue
+        mesh = _mesh_in_box(image, box)
+        if mesh is None:
+            continue
+        face = face_from_mesh(mesh, score)
+        if any(_iou(np.array(face.box), np.array(f.box)) > 0.5 for f in faces):
+            continue  # two detections of one face
+        faces.append(face)
+    faces.sort(key=lambda f: -f.width * f.height)
+    return faces
+
+
+def select(faces: list[Face], index: int) -> Face:
+    """faces[index] with a clear error when there is no such face."""
+    if not faces:
+        raise NoFaceError("no face found in the photo")
+    if not 0 <= index < len(faces):
+        raise NoFaceError(f"face {index} does not exist: the photo has {len(faces)} face(s), numbered from 0")
+    return faces[index]
+
+
+def face_at(faces: list[Face], x: float, y: float) -> int | None:
+    """Index of the smallest face whose box holds (x, y): the one a click most likely meant."""
+    hits = [i for i, f in enumerate(faces) if f.contains(x, y)]
+    return min(hits, key=lambda i: faces[i].width * faces[i].height) if hits else None
+
+
+def analyse(image: np.ndarray, face: Face) -> Face:
+    """Fill in what a selected face needs beyond detection (its parsing). Idempotent."""
+    if face.parsing is None:
+        from inference.parsing import coarse_parsing
+        face.parsing = coarse_parsing(face.mesh, face.box, image.shape[0], image.shape[1])
+    return face

@@ -1,0 +1,178 @@
+"""Reading and writing photos: EXIF orientation, colour modes, a pixel cap, clear errors,
+atomic writes.
+
+Every failure a user can cause (a missing, empty, truncated, mislabelled or enormous file) is
+an :class:`ImageReadError` / :class:`ImageWriteError` with a one-line message; nothing else
+escapes for bad input.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+# Refuse before decoding anything above this many pixels (a 20000x20000 PNG would take 1.2 GB as
+# RGB plus working copies); 100 MP is well above any camera a face editor sees.
+MAX_PIXELS = 100_000_000
+
+READ_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp")
+WRITE_FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP",
+                 ".tif": "TIFF", ".tiff": "TIFF", ".bmp": "BMP"}
+ALPHA_FORMATS = {"PNG", "WEBP", "TIFF"}
+
+# We check sizes ourselves; Pillow's own bomb check would raise a less clear error.
+Image.MAX_IMAGE_PIXELS = None
+
+
+class ImageReadError(ValueError):
+    """The file cannot be read as a photo; the message says why, in one line."""
+
+
+class ImageWriteError(OSError):
+    """The photo cannot be written; the message says why, in one line."""
+
+
+@dataclass
+class Photo:
+    """An opened photo: 8-bit RGB pixels, upright, plus its alpha channel if it had one."""
+    rgb: np.ndarray                  # (H, W, 3) uint8
+    alpha: np.ndarray | None = None  # (H, W) uint8
+    path: Path | None = None
+    source_mode: str = "RGB"         # the file's colour mode, e.g. "CMYK", "I;16", "LA"
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.rgb.shape[1], self.rgb.shape[0]
+
+
+def _to_uint8(arr: np.ndarray) -> np.ndarray:
+    """Scale 16-bit / 32-bit integer or float samples to 8 bits (Pillow's convert clips)."""
+    if arr.dtype == np.uint8:
+        return arr
+    if arr.dtype == np.bool_:
+        return arr.astype(np.uint8) * 255
+    if np.issubdtype(arr.dtype, np.floating):
+        hi = 1.0 if float(np.nanmax(arr)) <= 1.0 else 255.0
+        return np.clip(np.nan_to_num(arr) / hi * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    hi = 65535.0 if arr.max() > 255 else 255.0
+    return np.clip(arr.astype(np.float64) / hi * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+def _decode(img: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
+    """Pillow image of any mode -> (RGB uint8, alpha uint8 or None)."""
+    mode = img.mode
+    if mode in ("RGB", "L", "RGBA", "LA"):
+        arr = np.asarray(img)
+    elif mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        arr = _to_uint8(np.asarray(img))
+    elif mode == "P" or mode == "PA":
+        img = img.convert("RGBA" if ("transparency" in img.info or mode == "PA") else "RGB")
+        arr = np.asarray(img)
+    else:  # CMYK (Pillow undoes Adobe's inverted CMYK), YCbCr, LAB, HSV, 1
+        arr = np.asarray(img.convert("RGB"))
+    alpha = None
+    if arr.ndim == 2:
+        rgb = np.repeat(arr[..., None], 3, axis=2)
+    elif arr.shape[2] == 2:  # LA
+        rgb, alpha = np.repeat(arr[..., :1], 3, axis=2), arr[..., 1]
+    elif arr.shape[2] == 4:
+        rgb, alpha = arr[..., :3], arr[..., 3]
+    else:
+        rgb = arr[..., :3]
+    return np.ascontiguousarray(_to_uint8(rgb)), (None if alpha is None else np.ascontiguousarray(alpha))
+
+
+def read_image(path: str | os.PathLike, max_pixels: int = MAX_PIXELS) -> Photo:
+    """Open a photo upright (EXIF orientation applied), as 8-bit RGB (+ alpha)."""
+    p = Path(path)
+    if not p.exists():
+        raise ImageReadError(f"{p}: no such file")
+    if p.is_dir():
+        raise ImageReadError(f"{p}: is a folder, not a photo")
+    try:
+        if p.stat().st_size == 0:
+            raise ImageReadError(f"{p}: the file is empty")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(p) as img:
+                w, h = img.size
+                if w * h > max_pixels:
+                    raise ImageReadError(
+                        f"{p}: {w}x{h} is {w * h / 1e6:.0f} megapixels, above the limit of "
+                        f"{max_pixels / 1e6:.0f}; downscale it first")
+                if w == 0 or h == 0:
+                    raise ImageReadError(f"{p}: the image has no pixels")
+                ImageFile.LOAD_TRUNCATED_IMAGES = False
+                img.load()
+                mode = img.mode
+                upright = ImageOps.exif_transpose(img)
+                rgb, alpha = _decode(upright)
+    except ImageReadError:
+        raise
+    except UnidentifiedImageError:
+        raise ImageReadError(f"{p}: not a photo Visage can read (JPEG, PNG, WebP, TIFF or BMP)") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if "truncated" in reason.lower():
+            reason = "the file is truncated"
+        raise ImageReadError(f"{p}: cannot decode the image ({reason})") from None
+    except MemoryError:
+        raise ImageReadError(f"{p}: not enough memory to open this image") from None
+    return Photo(rgb=rgb, alpha=alpha, path=p, source_mode=mode)
+
+
+def _format_for(path: Path) -> str:
+    fmt = WRITE_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise ImageWriteError(
+            f"{path}: unknown file type {path.suffix or '(none)'}; use one of "
+            + ", ".join(sorted(set(WRITE_FORMATS))))
+    return fmt
+
+
+def write_image(path: str | os.PathLike, rgb: np.ndarray, alpha: np.ndarray | None = None,
+                quality: int = 95) -> Path:
+    """Write atomically: encode into a temporary file beside the target, then rename over it,
+    so a crash or a full disk never leaves a half-written photo. Alpha is kept where the
+    format has it."""
+    p = Path(path)
+    fmt = _format_for(p)
+    if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
+        raise ValueError("write_image expects (H, W, 3) uint8 RGB")
+    if alpha is not None and fmt in ALPHA_FORMATS:
+        img = Image.fromarray(np.dstack([rgb, alpha]), "RGBA")
+    else:
+        img = Image.fromarray(rgb, "RGB")
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise ImageWriteError(f"{p}: folder {parent} does not exist")
+    kwargs = {"quality": quality} if fmt in ("JPEG", "WEBP") else {}
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            img.save(f, format=fmt, **kwargs)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, p)
+    except OSError as exc:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise ImageWriteError(f"{p}: cannot write ({exc.strerror or exc})") from None
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return p
+
+
+def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    """True when both paths name one file (so saving to b would overwrite a)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return Path(a).resolve() == Path(b).resolve()
