@@ -1,7 +1,7 @@
 """Edits: pure functions (image, face, parameters) -> image, one module each.
 
-Each module has NAME, TITLE, DEFAULTS, CHANGES_GEOMETRY, ``apply(image, face, **params)`` and
-``apply_region(...) -> Patch`` (the cheap form the live preview uses).
+Each module has NAME, TITLE, DEFAULTS, CHANGES_GEOMETRY, ``apply(image, face, **params)``,
+``apply_region(...) -> Patch`` (what the GUI previews and stores) and ``is_identity(**params)``.
 """
 from __future__ import annotations
 

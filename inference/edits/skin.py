@@ -25,6 +25,11 @@ TEXTURE_SIGMA = 2.0
 SIGMA_R = 0.12            # range sigma on [0, 1] colours: skin blotches are below, features above
 
 
+def is_identity(strength: float = DEFAULTS["strength"]) -> bool:
+    """True when the parameters leave the photo unchanged."""
+    return float(strength) <= 0.0
+
+
 def apply_region(image: np.ndarray, face: Face, strength: float = DEFAULTS["strength"]) -> Patch:
     """The smoothed crop around ``face`` (uint8) and where it goes in ``image``."""
     strength = float(np.clip(strength, 0.0, 1.0))

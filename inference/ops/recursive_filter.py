@@ -19,6 +19,8 @@ Backend = Literal["auto", "native", "reference"]
 
 
 def _as_hwc(a: np.ndarray | torch.Tensor) -> torch.Tensor:
+    if isinstance(a, np.ndarray) and not a.flags.writeable:
+        a = a.copy()  # torch cannot wrap read-only memory
     t = torch.as_tensor(a)
     if t.dim() == 2:
         t = t.unsqueeze(-1)
@@ -83,6 +85,6 @@ def recursive_filter(image: np.ndarray | torch.Tensor, sigma_s: float = 60.0, si
 def recursive_filter_u8(image: np.ndarray, sigma_s: float = 60.0, sigma_r: float = 0.4,
                         iterations: int = 3) -> np.ndarray:
     """uint8 in, uint8 out: the drop-in counterpart of cv2.edgePreservingFilter(flags=1)."""
-    x = torch.from_numpy(np.ascontiguousarray(image)).to(torch.float32).mul_(1.0 / 255.0)
+    x = torch.from_numpy(np.asarray(image, dtype=np.float32) * np.float32(1.0 / 255.0))
     y = recursive_filter(x, sigma_s, sigma_r, iterations)
     return y.mul_(255.0).round_().clamp_(0, 255).to(torch.uint8).numpy()

@@ -1,0 +1,224 @@
+"""The canvas: the photo plus overlay layers (face boxes, landmarks, parsing, a live preview
+patch), with zoom (wheel, Ctrl +/-, fit) and pan (drag with the middle button or with Space
+held). A click that does not drag reports the image point it hit."""
+from __future__ import annotations
+
+import numpy as np
+import qimage2ndarray
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtWidgets import (QGraphicsItemGroup, QGraphicsPathItem, QGraphicsPixmapItem,
+                               QGraphicsRectItem, QGraphicsScene, QGraphicsSimpleTextItem,
+                               QGraphicsView)
+
+BOX_COLOR = QColor(80, 200, 255)
+SELECTED_COLOR = QColor(255, 200, 40)
+LANDMARK_COLOR = QColor(40, 255, 120)
+ZOOM_STEP = 1.25
+MIN_ZOOM, MAX_ZOOM = 0.02, 64.0
+
+
+def to_qimage(rgb_or_rgba: np.ndarray) -> QImage:
+    """A QImage owning a copy of the pixels (numpy buffers must not outlive their arrays)."""
+    return qimage2ndarray.array2qimage(np.ascontiguousarray(rgb_or_rgba)).copy()
+
+
+class Canvas(QGraphicsView):
+    imageClicked = Signal(float, float)
+    imageHovered = Signal(float, float)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setScene(QGraphicsScene(self))
+        self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setDragMode(QGraphicsView.DragMode.NoDrag)
+        self.setMouseTracking(True)
+        self.setBackgroundBrush(QBrush(QColor(40, 40, 40)))
+        self.setAcceptDrops(False)  # the main window takes dropped files
+        s = self.scene()
+        self._image = QGraphicsPixmapItem()
+        self._image.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
+        self._preview = QGraphicsPixmapItem()
+        self._parsing = QGraphicsPixmapItem()
+        self._boxes = QGraphicsItemGroup()
+        self._landmarks = QGraphicsPathItem()
+        self._landmarks.setPen(QPen(Qt.PenStyle.NoPen))
+        self._landmarks.setBrush(QBrush(LANDMARK_COLOR))
+        for z, item in enumerate((self._image, self._preview, self._parsing, self._boxes, self._landmarks)):
+            item.setZValue(z)
+            s.addItem(item)
+        self._press: QPointF | None = None
+        self._space = False
+        self._panning = False
+        self._fit_on_resize = True
+        self.show_boxes = True
+        self.show_landmarks = True
+        self.show_parsing = True
+
+    # -- content ----------------------------------------------------------------------------
+    def has_image(self) -> bool:
+        return not self._image.pixmap().isNull()
+
+    def set_image(self, rgb: np.ndarray, fit: bool = False) -> None:
+        self._image.setPixmap(QPixmap.fromImage(to_qimage(rgb)))
+        self.scene().setSceneRect(QRectF(0, 0, rgb.shape[1], rgb.shape[0]))
+        self.clear_preview()
+        if fit:
+            self.fit()
+
+    def image_pixmap(self) -> QPixmap:
+        return self._image.pixmap()
+
+    def set_preview(self, pixels: np.ndarray | None, x0: int = 0, y0: int = 0) -> None:
+        """Show edited pixels over the photo at (x0, y0) until the next set_image."""
+        if pixels is None:
+            self.clear_preview()
+            return
+        self._preview.setPixmap(QPixmap.fromImage(to_qimage(pixels)))
+        self._preview.setPos(x0, y0)
+        self._preview.setVisible(True)
+
+    def clear_preview(self) -> None:
+        self._preview.setPixmap(QPixmap())
+
+    def set_faces(self, boxes: list[tuple[float, float, float, float]], selected: int | None) -> None:
+        for item in self._boxes.childItems():
+            self._boxes.removeFromGroup(item)
+            self.scene().removeItem(item)
+        for i, (x0, y0, x1, y1) in enumerate(boxes):
+            color = SELECTED_COLOR if i == selected else BOX_COLOR
+            rect = QGraphicsRectItem(QRectF(x0, y0, x1 - x0, y1 - y0))
+            pen = QPen(color, 2 if i == selected else 1.5)
+            pen.setCosmetic(True)  # same on-screen width at any zoom
+            rect.setPen(pen)
+            self._boxes.addToGroup(rect)
+            label = QGraphicsSimpleTextItem(str(i))
+            label.setBrush(QBrush(color))
+            label.setFlag(QGraphicsSimpleTextItem.GraphicsItemFlag.ItemIgnoresTransformations)
+            label.setPos(x0, y0 - 2)
+            self._boxes.addToGroup(label)
+        self._boxes.setVisible(self.show_boxes)
+
+    def set_landmarks(self, points: np.ndarray | None, radius: float = 1.5) -> None:
+        path = QPainterPath()
+        if points is not None:
+            for x, y in np.asarray(points)[:, :2]:
+                path.addEllipse(QPointF(float(x), float(y)), radius, radius)
+        self._landmarks.setPath(path)
+        self._landmarks.setVisible(self.show_landmarks)
+
+    def set_parsing(self, rgba: np.ndarray | None, x0: int = 0, y0: int = 0) -> None:
+        if rgba is None:
+            self._parsing.setPixmap(QPixmap())
+            return
+        self._parsing.setPixmap(QPixmap.fromImage(to_qimage(rgba)))
+        self._parsing.setPos(x0, y0)
+        self._parsing.setVisible(self.show_parsing)
+
+    def set_overlay_visible(self, boxes: bool | None = None, landmarks: bool | None = None,
+                            parsing: bool | None = None) -> None:
+        if boxes is not None:
+            self.show_boxes = boxes
+            self._boxes.setVisible(boxes)
+        if landmarks is not None:
+            self.show_landmarks = landmarks
+            self._landmarks.setVisible(landmarks)
+        if parsing is not None:
+            self.show_parsing = parsing
+            self._parsing.setVisible(parsing)
+
+    def overlays_visible(self) -> dict[str, bool]:
+        return {"boxes": self._boxes.isVisible(), "landmarks": self._landmarks.isVisible(),
+                "parsing": self._parsing.isVisible() and not self._parsing.pixmap().isNull()}
+
+    # -- zoom and pan -----------------------------------------------------------------------
+    def zoom(self) -> float:
+        return self.transform().m11()
+
+    def set_zoom(self, z: float) -> None:
+        z = float(np.clip(z, MIN_ZOOM, MAX_ZOOM))
+        self._fit_on_resize = False
+        f = z / self.zoom()
+        self.scale(f, f)
+
+    def zoom_in(self) -> None:
+        self.set_zoom(self.zoom() * ZOOM_STEP)
+
+    def zoom_out(self) -> None:
+        self.set_zoom(self.zoom() / ZOOM_STEP)
+
+    def fit(self) -> None:
+        if self.has_image():
+            self.fitInView(self.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
+            self._fit_on_resize = True
+
+    def actual_size(self) -> None:
+        self.set_zoom(1.0)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self._fit_on_resize:
+            self.fit()
+
+    def wheelEvent(self, event) -> None:
+        steps = event.angleDelta().y() / 120.0
+        if steps:
+            self.set_zoom(self.zoom() * ZOOM_STEP ** steps)
+        event.accept()
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = True
+            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = False
+            self.viewport().unsetCursor()
+            event.accept()
+            return
+        super().keyReleaseEvent(event)
+
+    def mousePressEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.MiddleButton or (
+                event.button() == Qt.MouseButton.LeftButton and self._space):
+            self._panning = True
+            self._pan_from = event.position()
+            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            event.accept()
+            return
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._press = event.position()
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:
+        if self._panning:
+            d = event.position() - self._pan_from
+            self._pan_from = event.position()
+            self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - int(d.x()))
+            self.verticalScrollBar().setValue(self.verticalScrollBar().value() - int(d.y()))
+            event.accept()
+            return
+        if self.has_image():
+            p = self.mapToScene(event.position().toPoint())
+            self.imageHovered.emit(p.x(), p.y())
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self._panning:
+            self._panning = False
+            self.viewport().unsetCursor()
+            event.accept()
+            return
+        if event.button() == Qt.MouseButton.LeftButton and self._press is not None:
+            moved = (event.position() - self._press).manhattanLength()
+            self._press = None
+            if moved < 4 and self.has_image():
+                p = self.mapToScene(event.position().toPoint())
+                self.imageClicked.emit(p.x(), p.y())
+        super().mouseReleaseEvent(event)

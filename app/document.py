@@ -1,0 +1,147 @@
+"""The open photo and its history: the original plus an ordered list of applied edits.
+
+Each edit is stored with its parameters, the face it was applied to, and the patch of pixels
+it produced (edits are pure, so the patch is exactly what replaying the edit would give).
+The image at any point of the history is the original with the patches pasted in order; undo
+and redo move a cursor along the list. Face analysis is cached per history state. No Qt here:
+the GUI drives it, the worker computes the patches.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from inference import edits
+from inference.edits.base import Patch
+from inference.faces import Face
+from inference.io import Photo
+
+
+IMAGE_CACHE_SIZE = 3
+
+
+@dataclass
+class EditStep:
+    name: str
+    face_index: int
+    params: dict[str, Any]
+    patch: Patch
+    base_state: int                      # the history state the edit was computed from
+    face: Face | None = None
+
+    @property
+    def title(self) -> str:
+        return edits.get(self.name).TITLE
+
+
+@dataclass
+class Document:
+    photo: Photo
+    steps: list[EditStep] = field(default_factory=list)
+    cursor: int = 0                      # steps[:cursor] are applied; the rest can be redone
+    saved_cursor: int = 0                # cursor at the last save (for "unsaved changes")
+    saved_path: Path | None = None
+    _faces: dict[int, list[Face]] = field(default_factory=dict)
+    _image_cache: dict[int, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def path(self) -> Path | None:
+        return self.photo.path
+
+    @property
+    def original(self) -> np.ndarray:
+        return self.photo.rgb
+
+    @property
+    def modified(self) -> bool:
+        return self.cursor != self.saved_cursor
+
+    # -- history --------------------------------------------------------------------------
+    def image(self, state: int | None = None) -> np.ndarray:
+        """The image after the first ``state`` steps (default: the current state)."""
+        state = self.cursor if state is None else state
+        if state == 0:
+            return self.photo.rgb
+        cached = self._image_cache.get(state)
+        if cached is not None:
+            return cached
+        img = self.photo.rgb.copy()
+        # A re-adjustment's patch covers the region of the step it re-adjusts, so pasting
+        # every patch in order gives the right pixels.
+        for step in self.steps[:state]:
+            h, w = step.patch.pixels.shape[:2]
+            img[step.patch.y0:step.patch.y0 + h, step.patch.x0:step.patch.x0 + w] = step.patch.pixels
+        img.setflags(write=False)
+        # Called from the GUI and the worker: the current state and an adjustment's base are
+        # the ones asked for again and again; keep a few, newest last.
+        cache = dict(self._image_cache)
+        cache[state] = img
+        while len(cache) > IMAGE_CACHE_SIZE:
+            del cache[next(iter(cache))]
+        self._image_cache = cache
+        return img
+
+    def top(self) -> EditStep | None:
+        return self.steps[self.cursor - 1] if self.cursor > 0 else None
+
+    def adjusting_base(self, name: str, face_index: int) -> int:
+        """The state an adjustment of ``name`` on this face starts from. Moving a slider again
+        right after its last release re-adjusts that edit (strengths are not compounded), so it
+        starts where that edit started; otherwise from the current state."""
+        top = self.top()
+        if top is not None and top.name == name and top.face_index == face_index:
+            return top.base_state
+        return self.cursor
+
+    def push(self, step: EditStep) -> None:
+        """Apply a new step: anything that could have been redone is dropped."""
+        del self.steps[self.cursor:]
+        self._image_cache = {k: v for k, v in self._image_cache.items() if k <= self.cursor}
+        for k in [k for k in self._faces if k > self.cursor]:
+            del self._faces[k]
+        if self.saved_cursor > self.cursor:
+            self.saved_cursor = -1  # the saved state is no longer reachable
+        self.steps.append(step)
+        self.cursor += 1
+
+    def can_undo(self) -> bool:
+        return self.cursor > 0
+
+    def can_redo(self) -> bool:
+        return self.cursor < len(self.steps)
+
+    def undo(self) -> bool:
+        if not self.can_undo():
+            return False
+        self.cursor -= 1
+        return True
+
+    def redo(self) -> bool:
+        if not self.can_redo():
+            return False
+        self.cursor += 1
+        return True
+
+    def mark_saved(self, path: Path) -> None:
+        self.saved_cursor = self.cursor
+        self.saved_path = Path(path)
+
+    # -- faces ----------------------------------------------------------------------------
+    def _geometry_state(self, state: int) -> int:
+        """The latest state at or before ``state`` whose faces are still valid at ``state``:
+        edits that do not move pixels around keep the faces of the state they started from."""
+        while state > 0 and not edits.get(self.steps[state - 1].name).CHANGES_GEOMETRY:
+            state -= 1
+        return state
+
+    def faces(self, state: int | None = None) -> list[Face] | None:
+        """Cached faces for a state (None when not analysed yet)."""
+        state = self.cursor if state is None else state
+        return self._faces.get(self._geometry_state(state))
+
+    def set_faces(self, faces: list[Face], state: int | None = None) -> None:
+        state = self.cursor if state is None else state
+        self._faces[self._geometry_state(state)] = faces

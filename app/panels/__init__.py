@@ -1,0 +1,1 @@
+"""One dock widget per edit (and the parsing legend)."""

@@ -1,0 +1,35 @@
+"""Parsing legend: a colour swatch and a visibility toggle per class."""
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QColor, QPixmap
+from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QWidget
+
+from inference.parsing import CLASS_COLORS, CLASS_NAMES
+
+
+class LegendPanel(QWidget):
+    visibilityChanged = Signal(object)  # set of visible class ids
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        grid = QGridLayout(self)
+        self.boxes: dict[int, QCheckBox] = {}
+        for row, cls in enumerate(range(1, len(CLASS_NAMES))):
+            swatch = QPixmap(14, 14)
+            swatch.fill(QColor(*CLASS_COLORS[cls].tolist()))
+            icon = QLabel()
+            icon.setPixmap(swatch)
+            box = QCheckBox(CLASS_NAMES[cls])
+            box.setChecked(True)
+            box.toggled.connect(self._emit)
+            grid.addWidget(icon, row, 0)
+            grid.addWidget(box, row, 1)
+            self.boxes[cls] = box
+        grid.setRowStretch(len(CLASS_NAMES), 1)
+
+    def visible_classes(self) -> set[int]:
+        return {c for c, b in self.boxes.items() if b.isChecked()}
+
+    def _emit(self) -> None:
+        self.visibilityChanged.emit(self.visible_classes())

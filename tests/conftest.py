@@ -1,0 +1,55 @@
+"""Shared fixtures: the sample portrait, its faces (detected once), and ../shared/data."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+SHARED_DATA = Path(os.environ.get("VISAGE_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """../shared/data (research data, never copied into the project); skips when absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is not present")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def astronaut() -> np.ndarray:
+    from inference.sample import sample_image
+    img = sample_image()
+    img.setflags(write=False)
+    return img
+
+
+@pytest.fixture(scope="session")
+def sample_path(tmp_path_factory) -> Path:
+    from inference.io import write_image
+    p = tmp_path_factory.mktemp("sample") / "astronaut.png"
+    from inference.sample import sample_image
+    write_image(p, sample_image())
+    return p
+
+
+@pytest.fixture(scope="session")
+def astronaut_faces(astronaut):
+    from inference.faces import detect
+    return detect(astronaut)
+
+
+@pytest.fixture()
+def astronaut_face(astronaut, astronaut_faces):
+    """A fresh copy of the sample's face (edits fill in its parsing)."""
+    import copy
+    assert astronaut_faces, "no face found on the sample portrait"
+    return copy.deepcopy(astronaut_faces[0])
