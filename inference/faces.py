@@ -92,20 +92,30 @@ def _models():
     return _local.detector, _local.mesh
 
 
-def _detect_boxes(image: np.ndarray) -> list[tuple[np.ndarray, float]]:
-    """Detector boxes (x0, y0, x1, y1) in image pixels with scores."""
+def _run_detector(image: np.ndarray, pad: float = 0.0) -> list[tuple[np.ndarray, float]]:
     detector, _ = _models()
     h, w = image.shape[:2]
-    scale = min(1.0, DETECT_MAX_SIDE / max(h, w))
+    scale = min(1.0, DETECT_MAX_SIDE / (max(h, w) * (1 + 2 * pad)))
     small = image if scale == 1.0 else cv2.resize(image, (round(w * scale), round(h * scale)),
                                                   interpolation=cv2.INTER_AREA)
+    p = round(pad * max(small.shape[:2]))
+    if p:
+        small = cv2.copyMakeBorder(small, p, p, p, p, cv2.BORDER_CONSTANT, value=(0, 0, 0))
+    sh, sw = small.shape[:2]
     res = detector.process(np.ascontiguousarray(small))
     out = []
     for d in res.detections or []:
         b = d.location_data.relative_bounding_box
-        box = np.array([b.xmin * w, b.ymin * h, (b.xmin + b.width) * w, (b.ymin + b.height) * h])
+        box = np.array([b.xmin * sw - p, b.ymin * sh - p, (b.xmin + b.width) * sw - p,
+                        (b.ymin + b.height) * sh - p]) / scale
         out.append((box, float(d.score[0])))
     return out
+
+
+def _detect_boxes(image: np.ndarray) -> list[tuple[np.ndarray, float]]:
+    """Detector boxes (x0, y0, x1, y1) in image pixels with scores. A face that fills the
+    frame (aligned crops, close-ups) is missed by the detector; a padded copy finds it."""
+    return _run_detector(image) or _run_detector(image, pad=0.4)
 
 
 def _square_crop(image: np.ndarray, box: np.ndarray, factor: float) -> tuple[np.ndarray, float, float, float]:

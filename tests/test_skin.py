@@ -1,0 +1,80 @@
+"""Skin smoothing on the sample portrait: measured on her cheeks, eyes and brows."""
+from __future__ import annotations
+
+import copy
+
+import cv2
+import numpy as np
+import pytest
+
+from inference import parsing as P
+from inference.edits import skin
+from inference.faces import analyse
+
+
+def _lap_energy(img, x, y, r):
+    g = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    lap = cv2.Laplacian(g, cv2.CV_32F)
+    return float((lap[y - r:y + r, x - r:x + r] ** 2).mean())
+
+
+def _grad(img, mask):
+    g = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    return float(np.hypot(cv2.Sobel(g, cv2.CV_32F, 1, 0), cv2.Sobel(g, cv2.CV_32F, 0, 1))[mask].mean())
+
+
+def _cheeks(face):
+    """Centres of both cheeks: below each eye, at the height of the nose tip."""
+    lm = face.landmarks68
+    return [(int(lm[36:42, 0].mean()), int(lm[30, 1])), (int(lm[42:48, 0].mean()), int(lm[30, 1]))]
+
+
+@pytest.fixture()
+def labels(astronaut, astronaut_face):
+    analyse(astronaut, astronaut_face)
+    return astronaut_face.parsing.full(*astronaut.shape[:2])
+
+
+def test_strength_zero_is_the_identity(astronaut, astronaut_face):
+    assert np.array_equal(skin.apply(astronaut, astronaut_face, strength=0.0), astronaut)
+
+
+def test_pixels_outside_the_skin_are_untouched(astronaut, astronaut_face, labels):
+    out = skin.apply(astronaut, astronaut_face, strength=1.0)
+    skin_area = np.isin(labels, [P.SKIN, P.NOSE])
+    assert np.array_equal(out[~skin_area], astronaut[~skin_area])
+    x0, y0, x1, y1 = astronaut_face.box
+    outside = np.ones(labels.shape, bool)
+    outside[int(np.floor(y0)):int(np.ceil(y1)) + 1, int(np.floor(x0)):int(np.ceil(x1)) + 1] = False
+    assert np.array_equal(out[outside], astronaut[outside])
+    assert (out[skin_area] != astronaut[skin_area]).any(-1).mean() > 0.5  # and the skin did change
+
+
+def test_fine_detail_on_the_cheeks_is_reduced_but_not_erased(astronaut, astronaut_face):
+    r = int(0.07 * astronaut_face.size)
+    before = [_lap_energy(astronaut, x, y, r) for x, y in _cheeks(astronaut_face)]
+    ratios = {}
+    for s in (0.25, 0.5, 1.0):
+        out = skin.apply(astronaut, copy.deepcopy(astronaut_face), strength=s)
+        ratios[s] = [_lap_energy(out, x, y, r) / b for (x, y), b in zip(_cheeks(astronaut_face), before)]
+    assert all(v < 0.9 for v in ratios[0.25])
+    assert all(v < 0.6 for v in ratios[0.5])
+    assert all(0.1 < v < 0.4 for v in ratios[1.0])   # pores survive: texture is added back
+    assert all(a > b for a, b in zip(ratios[0.25], ratios[1.0]))  # stronger = smoother
+
+
+def test_eye_and_brow_edges_are_kept(astronaut, astronaut_face, labels):
+    features = cv2.dilate(np.isin(labels, [P.LEFT_BROW, P.RIGHT_BROW, P.LEFT_EYE, P.RIGHT_EYE])
+                          .astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    out = skin.apply(astronaut, astronaut_face, strength=1.0)
+    assert _grad(out, features) > 0.93 * _grad(astronaut, features)
+    lips = np.isin(labels, [P.UPPER_LIP, P.LOWER_LIP, P.INNER_MOUTH])
+    assert np.array_equal(out[lips], astronaut[lips])
+
+
+def test_region_patch_is_what_apply_pastes(astronaut, astronaut_face):
+    patch = skin.apply_region(astronaut, astronaut_face, strength=0.6)
+    full = skin.apply(astronaut, astronaut_face, strength=0.6)
+    h, w = patch.pixels.shape[:2]
+    assert np.array_equal(full[patch.y0:patch.y0 + h, patch.x0:patch.x0 + w], patch.pixels)
+    assert skin.is_identity(strength=0.0) and not skin.is_identity(strength=0.1)
