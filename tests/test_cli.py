@@ -1,0 +1,105 @@
+"""The headless commands, run as a user would run them: exit codes, stderr, files."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import ROOT
+from inference.io import read_image
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *map(str, args)],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+
+
+def assert_user_error(res: subprocess.CompletedProcess, pattern: str) -> None:
+    assert res.returncode == 2, res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1, res.stderr           # one line, no traceback, no native log chatter
+    assert lines[0].startswith("visage: error:") and pattern in lines[0], lines[0]
+    assert "Traceback" not in res.stderr
+
+
+def test_faces_json_contract(sample_path, tmp_path):
+    out = tmp_path / "faces.json"
+    res = run("faces", sample_path, "--json", out)
+    assert res.returncode == 0, res.stderr
+    assert res.stderr == ""
+    faces = json.loads(out.read_text())
+    assert isinstance(faces, list) and len(faces) == 1
+    f = faces[0]
+    assert set(f) >= {"box", "score", "landmarks68", "landmarks", "pose"}
+    x0, y0, x1, y1 = f["box"]
+    assert 0 <= x0 < x1 <= 512 and 0 <= y0 < y1 <= 512
+    assert np.array(f["landmarks68"]).shape == (68, 2)
+    assert np.array(f["landmarks"]).shape == (478, 3)
+    assert set(f["pose"]) == {"yaw", "pitch", "roll"}
+    # stdout when no --json
+    res = run("faces", sample_path)
+    assert res.returncode == 0 and json.loads(res.stdout)[0]["box"] == f["box"]
+
+
+def test_smooth_writes_a_new_file_and_changes_only_the_face(sample_path, tmp_path, astronaut):
+    out = tmp_path / "smooth.png"
+    res = run("smooth", sample_path, out, "--strength", "0.8")
+    assert res.returncode == 0, res.stderr
+    img = read_image(out).rgb
+    changed = (img != astronaut).any(-1)
+    ys, xs = np.nonzero(changed)
+    assert changed.sum() > 2000
+    assert 150 < xs.min() and xs.max() < 300 and 50 < ys.min() and ys.max() < 200  # inside her face
+    assert read_image(sample_path).rgb.tobytes() == astronaut.tobytes()            # input untouched
+
+
+def test_smooth_all_faces_and_keeps_alpha(tmp_path, astronaut):
+    alpha = np.full(astronaut.shape[:2], 200, np.uint8)
+    src = tmp_path / "rgba.png"
+    Image.fromarray(np.dstack([astronaut, alpha]), "RGBA").save(src)
+    out = tmp_path / "out.webp"
+    res = run("smooth", src, out, "--face", "all")
+    assert res.returncode == 0, res.stderr
+    q = read_image(out)
+    assert q.alpha is not None and abs(int(q.alpha.mean()) - 200) <= 1
+
+
+def test_user_errors_exit_2_with_one_line(tmp_path, sample_path):
+    empty = tmp_path / "empty.jpg"
+    empty.write_bytes(b"")
+    text = tmp_path / "text.jpg"
+    text.write_text("hello")
+    coffee = tmp_path / "coffee.png"
+    from skimage import data
+    Image.fromarray(data.coffee()).save(coffee)
+    assert_user_error(run("faces", empty), "empty")
+    assert_user_error(run("smooth", text, tmp_path / "o.png"), "not a photo")
+    assert_user_error(run("smooth", tmp_path / "missing.png", tmp_path / "o.png"), "no such file")
+    assert_user_error(run("faces", coffee), "no face")
+    assert_user_error(run("smooth", coffee, tmp_path / "o.png"), "no face")
+    assert_user_error(run("smooth", sample_path, tmp_path / "o.png", "--strength", "2"), "between 0 and 1")
+    assert_user_error(run("smooth", sample_path, tmp_path / "o.png", "--face", "4"), "face 4 does not exist")
+    assert_user_error(run("smooth", sample_path, tmp_path / "o.png", "--face", "x"), "--face")
+    assert_user_error(run("smooth", sample_path, tmp_path / "o.gif"), "unknown output type")
+    assert_user_error(run("smooth", sample_path, sample_path), "--overwrite")
+    assert_user_error(run("smooth", sample_path), "required")
+    assert_user_error(run("rotate-everything", sample_path), "unknown command")
+    assert not (tmp_path / "o.png").exists()
+
+
+def test_overwrite_needs_the_flag(tmp_path, astronaut):
+    src = tmp_path / "me.png"
+    Image.fromarray(astronaut).save(src)
+    res = run("smooth", src, src, "--overwrite")
+    assert res.returncode == 0, res.stderr
+    assert not np.array_equal(read_image(src).rgb, astronaut)
+
+
+@pytest.mark.parametrize("cmd", [["--help"], ["smooth", "--help"]])
+def test_help(cmd):
+    res = run(*cmd)
+    assert res.returncode == 0 and "usage" in res.stdout.lower()

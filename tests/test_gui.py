@@ -1,0 +1,133 @@
+"""The editor, offscreen: open -> click the face -> drag the slider -> release -> undo; bad
+files leave the document alone; saving never silently replaces the original."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from inference.io import read_image
+
+pytest.importorskip("pytestqt")
+
+WAIT_MS = 30000
+
+
+@pytest.fixture()
+def window(qtbot):
+    from app.main_window import MainWindow
+    w = MainWindow()
+    w.resize(1000, 700)
+    qtbot.addWidget(w)
+    w.show()
+    w.errors = []
+    w.tell_error = lambda title, text: w.errors.append((title, text))
+    w.answers = []
+    w.ask = lambda title, text: w.answers.pop(0) if w.answers else False
+    yield w
+    w.doc = None  # nothing to confirm on close
+    w.worker.shutdown()
+
+
+def open_and_detect(qtbot, w, path):
+    w.open_path(str(path))
+    qtbot.waitUntil(lambda: w.doc is not None and w.doc.faces() is not None, timeout=WAIT_MS)
+
+
+def click_image(qtbot, w, x, y):
+    view_pt = w.canvas.mapFromScene(x, y)
+    qtbot.mouseClick(w.canvas.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(view_pt.x(), view_pt.y()))
+
+
+def test_open_click_smooth_undo(qtbot, window, sample_path, astronaut):
+    w = window
+    open_and_detect(qtbot, w, sample_path)
+    assert len(w.doc.faces()) == 1 and w.canvas.has_image()
+    face = w.doc.faces()[0]
+    cx, cy = (face.box[0] + face.box[2]) / 2, (face.box[1] + face.box[3]) / 2
+    click_image(qtbot, w, cx, cy)
+    assert w.selected == 0
+    qtbot.waitUntil(lambda: w.canvas.overlays_visible()["parsing"], timeout=WAIT_MS)
+    assert w.skin_panel.slider.isEnabled()
+
+    slider = w.skin_panel.slider
+    slider.setSliderDown(True)           # dragging: previews only
+    for v in (20, 45, 70):
+        slider.setValue(v)
+    qtbot.waitUntil(lambda: w._last_preview is not None and w._last_preview[2] == {"strength": 0.7},
+                    timeout=WAIT_MS)
+    assert w.doc.cursor == 0             # nothing committed while dragging
+    slider.setSliderDown(False)          # release: one undoable edit
+    qtbot.waitUntil(lambda: w.doc.cursor == 1, timeout=WAIT_MS)
+    edited = w.doc.image()
+    assert not np.array_equal(edited, astronaut)
+    assert "*" in w.windowTitle() and w.act_undo.isEnabled()
+
+    w.act_before.setChecked(True)         # before/after
+    assert w.canvas.image_pixmap().toImage() is not None and w.act_before.isChecked()
+    w.act_before.setChecked(False)
+
+    w.act_undo.trigger()
+    assert w.doc.cursor == 0 and np.array_equal(w.doc.image(), astronaut)
+    assert w.skin_panel.strength() == 0.0
+    w.act_redo.trigger()
+    assert np.array_equal(w.doc.image(), edited) and w.skin_panel.strength() == pytest.approx(0.7)
+
+    click_image(qtbot, w, 10, 10)         # background: deselect
+    assert w.selected is None and not w.skin_panel.slider.isEnabled()
+
+
+def test_bad_file_keeps_the_current_document(qtbot, window, sample_path, tmp_path):
+    w = window
+    open_and_detect(qtbot, w, sample_path)
+    doc = w.doc
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(b"\xff\xd8\xff\xe0 definitely not a whole jpeg")
+    w.open_path(str(bad))
+    qtbot.waitUntil(lambda: bool(w.errors), timeout=WAIT_MS)
+    assert w.doc is doc and "broken.jpg" in w.errors[0][1]
+    assert w.windowTitle().startswith("astronaut.png")
+
+
+def test_photo_without_a_face_says_so(qtbot, window, tmp_path):
+    from PIL import Image
+    from skimage import data
+    p = tmp_path / "coffee.png"
+    Image.fromarray(data.coffee()).save(p)
+    w = window
+    open_and_detect(qtbot, w, p)
+    assert w.doc.faces() == []
+    assert "No face" in w.statusBar().currentMessage()
+
+
+def test_save_as_and_never_silently_overwrite_original(qtbot, window, tmp_path, astronaut):
+    from PIL import Image
+    original = tmp_path / "me.png"
+    Image.fromarray(astronaut).save(original)
+    w = window
+    open_and_detect(qtbot, w, original)
+    face = w.doc.faces()[0]
+    w.select_face(0)
+    w.commit("skin", {"strength": 0.8})
+    qtbot.waitUntil(lambda: w.doc.cursor == 1, timeout=WAIT_MS)
+
+    w.answers = [False]                        # "Replace the original?" -> No
+    assert not w.save_to(original)
+    assert np.array_equal(read_image(original).rgb, astronaut)
+
+    out = tmp_path / "me-edited.jpg"
+    assert w.save_to(out)
+    qtbot.waitUntil(lambda: not w.doc.modified, timeout=WAIT_MS)
+    saved = read_image(out).rgb
+    assert np.abs(saved.astype(int) - w.doc.image().astype(int)).mean() < 2
+    assert face is w.doc.faces()[0]
+
+
+def test_zoom_and_fit(qtbot, window, sample_path):
+    w = window
+    open_and_detect(qtbot, w, sample_path)
+    z = w.canvas.zoom()
+    w.canvas.zoom_in()
+    assert w.canvas.zoom() == pytest.approx(z * 1.25)
+    w.canvas.fit()
+    assert w.canvas.zoom() == pytest.approx(z)
