@@ -77,6 +77,7 @@ class MainWindow(QMainWindow):
         self._preview_id = 0
         self._last_preview: tuple | None = None   # (name, base, params, patch) last shown
         self._pending_commits = 0
+        self._progress_message = ""
         self.last_message: QMessageBox | None = None
 
         self.canvas = Canvas(self)
@@ -352,11 +353,14 @@ class MainWindow(QMainWindow):
         self.progress.setRange(0, 100)
         self.progress.setValue(int(100 * fraction))
         if message:
+            self._progress_message = message
             self.statusBar().showMessage(message)
 
     def _on_worker_idle(self) -> None:
         self.progress.hide()
         self.cancel_button.hide()
+        if self.statusBar().currentMessage() == self._progress_message:
+            self.statusBar().clearMessage()
 
     def _on_job_failed(self, job_id: int, kind: str, message: str) -> None:
         if kind == "commit":
