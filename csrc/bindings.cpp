@@ -3,11 +3,20 @@
 
 torch::Tensor recursive_filter(torch::Tensor x, torch::Tensor guide, double sigma_s, double sigma_r,
                                int64_t iterations);
+torch::Tensor propagate_forward(torch::Tensor x, torch::Tensor p);
+std::vector<torch::Tensor> propagate_backward(torch::Tensor grad, torch::Tensor x, torch::Tensor p,
+                                              torch::Tensor h);
 
 PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.doc() = "Visage native ops (C++/OpenMP)";
   m.def("recursive_filter", &recursive_filter, "Edge-aware recursive filter (domain transform)",
         py::arg("x"), py::arg("guide"), py::arg("sigma_s"), py::arg("sigma_r"), py::arg("iterations"));
+  m.def("propagate_forward", &propagate_forward,
+        "Three-way spatial propagation, top->bottom scan: x (N,H,W), p (M,3,H,W) -> h",
+        py::arg("x"), py::arg("p"));
+  m.def("propagate_backward", &propagate_backward,
+        "Gradients of propagate_forward: (grad_h, x, p, h) -> (dx, dp per plane (N,3,H,W))",
+        py::arg("grad"), py::arg("x"), py::arg("p"), py::arg("h"));
 #ifdef _OPENMP
   m.attr("openmp") = true;
 #else

@@ -7,8 +7,6 @@ the CLI each own theirs.
 """
 from __future__ import annotations
 
-import os
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,9 +15,7 @@ import numpy as np
 
 from inference import landmarks as lm
 from inference import mesh_topology as topo
-
-os.environ.setdefault("GLOG_minloglevel", "2")  # mediapipe's C++ start-up chatter
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+from inference.mp_models import models
 
 DETECT_MAX_SIDE = 1280    # the detector sees 192x192 anyway; a smaller copy is faster to feed
 MESH_CROP_SIDE = 384      # the mesh model sees 192x192 inside its own crop of this
@@ -79,21 +75,8 @@ class Face:
         }
 
 
-_local = threading.local()
-def _models():
-    """(detector, mesh) for this thread, created on first use."""
-    if not hasattr(_local, "detector"):
-        import mediapipe as mp  # heavy import: only where faces are needed
-        _local.detector = mp.solutions.face_detection.FaceDetection(
-            model_selection=1, min_detection_confidence=0.5)
-        _local.mesh = mp.solutions.face_mesh.FaceMesh(
-            static_image_mode=True, max_num_faces=1, refine_landmarks=True,
-            min_detection_confidence=0.3)
-    return _local.detector, _local.mesh
-
-
 def _run_detector(image: np.ndarray, pad: float = 0.0) -> list[tuple[np.ndarray, float]]:
-    detector, _ = _models()
+    detector = models().detector
     h, w = image.shape[:2]
     scale = min(1.0, DETECT_MAX_SIDE / (max(h, w) * (1 + 2 * pad)))
     small = image if scale == 1.0 else cv2.resize(image, (round(w * scale), round(h * scale)),
@@ -133,7 +116,7 @@ def _square_crop(image: np.ndarray, box: np.ndarray, factor: float) -> tuple[np.
 
 def _mesh_in_box(image: np.ndarray, box: np.ndarray) -> np.ndarray | None:
     """478x3 mesh of the face in ``box`` or None; tries a snug then a loose crop."""
-    _, mesher = _models()
+    mesher = models().mesh
     bw, bh = box[2] - box[0], box[3] - box[1]
     for factor in (1.9, 2.6, 1.5):
         crop, x0, y0, scale = _square_crop(image, box, factor)

@@ -1,0 +1,37 @@
+"""The models mediapipe 0.10.21 ships inside its wheel (nothing is downloaded): face detector
+(full range), 478-point face mesh, selfie/person segmenter. Created lazily, once per thread,
+because mediapipe graphs are not thread-safe."""
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+os.environ.setdefault("GLOG_minloglevel", "2")  # mediapipe's C++ start-up chatter
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+_local = threading.local()
+
+
+@dataclass
+class _Models:
+    detector: Any
+    mesh: Any
+    segmenter: Any
+
+
+def models() -> _Models:
+    """This thread's mediapipe graphs."""
+    m = getattr(_local, "models", None)
+    if m is None:
+        import mediapipe as mp  # heavy import: only where faces are needed
+        s = mp.solutions
+        m = _Models(
+            detector=s.face_detection.FaceDetection(model_selection=1, min_detection_confidence=0.5),
+            mesh=s.face_mesh.FaceMesh(static_image_mode=True, max_num_faces=1, refine_landmarks=True,
+                                      min_detection_confidence=0.3),
+            segmenter=s.selfie_segmentation.SelfieSegmentation(model_selection=0),
+        )
+        _local.models = m
+    return m
