@@ -188,6 +188,6 @@ def face_at(faces: list[Face], x: float, y: float) -> int | None:
 def analyse(image: np.ndarray, face: Face) -> Face:
     """Fill in what a selected face needs beyond detection (its parsing). Idempotent."""
     if face.parsing is None:
-        from inference.parsing import coarse_parsing
-        face.parsing = coarse_parsing(face.mesh, face.box, image.shape[0], image.shape[1])
+        from inference.parsing import parse
+        face.parsing = parse(image, face)
     return face

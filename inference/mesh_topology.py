@@ -40,3 +40,23 @@ LEFT_IRIS = [473, 474, 475, 476, 477]
 SYMMETRIC_PAIRS = [(33, 263), (133, 362), (61, 291), (234, 454), (93, 323), (132, 361),
                    (58, 288), (70, 300), (105, 334), (98, 327), (129, 358), (50, 280)]
 FOREHEAD, CHIN, NOSE_TIP = 10, 152, 1
+
+
+def tesselation_triangles() -> list[tuple[int, int, int]]:
+    """The mesh's triangles: the 3-cliques of mediapipe's FACEMESH_TESSELATION edges (854; the
+    eyes and the mouth opening are holes). Imports mediapipe."""
+    from collections import defaultdict
+
+    from mediapipe.python.solutions.face_mesh_connections import FACEMESH_TESSELATION
+    edges = {frozenset(e) for e in FACEMESH_TESSELATION}
+    adj: dict[int, set[int]] = defaultdict(set)
+    for e in edges:
+        a, b = tuple(e)
+        adj[a].add(b)
+        adj[b].add(a)
+    tris = set()
+    for e in edges:
+        a, b = tuple(e)
+        for c in adj[a] & adj[b]:
+            tris.add(tuple(sorted((a, b, c))))
+    return sorted(tris)

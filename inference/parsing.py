@@ -4,7 +4,12 @@ Classes (HELEN order; "left" = the image's left):
 0 background, 1 skin, 2 left brow, 3 right brow, 4 left eye, 5 right eye, 6 nose,
 7 upper lip, 8 inner mouth, 9 lower lip, 10 hair.
 
-The coarse parsing here is the mesh's polygons rasterised with sub-pixel precision.
+Two stages. The coarse parsing is the mesh's polygons rasterised with sub-pixel precision.
+The refined parsing (:func:`parse`) turns it into soft class maps that are confident deep
+inside each part and uncertain in a band along every boundary, adds hair and background from
+the person segmenter, and lets the spatial propagation op (csrc/, Liu et al. 2017) carry the
+confident labels into the uncertain band along image-adaptive affinities, so boundaries land
+on the photo's own edges (the hairline, the brow's dark hairs, the lip line), not the mesh's.
 """
 from __future__ import annotations
 
@@ -50,12 +55,12 @@ class Parsing:
 
 
 def crop_box(face_box: tuple[float, float, float, float], height: int, width: int,
-             margin: float = 0.3) -> tuple[int, int, int, int]:
+             margin: float = 0.6) -> tuple[int, int, int, int]:
     """Integer crop (x0, y0, x1, y1) around a face box, grown by ``margin`` of its size on each
     side (more above, for the hair), clipped to the photo."""
     x0, y0, x1, y1 = face_box
     w, h = x1 - x0, y1 - y0
-    return (max(0, int(np.floor(x0 - margin * w))), max(0, int(np.floor(y0 - 1.5 * margin * h))),
+    return (max(0, int(np.floor(x0 - margin * w))), max(0, int(np.floor(y0 - 1.2 * margin * h))),
             min(width, int(np.ceil(x1 + margin * w))), min(height, int(np.ceil(y1 + margin * h))))
 
 
@@ -70,8 +75,13 @@ def coarse_parsing(mesh: np.ndarray, face_box: tuple[float, float, float, float]
                    height: int, width: int) -> Parsing:
     """Parsing from the mesh polygons alone."""
     x0, y0, x1, y1 = crop_box(face_box, height, width)
-    labels = np.zeros((y1 - y0, x1 - x0), np.uint8)
-    pts = np.asarray(mesh)[:, :2] - (x0, y0)
+    labels = rasterise_mesh(np.asarray(mesh)[:, :2] - (x0, y0), (y1 - y0, x1 - x0))
+    return Parsing(labels=labels, x0=x0, y0=y0)
+
+
+def rasterise_mesh(pts: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Label map of the given shape from mesh points (pixel coordinates of that map)."""
+    labels = np.zeros(shape, np.uint8)
     _fill(labels, pts[topo.FACE_OVAL], SKIN)
     _fill(labels, pts[topo.NOSE], NOSE, convex=True)
     # Person's right parts sit on the image's left unless the photo is mirrored: decide by x.
@@ -85,7 +95,7 @@ def coarse_parsing(mesh: np.ndarray, face_box: tuple[float, float, float, float]
     _fill(labels, pts[topo.UPPER_LIP], UPPER_LIP)
     _fill(labels, pts[topo.LOWER_LIP], LOWER_LIP)
     _fill(labels, pts[topo.INNER_MOUTH], INNER_MOUTH)
-    return Parsing(labels=labels, x0=x0, y0=y0)
+    return labels
 
 
 def colorize(labels: np.ndarray, opacity: float = 0.45, visible: set[int] | None = None) -> np.ndarray:
@@ -97,3 +107,136 @@ def colorize(labels: np.ndarray, opacity: float = 0.45, visible: set[int] | None
         on &= np.isin(labels, list(visible))
     rgba[..., 3] = np.where(on, int(round(255 * opacity)), 0).astype(np.uint8)
     return rgba
+
+
+# -- refinement -------------------------------------------------------------------------------
+WORK_SIDE = 448          # the crop is parsed at this size, then upsampled edge-aware
+N_CLASSES = 11
+
+
+@dataclass
+class RefineParams:
+    band: float = 0.035          # uncertainty band half-width, x face size
+    colour_sigma: float = 9.0    # Lab distance at which affinity falls to exp(-1/2)
+    reach: float = 0.995         # sum of the propagation weights where the label is uncertain
+    iterations: int = 2
+    forehead: float = 1.0        # cap height above the oval top, x (oval top to brow line)
+
+
+def _soft_prior(coarse: np.ndarray, band_px: float) -> tuple[np.ndarray, np.ndarray]:
+    """One-hot maps of the coarse labels and a confidence that is 0 on every boundary and
+    rises to 1 at ``band_px`` inside each region."""
+    onehot = np.eye(N_CLASSES, dtype=np.float32)[coarse].transpose(2, 0, 1)
+    edges = np.zeros(coarse.shape, np.uint8)
+    edges[:, 1:] |= coarse[:, 1:] != coarse[:, :-1]
+    edges[1:, :] |= coarse[1:, :] != coarse[:-1, :]
+    dist = cv2.distanceTransform((edges == 0).astype(np.uint8), cv2.DIST_L2, 5)
+    t = np.clip(dist / max(band_px, 1e-3), 0, 1)
+    return onehot, (t * t * (3 - 2 * t)).astype(np.float32)
+
+
+def _forehead_cap(pts: np.ndarray, shape: tuple[int, int], extent: float) -> np.ndarray:
+    """Mask of the face oval's upper half pushed upwards: oval points above the brows move
+    away from the brow line by (1 + extent) times their height above it."""
+    oval = pts[topo.FACE_OVAL].copy()
+    brow_y = pts[topo.RIGHT_BROW + topo.LEFT_BROW, 1].mean()
+    up = oval[:, 1] < brow_y
+    oval[up, 1] = brow_y - (brow_y - oval[up, 1]) * (1.0 + extent)
+    mask = np.zeros(shape, np.uint8)
+    _fill(mask, oval, 1)
+    return mask.astype(bool)
+
+
+def affinities(image: np.ndarray, sigma: float, reach: np.ndarray) -> "torch.Tensor":
+    """(1, 4, 3, H, W) propagation weights from colour similarity between each pixel and its
+    three neighbours on the previous row/column of every scan direction, scaled so that they
+    sum to ``reach`` (an (H, W) map: 0 keeps the prior, near 1 propagates far)."""
+    import torch
+    lab = torch.from_numpy(cv2.cvtColor(image, cv2.COLOR_RGB2LAB).astype(np.float32)).permute(2, 0, 1)
+    H, W = lab.shape[1:]
+    pad = torch.nn.functional.pad(lab[None], (1, 1, 1, 1), mode="replicate")[0]
+
+    def sim(dy: int, dx: int) -> "torch.Tensor":  # similarity to the neighbour at (y+dy, x+dx)
+        nb = pad[:, 1 + dy:1 + dy + H, 1 + dx:1 + dx + W]
+        return torch.exp(-((lab - nb) ** 2).sum(0) / (2 * sigma * sigma))
+
+    # Offsets per direction (see ops.propagate): j runs across the scan.
+    w = torch.stack([
+        torch.stack([sim(j, -1) for j in (-1, 0, 1)]),   # right: previous column
+        torch.stack([sim(j, 1) for j in (-1, 0, 1)]),    # left: next column
+        torch.stack([sim(-1, j) for j in (-1, 0, 1)]),   # down: previous row
+        torch.stack([sim(1, j) for j in (-1, 0, 1)]),    # up: next row
+    ])
+    r = torch.from_numpy(np.asarray(reach, np.float32))
+    return (w / 3.0 * r)[None]
+
+
+def _prior(pts: np.ndarray, shape: tuple[int, int], atlas, band_px: float) -> tuple[np.ndarray, np.ndarray]:
+    """Soft class maps (N_CLASSES, H, W) inside the face and their confidence (H, W)."""
+    coarse = rasterise_mesh(pts, shape)
+    onehot, conf = _soft_prior(coarse, band_px)
+    if atlas is None:
+        return onehot, conf, coarse
+    from inference.face_atlas import render
+    probs, covered = render(atlas, pts, shape)
+    use = covered & ~np.isin(coarse, [LEFT_EYE, RIGHT_EYE, INNER_MOUTH])  # mesh holes: contours
+    prior = np.where(use[None], probs, onehot)
+    sigma = max(0.5, 0.3 * band_px)
+    prior = np.stack([cv2.GaussianBlur(c, (0, 0), sigma) for c in prior])
+    top2 = np.sort(prior, axis=0)[-2:]
+    atlas_conf = np.clip((top2[1] - top2[0]) * 2.0, 0, 1)  # a clear winner is confident
+    labels = prior.argmax(0).astype(np.uint8)
+    _, band_conf = _soft_prior(labels, band_px)
+    return prior, np.minimum(band_conf, atlas_conf), labels
+
+
+_DEFAULT_ATLAS = object()
+
+
+def parse(image: np.ndarray, face, params: RefineParams | None = None, atlas=_DEFAULT_ATLAS) -> Parsing:
+    """The refined 11-class parsing of one face (see the module docstring). ``atlas``: a
+    FaceAtlas, None for mesh polygons only, default the shipped one."""
+    import torch
+    from inference import face_atlas
+    from inference.mp_models import models
+    from inference.ops.propagate import propagate
+    prm = params or RefineParams()
+    if atlas is _DEFAULT_ATLAS:
+        atlas = face_atlas.load()
+    H, W = image.shape[:2]
+    x0, y0, x1, y1 = crop_box(face.box, H, W)
+    crop = image[y0:y1, x0:x1]
+    ch, cw = crop.shape[:2]
+    s = min(1.0, WORK_SIDE / max(ch, cw))
+    ww, wh = max(1, round(cw * s)), max(1, round(ch * s))
+    work = cv2.resize(crop, (ww, wh), interpolation=cv2.INTER_AREA) if s < 1 else crop.copy()
+    pts = (np.asarray(face.mesh)[:, :2] - (x0, y0)) * (ww / cw, wh / ch)
+    face_px = face.size * s
+
+    x, conf, labels = _prior(pts, (wh, ww), atlas, prm.band * face_px)
+    person = models().segmenter.process(np.ascontiguousarray(work)).segmentation_mask
+    # Outside the face: background or hair, by the person mask. Above the chin the person is
+    # hair; below it hair competes with neck and clothes (background here) by colour.
+    outside = labels == BACKGROUND
+    chin_y = pts[topo.CHIN, 1]
+    rows = np.arange(wh, dtype=np.float32)[:, None]
+    above = np.clip((chin_y - rows) / (0.15 * face_px), 0, 1) * np.ones((1, ww), np.float32)
+    x[BACKGROUND] = np.where(outside, 1 - person + person * (1 - above) * 0.55, x[BACKGROUND])
+    x[HAIR] = np.where(outside, person * above + person * (1 - above) * 0.45, 0)
+    certainty = np.abs(person - 0.5) * 2
+    conf = np.where(outside, np.minimum(conf, certainty * above + (1 - above) * certainty * 0.5), conf)
+    # The mesh stops short of the hairline: above it, up to a cap as high again as the
+    # brow-to-oval-top distance, skin and hair are equally likely until propagation decides.
+    cap = _forehead_cap(pts, (wh, ww), prm.forehead) & outside
+    x[SKIN][cap] = 0.5 * person[cap]
+    x[HAIR][cap] = 0.5 * person[cap]
+    conf[cap] = 0.0
+
+    xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))[None]
+    p = affinities(work, prm.colour_sigma, prm.reach * (1 - conf))
+    for _ in range(prm.iterations):
+        xt = propagate(xt, p, merge="max")
+    probs = xt[0].numpy()
+    if s < 1:
+        probs = np.stack([cv2.resize(c, (cw, ch), interpolation=cv2.INTER_LINEAR) for c in probs])
+    return Parsing(labels=probs.argmax(0).astype(np.uint8), x0=x0, y0=y0)
