@@ -109,12 +109,14 @@ class Canvas(QGraphicsView):
         self._landmarks.setPath(path)
         self._landmarks.setVisible(self.show_landmarks)
 
-    def set_parsing(self, rgba: np.ndarray | None, x0: int = 0, y0: int = 0) -> None:
+    def set_parsing(self, rgba: np.ndarray | None, x0: int = 0, y0: int = 0, scale: float = 1.0) -> None:
+        """Overlay a parsing computed at a working resolution: ``scale`` photo pixels per pixel."""
         if rgba is None:
             self._parsing.setPixmap(QPixmap())
             return
         self._parsing.setPixmap(QPixmap.fromImage(to_qimage(rgba)))
         self._parsing.setPos(x0, y0)
+        self._parsing.setScale(scale)
         self._parsing.setVisible(self.show_parsing)
 
     def set_overlay_visible(self, boxes: bool | None = None, landmarks: bool | None = None,

@@ -48,7 +48,9 @@ def _job_analyse(doc: Document, state: int, index: int, face, visible: set[int])
         from inference.parsing import colorize
         ctx.progress(0.2, "Parsing the face…")
         analyse(doc.image(state), face)
-        return state, index, colorize(face.parsing.labels, visible=visible), face.parsing.x0, face.parsing.y0
+        parsing = face.parsing
+        return state, index, colorize(parsing.labels, visible=visible), parsing.x0, parsing.y0, \
+            parsing.width / parsing.labels.shape[1]
     return run
 
 
@@ -401,11 +403,11 @@ class MainWindow(QMainWindow):
                                      else "No face found in this photo", 6000)
 
     def _done_analyse(self, job_id: int, result) -> None:
-        state, index, rgba, x0, y0 = result
+        state, index, rgba, x0, y0, scale = result
         faces = self._faces()
         if self.doc is None or index != self.selected or not faces:
             return
-        self.canvas.set_parsing(rgba, x0, y0)
+        self.canvas.set_parsing(rgba, x0, y0, scale)
         self.canvas.set_landmarks(faces[index].landmarks68)
 
     def _done_preview(self, job_id: int, result) -> None:

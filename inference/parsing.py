@@ -13,7 +13,7 @@ on the photo's own edges (the hairline, the brow's dark hairs, the lip line), no
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -29,28 +29,72 @@ CLASS_COLORS = np.array([  # RGB, for overlays and legends
     [255, 255, 0], [255, 0, 102], [102, 0, 153], [204, 0, 51], [102, 255, 102]], dtype=np.uint8)
 
 _SUBPIXEL_BITS = 4
+N_CLASSES = 11
+WORK_SIDE = 448          # the crop is parsed at this size; full resolution is upsampled on demand
 
 
 @dataclass
 class Parsing:
-    """Labels for the crop whose top-left corner is (x0, y0) in the photo."""
-    labels: np.ndarray  # (h, w) uint8
+    """Class scores of one face, computed on a crop of the photo at a working resolution.
+
+    ``scores`` (N_CLASSES, h, w) cover the photo rectangle (x0, y0, x0 + width, y0 + height),
+    usually downscaled (h, w <= WORK_SIDE); full-resolution labels and masks are upsampled
+    from the scores on demand, so clicking a face in a 12-megapixel photo stays fast."""
+    scores: np.ndarray
     x0: int
     y0: int
+    width: int
+    height: int
+    _labels: np.ndarray | None = field(default=None, repr=False)
+    _full: np.ndarray | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_labels(cls, labels: np.ndarray, x0: int, y0: int) -> "Parsing":
+        """A parsing at full resolution from a label map (one-hot scores)."""
+        scores = np.eye(N_CLASSES, dtype=np.float32)[labels].transpose(2, 0, 1)
+        return cls(scores, x0, y0, labels.shape[1], labels.shape[0], _labels=labels.astype(np.uint8))
 
     @property
     def shape(self) -> tuple[int, int]:
-        return self.labels.shape[:2]
+        """(height, width) of the crop in photo pixels."""
+        return self.height, self.width
+
+    @property
+    def labels(self) -> np.ndarray:
+        """Labels at the working resolution."""
+        if self._labels is None:
+            self._labels = self.scores.argmax(0).astype(np.uint8)
+        return self._labels
+
+    def _upsample(self, a: np.ndarray) -> np.ndarray:
+        if a.shape[:2] == (self.height, self.width):
+            return a
+        return cv2.resize(a, (self.width, self.height), interpolation=cv2.INTER_LINEAR)
 
     def mask(self, *classes: int) -> np.ndarray:
-        """Boolean mask of the crop for the given classes."""
-        return np.isin(self.labels, classes)
+        """Boolean mask of the crop (photo resolution) for the given classes."""
+        return np.isin(self.labels_full(), classes)
+
+    def labels_full(self) -> np.ndarray:
+        """Labels of the crop at photo resolution (upsampled scores, cached)."""
+        if self._full is None:
+            if self.scores.shape[1:] == (self.height, self.width):
+                self._full = self.labels
+            else:
+                best = self._upsample(self.scores[0])
+                out = np.zeros(best.shape, np.uint8)
+                for k in range(1, self.scores.shape[0]):  # running argmax: no 11-channel stack
+                    ck = self._upsample(self.scores[k])
+                    better = ck > best
+                    best = np.where(better, ck, best)
+                    out[better] = k
+                self._full = out
+        return self._full
 
     def full(self, height: int, width: int) -> np.ndarray:
         """The label map pasted into a photo-sized map of background."""
         out = np.zeros((height, width), np.uint8)
-        h, w = self.shape
-        out[self.y0:self.y0 + h, self.x0:self.x0 + w] = self.labels
+        out[self.y0:self.y0 + self.height, self.x0:self.x0 + self.width] = self.labels_full()
         return out
 
 
@@ -76,7 +120,7 @@ def coarse_parsing(mesh: np.ndarray, face_box: tuple[float, float, float, float]
     """Parsing from the mesh polygons alone."""
     x0, y0, x1, y1 = crop_box(face_box, height, width)
     labels = rasterise_mesh(np.asarray(mesh)[:, :2] - (x0, y0), (y1 - y0, x1 - x0))
-    return Parsing(labels=labels, x0=x0, y0=y0)
+    return Parsing.from_labels(labels, x0, y0)
 
 
 def rasterise_mesh(pts: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -110,17 +154,18 @@ def colorize(labels: np.ndarray, opacity: float = 0.45, visible: set[int] | None
 
 
 # -- refinement -------------------------------------------------------------------------------
-WORK_SIDE = 448          # the crop is parsed at this size, then upsampled edge-aware
-N_CLASSES = 11
 
 
 @dataclass
 class RefineParams:
     band: float = 0.035          # uncertainty band half-width, x face size
-    colour_sigma: float = 9.0    # Lab distance at which affinity falls to exp(-1/2)
+    colour_sigma: float = 6.0    # Lab distance at which affinity falls to exp(-1/2)
     reach: float = 0.995         # sum of the propagation weights where the label is uncertain
     iterations: int = 2
     forehead: float = 1.0        # cap height above the oval top, x (oval top to brow line)
+    # Brows and lips follow the mesh's own contours better than the atlas (leave-one-out).
+    polygon_classes: tuple[int, ...] = (LEFT_BROW, RIGHT_BROW, UPPER_LIP, LOWER_LIP)
+    hair_colour: float = 0.5     # how far the hair/skin colour models may move the 50/50 prior
 
 
 def _soft_prior(coarse: np.ndarray, band_px: float) -> tuple[np.ndarray, np.ndarray]:
@@ -171,7 +216,8 @@ def affinities(image: np.ndarray, sigma: float, reach: np.ndarray) -> "torch.Ten
     return (w / 3.0 * r)[None]
 
 
-def _prior(pts: np.ndarray, shape: tuple[int, int], atlas, band_px: float) -> tuple[np.ndarray, np.ndarray]:
+def _prior(pts: np.ndarray, shape: tuple[int, int], atlas, band_px: float,
+           polygon_classes: tuple[int, ...] = ()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Soft class maps (N_CLASSES, H, W) inside the face and their confidence (H, W)."""
     coarse = rasterise_mesh(pts, shape)
     onehot, conf = _soft_prior(coarse, band_px)
@@ -179,15 +225,39 @@ def _prior(pts: np.ndarray, shape: tuple[int, int], atlas, band_px: float) -> tu
         return onehot, conf, coarse
     from inference.face_atlas import render
     probs, covered = render(atlas, pts, shape)
-    use = covered & ~np.isin(coarse, [LEFT_EYE, RIGHT_EYE, INNER_MOUTH])  # mesh holes: contours
+    use = covered & ~np.isin(coarse, [LEFT_EYE, RIGHT_EYE, INNER_MOUTH] + list(polygon_classes))  # mesh holes: contours
     prior = np.where(use[None], probs, onehot)
     sigma = max(0.5, 0.3 * band_px)
     prior = np.stack([cv2.GaussianBlur(c, (0, 0), sigma) for c in prior])
-    top2 = np.sort(prior, axis=0)[-2:]
-    atlas_conf = np.clip((top2[1] - top2[0]) * 2.0, 0, 1)  # a clear winner is confident
     labels = prior.argmax(0).astype(np.uint8)
+    best = np.take_along_axis(prior, labels[None].astype(np.int64), 0)[0]
+    runner_up = prior.copy()
+    np.put_along_axis(runner_up, labels[None].astype(np.int64), -1.0, 0)
+    atlas_conf = np.clip((best - runner_up.max(0)) * 2.0, 0, 1)  # a clear winner is confident
     _, band_conf = _soft_prior(labels, band_px)
     return prior, np.minimum(band_conf, atlas_conf), labels
+
+
+def _gaussian_loglik(samples: np.ndarray, pix: np.ndarray) -> np.ndarray:
+    mu = samples.mean(0)
+    cov = np.cov(samples.T) + np.eye(samples.shape[1]) * 4.0  # floor: 2 Lab units per axis
+    d = pix - mu
+    return -0.5 * np.einsum("ni,ij,nj->n", d, np.linalg.inv(cov), d) - 0.5 * np.log(np.linalg.det(cov))
+
+
+def _hair_probability(lab: np.ndarray, hair: np.ndarray, skin: np.ndarray, where: np.ndarray,
+                      min_samples: int = 50) -> np.ndarray:
+    """P(hair | colour) against skin at the pixels ``where`` (0.5 elsewhere), each class a
+    Gaussian in Lab fitted on its sure pixels; 0.5 everywhere when either has too few samples
+    (short hair, a bald head, a cropped photo)."""
+    out = np.full(lab.shape[:2], 0.5, np.float32)
+    if hair.sum() < min_samples or skin.sum() < min_samples:
+        return out
+    pix = lab[where]
+    lh = _gaussian_loglik(lab[hair], pix)
+    ls = _gaussian_loglik(lab[skin], pix)
+    out[where] = 1.0 / (1.0 + np.exp(np.clip(ls - lh, -30, 30)))
+    return out
 
 
 _DEFAULT_ATLAS = object()
@@ -207,36 +277,54 @@ def parse(image: np.ndarray, face, params: RefineParams | None = None, atlas=_DE
     x0, y0, x1, y1 = crop_box(face.box, H, W)
     crop = image[y0:y1, x0:x1]
     ch, cw = crop.shape[:2]
-    s = min(1.0, WORK_SIDE / max(ch, cw))
-    ww, wh = max(1, round(cw * s)), max(1, round(ch * s))
-    work = cv2.resize(crop, (ww, wh), interpolation=cv2.INTER_AREA) if s < 1 else crop.copy()
+    # Shrink by an integer factor first (OpenCV's fast area path, for 12-MP photos), then to
+    # WORK_SIDE exactly.
+    f = max(1, max(ch, cw) // WORK_SIDE)
+    if f >= 4:  # every other pixel first: area averaging over 4x fewer pixels, little aliasing left
+        crop, f = crop[::2, ::2], f // 2
+    ch2, cw2 = crop.shape[:2]
+    work = cv2.resize(crop, (max(1, cw2 // f), max(1, ch2 // f)), interpolation=cv2.INTER_AREA) if f > 1 else crop
+    s = min(1.0, WORK_SIDE / max(work.shape[:2]))
+    if s < 1:
+        work = cv2.resize(work, (max(1, round(work.shape[1] * s)), max(1, round(work.shape[0] * s))),
+                          interpolation=cv2.INTER_AREA)
+    work = np.ascontiguousarray(work)
+    wh, ww = work.shape[:2]
+    s = ww / cw
     pts = (np.asarray(face.mesh)[:, :2] - (x0, y0)) * (ww / cw, wh / ch)
     face_px = face.size * s
 
-    x, conf, labels = _prior(pts, (wh, ww), atlas, prm.band * face_px)
+    x, conf, labels = _prior(pts, (wh, ww), atlas, prm.band * face_px, prm.polygon_classes)
     person = models().segmenter.process(np.ascontiguousarray(work)).segmentation_mask
-    # Outside the face: background or hair, by the person mask. Above the chin the person is
-    # hair; below it hair competes with neck and clothes (background here) by colour.
+    lab = cv2.cvtColor(work, cv2.COLOR_RGB2LAB).astype(np.float32)
     outside = labels == BACKGROUND
+    # The mesh stops short of the hairline: above it, up to a cap as high again as the
+    # brow-to-oval-top distance, skin and hair compete.
+    cap = _forehead_cap(pts, (wh, ww), prm.forehead) & outside
     chin_y = pts[topo.CHIN, 1]
+    brow_y = pts[topo.RIGHT_BROW + topo.LEFT_BROW, 1].mean()
     rows = np.arange(wh, dtype=np.float32)[:, None]
     above = np.clip((chin_y - rows) / (0.15 * face_px), 0, 1) * np.ones((1, ww), np.float32)
-    x[BACKGROUND] = np.where(outside, 1 - person + person * (1 - above) * 0.55, x[BACKGROUND])
-    x[HAIR] = np.where(outside, person * above + person * (1 - above) * 0.45, 0)
-    certainty = np.abs(person - 0.5) * 2
-    conf = np.where(outside, np.minimum(conf, certainty * above + (1 - above) * certainty * 0.5), conf)
-    # The mesh stops short of the hairline: above it, up to a cap as high again as the
-    # brow-to-oval-top distance, skin and hair are equally likely until propagation decides.
-    cap = _forehead_cap(pts, (wh, ww), prm.forehead) & outside
-    x[SKIN][cap] = 0.5 * person[cap]
-    x[HAIR][cap] = 0.5 * person[cap]
+    # Colour tells hair from skin where the masks cannot (bangs, ears, neck): hair is sampled
+    # on the sure person pixels above the brows outside the cap, skin on the sure face skin.
+    sure_hair = outside & ~cap & (person > 0.9) & (rows < brow_y)
+    sure_skin = (labels == SKIN) & (conf > 0.8)
+    p_hair = _hair_probability(lab, sure_hair, sure_skin, where=outside & (person > 0.02))
+    hairish = 0.5 + prm.hair_colour * (p_hair - 0.5)
+    # Outside the face a person pixel is hair above the chin unless its colour says skin (an
+    # ear, the neck: background here); below the chin hair competes with neck and clothes.
+    hair_out = person * (above * (0.5 + 0.5 * hairish) + (1 - above) * 0.45 * hairish * 2)
+    x[BACKGROUND] = np.where(outside, 1 - hair_out, x[BACKGROUND])
+    x[HAIR] = np.where(outside, hair_out, 0)
+    certainty = np.abs(2 * hair_out - 1)
+    conf = np.where(outside, np.minimum(conf, certainty), conf)
+    x[SKIN][cap] = person[cap] * (1 - hairish[cap])
+    x[HAIR][cap] = person[cap] * hairish[cap]
+    x[BACKGROUND][cap] = 1 - person[cap]
     conf[cap] = 0.0
 
     xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))[None]
     p = affinities(work, prm.colour_sigma, prm.reach * (1 - conf))
     for _ in range(prm.iterations):
         xt = propagate(xt, p, merge="max")
-    probs = xt[0].numpy()
-    if s < 1:
-        probs = np.stack([cv2.resize(c, (cw, ch), interpolation=cv2.INTER_LINEAR) for c in probs])
-    return Parsing(labels=probs.argmax(0).astype(np.uint8), x0=x0, y0=y0)
+    return Parsing(xt[0].numpy(), x0, y0, cw, ch)

@@ -43,9 +43,11 @@ def test_pixels_outside_the_skin_are_untouched(astronaut, astronaut_face, labels
     out = skin.apply(astronaut, astronaut_face, strength=1.0)
     skin_area = np.isin(labels, [P.SKIN, P.NOSE])
     assert np.array_equal(out[~skin_area], astronaut[~skin_area])
+    # Nothing changes away from the face: outside a box twice its size around it.
     x0, y0, x1, y1 = astronaut_face.box
+    w, h = x1 - x0, y1 - y0
     outside = np.ones(labels.shape, bool)
-    outside[int(np.floor(y0)):int(np.ceil(y1)) + 1, int(np.floor(x0)):int(np.ceil(x1)) + 1] = False
+    outside[int(y0 - h / 2):int(y1 + h / 2), int(x0 - w / 2):int(x1 + w / 2)] = False
     assert np.array_equal(out[outside], astronaut[outside])
     assert (out[skin_area] != astronaut[skin_area]).any(-1).mean() > 0.5  # and the skin did change
 
