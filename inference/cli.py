@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+import numpy as np
+
 EXIT_USER_ERROR = 2
 
 
@@ -74,6 +76,27 @@ def _edit(args: argparse.Namespace, name: str, params: dict) -> None:
     write_image(args.out, image, photo.alpha)
 
 
+def _parse(args: argparse.Namespace) -> None:
+    from inference import faces as F
+    from inference.io import read_image, write_image_gray
+    from inference.parsing import HAIR, parse
+    if Path(args.out).suffix.lower() != ".png":
+        raise UserError(f"{args.out}: the label map is written as PNG; use a .png name")
+    _check_output(args.photo, args.out, False)
+    photo = read_image(args.photo)
+    found = F.detect(photo.rgb)
+    h, w = photo.rgb.shape[:2]
+    labels = np.zeros((h, w), np.uint8)
+    # Each face is parsed on its own crop; where crops overlap, a face part of one face is
+    # never overwritten, and anyone's hair only fills what is still background or hair.
+    for i in _face_indices(args.face, len(found)):
+        p = parse(photo.rgb, found[i])
+        face_labels = p.labels_full()
+        region = labels[p.y0:p.y0 + p.height, p.x0:p.x0 + p.width]
+        np.copyto(region, face_labels, where=(face_labels > 0) & ((region == 0) | (region == HAIR)))
+    write_image_gray(args.out, labels)
+
+
 def _strength(text: str) -> float:
     try:
         v = float(text)
@@ -92,6 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("photo")
     s.add_argument("--json", metavar="OUT", help="write the JSON to this file instead of stdout")
     s.set_defaults(run=_faces)
+
+    s = sub.add_parser("parse", help="write the face parsing as an 8-bit PNG label map (0-10)")
+    s.add_argument("photo")
+    s.add_argument("out")
+    s.add_argument("--face", default="0", help="face number in `faces` order, or 'all' (default 0)")
+    s.set_defaults(run=_parse)
 
     s = sub.add_parser("smooth", help="smooth the skin of a face")
     s.add_argument("photo")

@@ -148,10 +148,14 @@ def write_image(path: str | os.PathLike, rgb: np.ndarray, alpha: np.ndarray | No
         img = Image.fromarray(np.dstack([rgb, alpha]), "RGBA")
     else:
         img = Image.fromarray(rgb, "RGB")
+    kwargs = {"quality": quality} if fmt in ("JPEG", "WEBP") else {}
+    return _atomic_save(p, img, fmt, kwargs)
+
+
+def _atomic_save(p: Path, img: Image.Image, fmt: str, kwargs: dict) -> Path:
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.is_dir():
         raise ImageWriteError(f"{p}: folder {parent} does not exist")
-    kwargs = {"quality": quality} if fmt in ("JPEG", "WEBP") else {}
     fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=parent)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -168,6 +172,14 @@ def write_image(path: str | os.PathLike, rgb: np.ndarray, alpha: np.ndarray | No
             os.unlink(tmp)
         raise
     return p
+
+
+def write_image_gray(path: str | os.PathLike, values: np.ndarray) -> Path:
+    """Write an (H, W) uint8 map (labels, masks) as an 8-bit greyscale PNG, atomically."""
+    p = Path(path)
+    if values.dtype != np.uint8 or values.ndim != 2:
+        raise ValueError("write_image_gray expects (H, W) uint8")
+    return _atomic_save(p, Image.fromarray(values, "L"), "PNG", {})
 
 
 def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:

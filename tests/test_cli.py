@@ -103,3 +103,17 @@ def test_overwrite_needs_the_flag(tmp_path, astronaut):
 def test_help(cmd):
     res = run(*cmd)
     assert res.returncode == 0 and "usage" in res.stdout.lower()
+
+
+def test_parse_writes_an_8bit_label_map(sample_path, tmp_path):
+    out = tmp_path / "labels.png"
+    res = run("parse", sample_path, out)
+    assert res.returncode == 0, res.stderr
+    labels = np.array(Image.open(out))
+    assert labels.dtype == np.uint8 and labels.shape == (512, 512) and Image.open(out).mode == "L"
+    assert labels.max() <= 10 and set(np.unique(labels)) >= {0, 1, 2, 3, 4, 5, 6, 10}
+    assert_user_error(run("parse", sample_path, tmp_path / "labels.jpg"), "PNG")
+    from skimage import data
+    coffee = tmp_path / "coffee.png"
+    Image.fromarray(data.coffee()).save(coffee)
+    assert_user_error(run("parse", coffee, tmp_path / "c.png"), "no face")
