@@ -83,10 +83,19 @@ class Canvas(QGraphicsView):
     def clear_preview(self) -> None:
         self._preview.setPixmap(QPixmap())
 
-    def set_faces(self, boxes: list[tuple[float, float, float, float]], selected: int | None) -> None:
+    def set_faces(self, boxes: list[tuple[float, float, float, float]], selected: int | None,
+                  tiny: list[tuple[float, float, float, float]] = ()) -> None:
+        """Face boxes (numbered, the selected one highlighted) and, dashed, faces too small
+        to edit."""
         for item in self._boxes.childItems():
             self._boxes.removeFromGroup(item)
             self.scene().removeItem(item)
+        for x0, y0, x1, y1 in tiny:
+            rect = QGraphicsRectItem(QRectF(x0, y0, x1 - x0, y1 - y0))
+            pen = QPen(BOX_COLOR, 1, Qt.PenStyle.DashLine)
+            pen.setCosmetic(True)
+            rect.setPen(pen)
+            self._boxes.addToGroup(rect)
         for i, (x0, y0, x1, y1) in enumerate(boxes):
             color = SELECTED_COLOR if i == selected else BOX_COLOR
             rect = QGraphicsRectItem(QRectF(x0, y0, x1 - x0, y1 - y0))

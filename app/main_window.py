@@ -36,9 +36,9 @@ def _job_load(path: str):
 
 def _job_detect(image: np.ndarray, state: int):
     def run(ctx: JobContext):
-        from inference.faces import detect
+        from inference.faces import detect_all
         ctx.progress(0.1, "Finding faces…")
-        return state, detect(image)
+        return state, detect_all(image)
     return run
 
 
@@ -80,6 +80,7 @@ class MainWindow(QMainWindow):
         self._last_preview: tuple | None = None   # (name, base, params, patch) last shown
         self._pending_commits = 0
         self._progress_message = ""
+        self.tiny_faces: list = []
         self.last_message: QMessageBox | None = None
 
         self.canvas = Canvas(self)
@@ -262,11 +263,11 @@ class MainWindow(QMainWindow):
 
     def _draw_faces(self) -> None:
         faces = self._faces() or []
-        self.canvas.set_faces([f.box for f in faces], self.selected)
+        self.canvas.set_faces([f.box for f in faces], self.selected, tiny=self.tiny_faces)
         if self.selected is not None and self.selected < len(faces):
             f = faces[self.selected]
             self.face_label.setText(f"Face {self.selected}: yaw {f.pose.yaw:+.0f}°, pitch {f.pose.pitch:+.0f}°, "
-                                    f"roll {f.pose.roll:+.0f}°")
+                                    f"roll {f.pose.roll:+.0f}°" + (" — turned away: fit uncertain" if f.uncertain else ""))
         else:
             self.face_label.setText(f"{len(faces)} face(s)" if faces else "")
 
@@ -383,6 +384,7 @@ class MainWindow(QMainWindow):
         self.act_before.setChecked(False)
         self.doc = Document(photo)
         self.selected = None
+        self.tiny_faces = []
         self._last_preview = None
         self.canvas.set_parsing(None)
         self.canvas.set_landmarks(None)
@@ -394,13 +396,18 @@ class MainWindow(QMainWindow):
         self._detect_if_needed()
 
     def _done_detect(self, job_id: int, result) -> None:
-        state, faces = result
+        from inference.faces import MIN_FACE_PX
+        state, detection = result
         if self.doc is None or state > len(self.doc.steps):
             return
+        faces = detection.faces
         self.doc.set_faces(faces, state)
+        self.tiny_faces = detection.tiny
         self._draw_faces()
-        self.statusBar().showMessage(f"{len(faces)} face(s) found; click one to edit it" if faces
-                                     else "No face found in this photo", 6000)
+        tiny = (f"; {len(detection.tiny)} smaller than {MIN_FACE_PX} px shown dashed, too small to edit"
+                if detection.tiny else "")
+        self.statusBar().showMessage((f"{len(faces)} face(s) found; click one to edit it" if faces
+                                      else "No face found in this photo") + tiny, 8000)
 
     def _done_analyse(self, job_id: int, result) -> None:
         state, index, rgba, x0, y0, scale = result

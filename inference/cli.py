@@ -30,9 +30,14 @@ def _faces(args: argparse.Namespace) -> None:
     from inference import faces as F
     from inference.io import read_image
     photo = read_image(args.photo)
-    found = F.detect(photo.rgb)
+    detection = F.detect_all(photo.rgb)
+    found = detection.faces
     if not found:
-        raise F.NoFaceError(f"{args.photo}: no face found")
+        tiny = f" ({len(detection.tiny)} smaller than {F.MIN_FACE_PX} px)" if detection.tiny else ""
+        raise F.NoFaceError(f"{args.photo}: no face found{tiny}")
+    if detection.tiny:
+        print(f"visage: note: {len(detection.tiny)} face(s) smaller than {F.MIN_FACE_PX} px "
+              "found but not analysed", file=sys.stderr)
     text = json.dumps([f.to_json() for f in found])
     if args.json:
         Path(args.json).write_text(text)

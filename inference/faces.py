@@ -20,6 +20,8 @@ from inference.mp_models import models
 DETECT_MAX_SIDE = 1280    # the detector sees 192x192 anyway; a smaller copy is faster to feed
 MESH_CROP_SIDE = 384      # the mesh model sees 192x192 inside its own crop of this
 MIN_FACE_PX = 40          # smaller faces are reported but not meshed or edited
+TILE_MIN_FRACTION = 0.07   # tiles are made small enough that a MIN_FACE_PX face is this fraction of one
+PROFILE_YAW = 60.0         # beyond this the mesh fit of a turned head is flagged as uncertain
 
 
 class NoFaceError(ValueError):
@@ -56,6 +58,11 @@ class Face:
         return self.box[3] - self.box[1]
 
     @property
+    def uncertain(self) -> bool:
+        """A head turned beyond PROFILE_YAW: the mesh fit (and all that follows) is unsure."""
+        return abs(self.pose.yaw) > PROFILE_YAW
+
+    @property
     def size(self) -> float:
         """sqrt(w*h) of the box: the scale every per-face parameter is relative to."""
         return float(np.sqrt(max(self.width, 1.0) * max(self.height, 1.0)))
@@ -72,10 +79,12 @@ class Face:
             "landmarks68": [[r(x), r(y)] for x, y in self.landmarks68],
             "landmarks": [[r(x), r(y), r(z)] for x, y, z in self.mesh],
             "pose": self.pose.to_json(),
+            "uncertain": self.uncertain,
         }
 
 
 def _run_detector(image: np.ndarray, pad: float = 0.0) -> list[tuple[np.ndarray, float]]:
+    """Detector boxes on one image (resized to at most DETECT_MAX_SIDE, optionally padded)."""
     detector = models().detector
     h, w = image.shape[:2]
     scale = min(1.0, DETECT_MAX_SIDE / (max(h, w) * (1 + 2 * pad)))
@@ -95,10 +104,53 @@ def _run_detector(image: np.ndarray, pad: float = 0.0) -> list[tuple[np.ndarray,
     return out
 
 
+def _tiles(h: int, w: int, side: int) -> list[tuple[int, int, int, int]]:
+    """Square tiles of ``side`` covering the image with a quarter overlap."""
+    stride = max(1, side * 3 // 4)
+    ys = list(range(0, max(1, h - side) + 1, stride))
+    xs = list(range(0, max(1, w - side) + 1, stride))
+    if ys[-1] + side < h:
+        ys.append(h - side)
+    if xs[-1] + side < w:
+        xs.append(w - side)
+    return [(x, y, min(w, x + side), min(h, y + side)) for y in ys for x in xs]
+
+
+def _nms(boxes: list[tuple[np.ndarray, float]], iou: float = 0.3) -> list[tuple[np.ndarray, float]]:
+    """Keep the best-scoring box of every cluster; a box mostly inside a kept one (a face
+    found whole in one tile and cut in another) goes too."""
+    kept: list[tuple[np.ndarray, float]] = []
+    for box, score in sorted(boxes, key=lambda bs: -bs[1]):
+        if all(_iou(box, k) < iou and _inside(box, k) < 0.6 for k, _ in kept):
+            kept.append((box, score))
+    return kept
+
+
+def _inside(a: np.ndarray, b: np.ndarray) -> float:
+    """Fraction of box a that lies inside box b."""
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    area = (a[2] - a[0]) * (a[3] - a[1])
+    return ix * iy / area if area > 0 else 0.0
+
+
 def _detect_boxes(image: np.ndarray) -> list[tuple[np.ndarray, float]]:
-    """Detector boxes (x0, y0, x1, y1) in image pixels with scores. A face that fills the
-    frame (aligned crops, close-ups) is missed by the detector; a padded copy finds it."""
-    return _run_detector(image) or _run_detector(image, pad=0.4)
+    """Detector boxes (x0, y0, x1, y1) in image pixels with scores.
+
+    The full-range detector sees a 192x192 copy of what it is given and misses faces smaller
+    than about 3.5 % of that side, so big photos are also searched in tiles, halving the tile
+    side until a MIN_FACE_PX face is large enough in its tile. A face that fills the frame
+    (aligned crops, close-ups) is missed too; a padded copy finds it."""
+    h, w = image.shape[:2]
+    boxes = _run_detector(image)
+    side = max(h, w)
+    while side > MIN_FACE_PX / TILE_MIN_FRACTION:
+        side = (side + 1) // 2
+        for x0, y0, x1, y1 in _tiles(h, w, side):
+            boxes += [(b + (x0, y0, x0, y0), sc) for b, sc in _run_detector(image[y0:y1, x0:x1])]
+    if not boxes:
+        boxes = _run_detector(image, pad=0.4)
+    return _nms(boxes)
 
 
 def _square_crop(image: np.ndarray, box: np.ndarray, factor: float) -> tuple[np.ndarray, float, float, float]:
@@ -151,13 +203,23 @@ def face_from_mesh(mesh: np.ndarray, score: float) -> Face:
     return Face(box=box, score=score, mesh=mesh, landmarks68=lm.mesh_to_68(mesh), pose=Pose(yaw, pitch, roll))
 
 
-def detect(image: np.ndarray) -> list[Face]:
-    """All faces in an (H, W, 3) uint8 RGB image with a usable mesh, largest first."""
+@dataclass
+class Detection:
+    """Everything detection found: usable faces (largest first) and the boxes of faces too
+    small to analyse (reported, not parsed or edited)."""
+    faces: list[Face]
+    tiny: list[tuple[float, float, float, float]]
+
+
+def detect_all(image: np.ndarray) -> Detection:
+    """Faces in an (H, W, 3) uint8 RGB image, and the tiny ones left out."""
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         raise ValueError("detect expects an (H, W, 3) uint8 RGB image")
     faces: list[Face] = []
-    for box, score in sorted(_detect_boxes(image), key=lambda bs: -bs[1]):
+    tiny: list[tuple[float, float, float, float]] = []
+    for box, score in _detect_boxes(image):
         if max(box[2] - box[0], box[3] - box[1]) < MIN_FACE_PX:
+            tiny.append(tuple(float(v) for v in box))
             continue
         mesh = _mesh_in_box(image, box)
         if mesh is None:
@@ -167,7 +229,12 @@ def detect(image: np.ndarray) -> list[Face]:
             continue  # two detections of one face
         faces.append(face)
     faces.sort(key=lambda f: -f.width * f.height)
-    return faces
+    return Detection(faces, tiny)
+
+
+def detect(image: np.ndarray) -> list[Face]:
+    """All faces in an (H, W, 3) uint8 RGB image with a usable mesh, largest first."""
+    return detect_all(image).faces
 
 
 def select(faces: list[Face], index: int) -> Face:

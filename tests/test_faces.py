@@ -112,3 +112,68 @@ def test_face_filling_the_frame_is_found(shared_data):
     photo = read_image(shared_data / "multiface" / "facer_samples" / "ffhq_15723.jpg")
     faces = detect(photo.rgb)
     assert len(faces) == 1 and faces[0].width > 0.4 * photo.rgb.shape[1]
+
+
+def _group_photo(astronaut, sizes):
+    """A 12-megapixel 'group photo': her head pasted at several sizes on a busy background."""
+    import cv2
+    head = astronaut[30:230, 130:320]                  # her face box is about half this crop
+    canvas = cv2.resize(astronaut[300:512], (4000, 3000))
+    truth = []
+    x, y, row_h = 60, 60, 0
+    for s in sizes:                                     # packed in rows, left to right
+        f = cv2.resize(head, (int(s * 1.9), int(s * 2.0)))
+        if x + f.shape[1] > 3960:
+            x, y, row_h = 60, y + row_h + 80, 0
+        canvas[y:y + f.shape[0], x:x + f.shape[1]] = f
+        truth.append((x + f.shape[1] / 2, y + f.shape[0] * 0.55, s))
+        x, row_h = x + f.shape[1] + 120, max(row_h, f.shape[0])
+    assert y + row_h <= 3000
+    return canvas, truth
+
+
+def test_small_faces_in_a_12_megapixel_photo(astronaut):
+    from inference.faces import MIN_FACE_PX, detect_all
+    sizes = [38, 45, 50, 55, 65, 90, 120, 160, 220, 300, 400, 600]
+    canvas, truth = _group_photo(astronaut, sizes)
+    d = detect_all(canvas)
+    found = {i for i, (cx, cy, s) in enumerate(truth) if face_at(d.faces, cx, cy) is not None}
+    big_enough = {i for i, (_, _, s) in enumerate(truth) if s * 0.92 >= MIN_FACE_PX + 2}
+    assert big_enough <= found, f"missed faces of size {[sizes[i] for i in big_enough - found]}"
+    assert len(d.faces) == len(found)                   # no duplicates from overlapping tiles
+    assert all(max(b[2] - b[0], b[3] - b[1]) < MIN_FACE_PX for b in d.tiny)
+
+
+def test_faces_below_the_minimum_are_reported_not_analysed(astronaut, monkeypatch):
+    from inference import faces as F
+    monkeypatch.setattr(F, "MIN_FACE_PX", 150)          # her face is about 100 px
+    d = F.detect_all(astronaut)
+    assert d.faces == [] and len(d.tiny) == 1
+    x0, y0, x1, y1 = d.tiny[0]
+    assert x0 < 225 < x1 and y0 < 125 < y1
+
+
+def test_turned_away_faces_are_flagged_uncertain(astronaut_face):
+    import copy
+    f = copy.deepcopy(astronaut_face)
+    assert not f.uncertain
+    f.pose.yaw = 70.0
+    assert f.uncertain and f.to_json()["uncertain"] is True
+
+
+def test_grayscale_photo_still_gets_faces_and_landmarks(astronaut):
+    import cv2
+    grey = cv2.cvtColor(cv2.cvtColor(astronaut, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
+    faces = detect(grey)
+    assert len(faces) == 1
+    ref = detect(astronaut)[0]
+    assert np.abs(faces[0].landmarks68 - ref.landmarks68).mean() < 3.0
+
+
+def test_face_cut_by_the_border(astronaut):
+    cut = np.ascontiguousarray(astronaut[:, 215:])        # the left half of her face is gone
+    faces = detect(cut)
+    assert len(faces) == 1
+    from inference.parsing import parse
+    p = parse(cut, faces[0])
+    assert p.x0 == 0 and p.width <= cut.shape[1]        # the crop stays inside the photo
