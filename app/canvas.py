@@ -26,6 +26,7 @@ def to_qimage(rgb_or_rgba: np.ndarray) -> QImage:
 class Canvas(QGraphicsView):
     imageClicked = Signal(float, float)
     imageHovered = Signal(float, float)
+    landmarkMoved = Signal(int, float, float)   # landmark index, dx, dy in image pixels
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -50,6 +51,9 @@ class Canvas(QGraphicsView):
             item.setZValue(z)
             s.addItem(item)
         self._press: QPointF | None = None
+        self._points: np.ndarray | None = None      # landmarks as drawn
+        self._drag: tuple[int, QPointF] | None = None
+        self.edit_landmarks = False
         self._space = False
         self._panning = False
         self._fit_on_resize = True
@@ -111,12 +115,30 @@ class Canvas(QGraphicsView):
         self._boxes.setVisible(self.show_boxes)
 
     def set_landmarks(self, points: np.ndarray | None, radius: float = 1.5) -> None:
+        self._points = None if points is None else np.asarray(points, dtype=np.float64)[:, :2].copy()
+        self._radius = radius
+        self._draw_landmarks()
+
+    def _draw_landmarks(self) -> None:
         path = QPainterPath()
-        if points is not None:
-            for x, y in np.asarray(points)[:, :2]:
-                path.addEllipse(QPointF(float(x), float(y)), radius, radius)
+        r = self._radius * (2.0 if self.edit_landmarks else 1.0)
+        if self._points is not None:
+            for x, y in self._points:
+                path.addEllipse(QPointF(float(x), float(y)), r, r)
         self._landmarks.setPath(path)
         self._landmarks.setVisible(self.show_landmarks)
+
+    def set_edit_landmarks(self, on: bool) -> None:
+        self.edit_landmarks = on
+        self._draw_landmarks()
+
+    def _landmark_under(self, view_pos: QPointF, tolerance_px: float = 8.0) -> int | None:
+        if self._points is None or not self._landmarks.isVisible():
+            return None
+        p = self.mapToScene(view_pos.toPoint())
+        d = np.hypot(self._points[:, 0] - p.x(), self._points[:, 1] - p.y()) * self.zoom()
+        i = int(d.argmin())
+        return i if d[i] <= tolerance_px else None
 
     def set_parsing(self, rgba: np.ndarray | None, x0: int = 0, y0: int = 0, scale: float = 1.0) -> None:
         """Overlay a parsing computed at a working resolution: ``scale`` photo pixels per pixel."""
@@ -204,6 +226,12 @@ class Canvas(QGraphicsView):
             event.accept()
             return
         if event.button() == Qt.MouseButton.LeftButton:
+            hit = self._landmark_under(event.position()) if self.edit_landmarks else None
+            if hit is not None:
+                self._drag = (hit, self.mapToScene(event.position().toPoint()))
+                self._drag_origin = self._points[hit].copy()
+                event.accept()
+                return
             self._press = event.position()
         super().mousePressEvent(event)
 
@@ -215,6 +243,13 @@ class Canvas(QGraphicsView):
             self.verticalScrollBar().setValue(self.verticalScrollBar().value() - int(d.y()))
             event.accept()
             return
+        if self._drag is not None:
+            i, start = self._drag
+            p = self.mapToScene(event.position().toPoint())
+            self._points[i] = self._drag_origin + (p.x() - start.x(), p.y() - start.y())
+            self._draw_landmarks()
+            event.accept()
+            return
         if self.has_image():
             p = self.mapToScene(event.position().toPoint())
             self.imageHovered.emit(p.x(), p.y())
@@ -224,6 +259,14 @@ class Canvas(QGraphicsView):
         if self._panning:
             self._panning = False
             self.viewport().unsetCursor()
+            event.accept()
+            return
+        if self._drag is not None and event.button() == Qt.MouseButton.LeftButton:
+            i, start = self._drag
+            self._drag = None
+            p = self.mapToScene(event.position().toPoint())
+            if (p - start).manhattanLength() > 0:
+                self.landmarkMoved.emit(i, p.x() - start.x(), p.y() - start.y())
             event.accept()
             return
         if event.button() == Qt.MouseButton.LeftButton and self._press is not None:

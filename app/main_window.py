@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, Q
 
 from app.canvas import Canvas
 from app.document import Document, EditStep
+from app.panels.face import FacePanel
 from app.panels.legend import LegendPanel
 from app.panels.skin import SkinPanel
 from app.worker import JobContext, Worker
@@ -87,6 +88,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.canvas)
         self.skin_panel = SkinPanel()
         self.legend = LegendPanel()
+        self.face_panel = FacePanel()
+        self._add_dock("Face", self.face_panel, Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_dock("Skin", self.skin_panel, Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_dock("Parsing legend", self.legend, Qt.DockWidgetArea.RightDockWidgetArea)
         self._build_actions()
@@ -94,6 +97,10 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
 
         self.canvas.imageClicked.connect(self.on_image_clicked)
+        self.canvas.imageHovered.connect(self.on_image_hovered)
+        self.canvas.landmarkMoved.connect(self.on_landmark_moved)
+        self.face_panel.editLandmarksToggled.connect(self.canvas.set_edit_landmarks)
+        self.face_panel.resetRequested.connect(self.reset_landmarks)
         self.skin_panel.previewRequested.connect(lambda s: self.request_preview("skin", {"strength": s}))
         self.skin_panel.commitRequested.connect(lambda s: self.commit("skin", {"strength": s}))
         self.legend.visibilityChanged.connect(lambda _: self._analyse_selected())
@@ -261,6 +268,42 @@ class MainWindow(QMainWindow):
                                                    faces[self.selected], self.legend.visible_classes()),
                            coalesce=True)
 
+    def on_image_hovered(self, x: float, y: float) -> None:
+        """Name the parsing class under the cursor (selected face only)."""
+        from inference.parsing import CLASS_NAMES
+        faces = self._faces()
+        text = ""
+        if faces and self.selected is not None and faces[self.selected].parsing is not None:
+            p = faces[self.selected].parsing
+            h, w = p.labels.shape
+            u, v = (x - p.x0) * w / p.width, (y - p.y0) * h / p.height
+            if 0 <= u < w and 0 <= v < h:
+                text = f"Under the cursor: {CLASS_NAMES[p.labels[int(v), int(u)]]}"
+        self.face_panel.show_hover(text)
+
+    def on_landmark_moved(self, index: int, dx: float, dy: float) -> None:
+        """A landmark dragged by hand: the face's fit bends there and it is parsed again."""
+        from inference.faces import with_landmark_moved
+        self._replace_selected_face(lambda f: with_landmark_moved(f, index, (dx, dy)))
+
+    def reset_landmarks(self) -> None:
+        from inference.faces import face_from_mesh
+        self._replace_selected_face(
+            lambda f: face_from_mesh(f.extra["original_mesh"], f.score) if "original_mesh" in f.extra else f)
+
+    def _replace_selected_face(self, change) -> None:
+        faces = self._faces()
+        if not faces or self.selected is None:
+            return
+        faces = list(faces)
+        faces[self.selected] = change(faces[self.selected])
+        self.doc.set_faces(faces)
+        self._last_preview = None
+        self.canvas.clear_preview()
+        self._draw_faces()
+        self.canvas.set_landmarks(faces[self.selected].landmarks68)
+        self._analyse_selected()
+
     def _draw_faces(self) -> None:
         faces = self._faces() or []
         self.canvas.set_faces([f.box for f in faces], self.selected, tiny=self.tiny_faces)
@@ -270,6 +313,8 @@ class MainWindow(QMainWindow):
                                     f"roll {f.pose.roll:+.0f}°" + (" — turned away: fit uncertain" if f.uncertain else ""))
         else:
             self.face_label.setText(f"{len(faces)} face(s)" if faces else "")
+        sel = faces[self.selected] if self.selected is not None and self.selected < len(faces) else None
+        self.face_panel.show_face(sel, self.selected, bool(sel is not None and sel.extra.get("nudged")))
 
     # -- edits ------------------------------------------------------------------------------
     def request_preview(self, name: str, params: dict[str, Any]) -> None:

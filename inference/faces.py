@@ -195,6 +195,14 @@ def _iou(a: np.ndarray, b: np.ndarray) -> float:
     return inter / union if union > 0 else 0.0
 
 
+def with_landmark_moved(face: Face, landmark: int, delta: tuple[float, float]) -> Face:
+    """A new Face whose fit has one 68-point landmark moved (by hand): mesh, box, landmarks
+    and pose follow; the parsing is to be computed again."""
+    moved = face_from_mesh(lm.nudge_mesh(face.mesh, landmark, delta, face.size), face.score)
+    moved.extra = dict(face.extra, nudged=True, original_mesh=face.extra.get("original_mesh", face.mesh))
+    return moved
+
+
 def face_from_mesh(mesh: np.ndarray, score: float) -> Face:
     """A Face record from a dense mesh in image pixels (box = the face oval's bounds)."""
     oval = mesh[topo.FACE_OVAL, :2]

@@ -64,3 +64,21 @@ def head_pose(mesh: np.ndarray) -> tuple[float, float, float]:
     pitch = -np.degrees(np.arctan2(y[2], y[1])) + PITCH_OFFSET_DEG
     roll = np.degrees(np.arctan2(x[1], x[0]))
     return float(yaw), float(pitch), float(roll)
+
+
+def nudge_mesh(mesh: np.ndarray, landmark: int, delta: tuple[float, float], face_size: float,
+               radius: float = 0.08) -> np.ndarray:
+    """The mesh with one 68-point landmark moved by ``delta`` pixels: the vertices it is made
+    of move fully and their neighbours with a Gaussian fall-off (``radius`` x face size), so a
+    hand correction bends the fit locally instead of tearing it."""
+    m = np.asarray(mesh, dtype=np.float64).copy()
+    idx, w = _mapping()
+    centre = np.einsum("k,kc->c", w[landmark], m[idx[landmark], :2])
+    d2 = ((m[:, :2] - centre) ** 2).sum(1)
+    fall = np.exp(-d2 / (2 * (radius * face_size) ** 2))
+    # The landmark is a weighted sum of vertices that do not all move fully: scale the move
+    # so that the landmark itself lands exactly where it was dragged.
+    gain = float(np.dot(w[landmark], fall[idx[landmark]]))
+    step = np.asarray(delta, dtype=np.float64) / (gain if abs(gain) > 1e-3 else 1.0)
+    m[:, :2] += fall[:, None] * step[None, :]
+    return m

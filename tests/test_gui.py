@@ -131,3 +131,48 @@ def test_zoom_and_fit(qtbot, window, sample_path):
     assert w.canvas.zoom() == pytest.approx(z * 1.25)
     w.canvas.fit()
     assert w.canvas.zoom() == pytest.approx(z)
+
+
+def _mouse(widget, kind, pos, buttons):
+    from PySide6.QtCore import QEvent, QPointF
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+    types = {"press": QEvent.Type.MouseButtonPress, "move": QEvent.Type.MouseMove,
+             "release": QEvent.Type.MouseButtonRelease}
+    button = Qt.MouseButton.LeftButton if kind != "move" else Qt.MouseButton.NoButton
+    ev = QMouseEvent(types[kind], QPointF(pos), QPointF(widget.mapToGlobal(pos)), button, buttons,
+                     Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, ev)
+
+
+def test_hover_names_the_class_and_dragging_a_landmark_reparses(qtbot, window, sample_path):
+    w = window
+    open_and_detect(qtbot, w, sample_path)
+    w.select_face(0)
+    qtbot.waitUntil(lambda: w.doc.faces()[0].parsing is not None and w.canvas.overlays_visible()["parsing"],
+                    timeout=WAIT_MS)
+    face = w.doc.faces()[0]
+    lm = face.landmarks68
+    w.on_image_hovered(*lm[30])                       # nose tip
+    assert w.face_panel.hover.text().endswith("nose")
+    w.on_image_hovered(5, 5)
+    assert w.face_panel.hover.text() == ""
+
+    w.face_panel.edit.setChecked(True)
+    assert w.canvas.edit_landmarks
+    w.canvas.set_zoom(2.0)
+    w.canvas.centerOn(*lm[8])
+    vp = w.canvas.viewport()
+    start = w.canvas.mapFromScene(*lm[8])               # chin
+    end = w.canvas.mapFromScene(lm[8][0], lm[8][1] + 12)
+    _mouse(vp, "press", start, Qt.MouseButton.LeftButton)
+    _mouse(vp, "move", end, Qt.MouseButton.LeftButton)
+    _mouse(vp, "release", end, Qt.MouseButton.NoButton)
+    moved = w.doc.faces()[0]
+    assert moved is not face and moved.extra.get("nudged")
+    assert moved.landmarks68[8][1] - lm[8][1] == pytest.approx(12, abs=2)   # the chin went down
+    assert np.abs(moved.landmarks68[36:48] - lm[36:48]).max() < 1.0          # the eyes stayed
+    qtbot.waitUntil(lambda: w.doc.faces()[0].parsing is not None, timeout=WAIT_MS)
+    assert "by hand" in w.face_panel.info.text()
+    w.reset_landmarks()
+    assert np.allclose(w.doc.faces()[0].landmarks68, lm)
