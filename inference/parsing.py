@@ -247,18 +247,24 @@ def _gaussian_loglik(samples: np.ndarray, pix: np.ndarray) -> np.ndarray:
 
 def _hair_probability(lab: np.ndarray, hair: np.ndarray, skin: np.ndarray, where: np.ndarray,
                       min_samples: int = 50) -> np.ndarray:
-    """P(hair | colour) against skin at the pixels ``where`` (0.5 elsewhere), each class a
-    Gaussian in Lab fitted on its sure pixels; 0.5 everywhere when either has too few samples
-    (short hair, a bald head, a cropped photo)."""
+    """P(hair | colour) at the pixels ``where`` (0.5 elsewhere): hair and skin are Gaussians
+    in Lab fitted on their sure pixels, and a colour like neither (a black collar, a red
+    scarf) falls to a flat 'something else' model at HAIR_OUTLIER_SIGMAS from the hair's mean.
+    0.5 everywhere when hair or skin has too few samples (short hair, a bald head)."""
     out = np.full(lab.shape[:2], 0.5, np.float32)
     if hair.sum() < min_samples or skin.sum() < min_samples:
         return out
     pix = lab[where]
     lh = _gaussian_loglik(lab[hair], pix)
     ls = _gaussian_loglik(lab[skin], pix)
-    out[where] = 1.0 / (1.0 + np.exp(np.clip(ls - lh, -30, 30)))
+    lo = _gaussian_loglik(lab[hair], lab[hair].mean(0, keepdims=True) + HAIR_OUTLIER_SIGMAS * lab[hair].std(0))
+    m = np.maximum(np.maximum(lh, ls), lo)
+    eh, es, eo = np.exp(lh - m), np.exp(ls - m), np.exp(lo - m)
+    out[where] = eh / (eh + es + eo)
     return out
 
+
+HAIR_OUTLIER_SIGMAS = 3.0
 
 _DEFAULT_ATLAS = object()
 
@@ -313,7 +319,9 @@ def parse(image: np.ndarray, face, params: RefineParams | None = None, atlas=_DE
     hairish = 0.5 + prm.hair_colour * (p_hair - 0.5)
     # Outside the face a person pixel is hair above the chin unless its colour says skin (an
     # ear, the neck: background here); below the chin hair competes with neck and clothes.
-    hair_out = person * (above * (0.5 + 0.5 * hairish) + (1 - above) * 0.45 * hairish * 2)
+    below = (rows - chin_y) / face_px                      # face heights below the chin
+    hang = np.exp(-np.clip(below, 0, None) / 1.5)           # long hair thins out downwards
+    hair_out = person * (above * (0.5 + 0.5 * hairish) + (1 - above) * 0.9 * hairish * hang)
     x[BACKGROUND] = np.where(outside, 1 - hair_out, x[BACKGROUND])
     x[HAIR] = np.where(outside, hair_out, 0)
     certainty = np.abs(2 * hair_out - 1)
