@@ -177,3 +177,24 @@ def test_face_cut_by_the_border(astronaut):
     from inference.parsing import parse
     p = parse(cut, faces[0])
     assert p.x0 == 0 and p.width <= cut.shape[1]        # the crop stays inside the photo
+
+
+def test_profile_face_is_parsed_and_flagged(shared_data):
+    from inference.parsing import parse
+    photo = read_image(shared_data / "landmarks_aflw2000_prnet" / "image00475.jpg")   # yaw 65.6°
+    faces = detect(photo.rgb)
+    assert len(faces) == 1 and faces[0].uncertain and faces[0].pose.yaw > 40
+    labels = parse(photo.rgb, faces[0]).labels_full()
+    assert (labels == 1).sum() > 2000 and (labels == 6).any()            # skin and nose found
+
+
+def test_twenty_four_faces(astronaut):
+    import cv2
+    head = cv2.resize(astronaut[30:230, 130:320], (228, 240))
+    canvas = np.full((1700, 2600, 3), 90, np.uint8)
+    for i in range(24):
+        x, y = 40 + (i % 8) * 320, 40 + (i // 8) * 550
+        canvas[y:y + 240, x:x + 228] = head
+    faces = detect(canvas)
+    assert len(faces) == 24
+    assert len({(round(f.box[0] / 100), round(f.box[1] / 100)) for f in faces}) == 24   # all distinct
