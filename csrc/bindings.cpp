@@ -4,6 +4,11 @@
 torch::Tensor recursive_filter(torch::Tensor x, torch::Tensor guide, double sigma_s, double sigma_r,
                                int64_t iterations);
 torch::Tensor propagate_forward(torch::Tensor x, torch::Tensor p);
+std::vector<torch::Tensor> patchmatch_nnf(torch::Tensor A, torch::Tensor B, torch::Tensor wa,
+                                          torch::Tensor bvalid, torch::Tensor target, torch::Tensor nnf_init,
+                                          int64_t patch, int64_t iterations, int64_t seed);
+torch::Tensor patchmatch_vote(torch::Tensor B, torch::Tensor nnf, torch::Tensor dist, torch::Tensor target,
+                              torch::Tensor fill, torch::Tensor A, int64_t patch, double sigma2);
 std::vector<torch::Tensor> propagate_backward(torch::Tensor grad, torch::Tensor x, torch::Tensor p,
                                               torch::Tensor h);
 
@@ -17,6 +22,10 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("propagate_backward", &propagate_backward,
         "Gradients of propagate_forward: (grad_h, x, p, h) -> (dx, dp per plane (N,3,H,W))",
         py::arg("grad"), py::arg("x"), py::arg("p"), py::arg("h"));
+  m.def("patchmatch_nnf", &patchmatch_nnf,
+        "PatchMatch NNF: (A, B, wA, validB, target, nnf_init, patch, iterations, seed) -> (nnf, dist)");
+  m.def("patchmatch_vote", &patchmatch_vote,
+        "Wexler voting: (B, nnf, dist, target, fill, A, patch, sigma2) -> A with the fill pixels voted");
 #ifdef _OPENMP
   m.attr("openmp") = true;
 #else

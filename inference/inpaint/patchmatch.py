@@ -1,0 +1,266 @@
+"""Patch-based completion (Wexler, Shechtman & Irani 2007) on PatchMatch fields (Barnes et al.
+2009), coarse to fine.
+
+The image is reduced until the hole is a few patches thick; there the hole starts from a
+smooth Telea fill. At every level, a few EM rounds alternate (E) a PatchMatch field from every
+patch that touches the hole to the best fully-known patch of the image (the csrc/ op), and
+(M) a vote: each hole pixel becomes the similarity-weighted mean of what the patches covering
+it propose. The field and the fill are then carried to the next finer level. Sources can be
+restricted (``source``: e.g. "fill from skin only"); everything is deterministic for a seed.
+
+Twins for the tests: :func:`nnf_reference` (exhaustive search, the optimum PatchMatch
+approximates) and :func:`vote_reference`.
+"""
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+import torch
+
+from inference.inpaint.base import InpaintError, Progress
+from inference.ops import native
+
+NAME = "patchmatch"
+CONTEXT = 1.0          # context margin around the hole, x its size: the sources to copy from
+PATCH = 7
+# Vote weights exp(-d / (2 sigma2)), sigma2 = SIGMA_SCALE x the 75th percentile of the patch
+# distances. Wexler's choice is a scale of 1: it averages so many patches that the fill blurs,
+# and a blurry fill then attracts flat sources (measured by the texture gap, bench/inpaint.py).
+SIGMA_PERCENTILE = 75
+SIGMA_SCALE = 0.003
+MIN_SOURCES = 64       # the coarsest level keeps at least this many whole known patches ...
+SRC_RATIO = 0.25       # ... and at least this many per patch to fill
+TEXTURE_WEIGHT = 4.0   # weight of the texture features against the colours
+TEXTURE_WINDOW = 9
+PM_FIRST, PM_NEXT = 2, 1   # PatchMatch sweeps in the first and later EM rounds of a level
+
+
+def _resize(img: np.ndarray, size: tuple[int, int], interp: int) -> np.ndarray:
+    """cv2.resize for any number of channels (its area filter takes at most 4)."""
+    if img.ndim == 2 or img.shape[2] <= 4:
+        out = cv2.resize(img, size, interpolation=interp)
+        return out.reshape(out.shape[:2] + img.shape[2:])
+    return np.dstack([_resize(img[..., c:c + 4], size, interp) for c in range(0, img.shape[2], 4)])
+
+
+def _masked_half(img: np.ndarray, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Half-size image averaging known pixels only, and its hole (a block with any unknown)."""
+    h, w = known.shape
+    size = ((w + 1) // 2, (h + 1) // 2)
+    k = known.astype(np.float32)
+    num = _resize(img * k[..., None], size, cv2.INTER_AREA)
+    den = cv2.resize(k, size, interpolation=cv2.INTER_AREA)
+    small = num / np.maximum(den, 1e-6)[..., None]
+    return small.astype(np.float32), den < 0.999
+
+
+def _texture_features(image: np.ndarray, hole: np.ndarray, window: int) -> np.ndarray:
+    """Newson et al. (2014) texture features: |d/dx| and |d/dy| of the grey image averaged over
+    a window, from known pixels only. Matched along with the colours they keep coarse levels,
+    where downsampling has erased the texture, from filling a textured hole with a flat area
+    (the flat one matches a blurry first guess best)."""
+    grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    known = (~hole).astype(np.float32)
+    gx = np.abs(cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3)) / 4
+    gy = np.abs(cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3)) / 4
+    k = cv2.erode(known, np.ones((3, 3), np.uint8))  # gradients across the hole border are not texture
+    den = np.maximum(cv2.blur(k, (window, window)), 1e-3)
+    return np.dstack([cv2.blur(g * k, (window, window)) / den for g in (gx, gy)])
+
+
+def _push_pull(img: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """A smooth first guess for the hole: known pixels averaged down a pyramid until nothing is
+    missing, then pulled back up, each level filling its holes from the coarser one."""
+    if not hole.any() or hole.all():
+        return img.copy()
+    h, w = hole.shape
+    size = ((w + 1) // 2, (h + 1) // 2)
+    k = (~hole).astype(np.float32)
+    den = cv2.resize(k, size, interpolation=cv2.INTER_AREA)
+    small = _resize(img * k[..., None], size, cv2.INTER_AREA) / np.maximum(den, 1e-6)[..., None]
+    coarse = _push_pull(small.astype(np.float32), den <= 0)  # a block is known if any pixel is
+    up = _resize(coarse, hole.shape[::-1], cv2.INTER_LINEAR)
+    return np.where(hole[..., None], up, img).astype(np.float32)
+
+
+def _valid_sources(hole: np.ndarray, source: np.ndarray | None, r: int) -> np.ndarray:
+    """Patch centres whose whole patch is known, inside the image and inside ``source``."""
+    known = (~hole).astype(np.uint8)
+    ok = cv2.erode(known, np.ones((2 * r + 1, 2 * r + 1), np.uint8), borderType=cv2.BORDER_CONSTANT,
+                   borderValue=0) > 0
+    if source is not None:
+        ok &= source
+    return ok
+
+
+def _targets(hole: np.ndarray, r: int) -> np.ndarray:
+    """Patch centres whose patch touches the hole."""
+    return cv2.dilate(hole.astype(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8)) > 0
+
+
+def _pyramid(img: np.ndarray, hole: np.ndarray, source: np.ndarray | None, r: int):
+    """Levels (image, hole, source) from fine to coarse, down to where the hole is about a
+    patch thick or the image too small to hold the patches it needs."""
+    levels = [(img, hole, source)]
+    while True:
+        im, ho, so = levels[-1]
+        thick = cv2.distanceTransform(ho.astype(np.uint8), cv2.DIST_L2, 3).max()
+        if thick <= r + 1 or min(ho.shape) < 8 * r:
+            break
+        small, small_hole = _masked_half(im, ~ho)
+        small_src = None if so is None else cv2.resize(so.astype(np.uint8), small_hole.shape[::-1],
+                                                       interpolation=cv2.INTER_NEAREST) > 0
+        # Stop before a level has too few whole known patches to copy from: there every hole
+        # patch would copy the same handful, and that monotony would be carried up.
+        if _valid_sources(small_hole, small_src, r).sum() < max(MIN_SOURCES, SRC_RATIO * _targets(small_hole, r).sum()):
+            break
+        levels.append((small, small_hole, small_src))
+    return levels
+
+
+def _upsample_nnf(nnf: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    h, w = shape
+    ys, xs = np.mgrid[0:h, 0:w]
+    coarse = nnf[np.minimum(ys // 2, nnf.shape[0] - 1), np.minimum(xs // 2, nnf.shape[1] - 1)]
+    return (coarse * 2 + np.stack([ys % 2, xs % 2], -1)).astype(np.int32)
+
+
+EM_COARSE, EM_MID, EM_FINE = 6, 4, 3
+
+
+def _clamp_to_valid(nnf: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Move every match to the nearest valid source centre (the op would otherwise draw a
+    random one, and the upsampled field is mostly right already)."""
+    if valid.all():
+        return nnf
+    _, labels = cv2.distanceTransformWithLabels((~valid).astype(np.uint8), cv2.DIST_L2, 5,
+                                                labelType=cv2.DIST_LABEL_PIXEL)
+    ys, xs = np.nonzero(valid)
+    lut = np.zeros((labels.max() + 1, 2), np.int32)
+    lut[labels[ys, xs]] = np.stack([ys, xs], -1)
+    v = np.clip(nnf[..., 0], 0, valid.shape[0] - 1)
+    u = np.clip(nnf[..., 1], 0, valid.shape[1] - 1)
+    return np.ascontiguousarray(lut[labels[v, u]])
+
+
+def _em_rounds(level: int, levels: int) -> int:
+    """EM rounds at a level: many where it is cheap (coarsest), few at full size."""
+    return EM_COARSE if level == levels - 1 else (EM_FINE if level == 0 else EM_MID)
+
+
+def fill(image: np.ndarray, hole: np.ndarray, progress: Progress | None = None, seed: int = 0,
+         source: np.ndarray | None = None, patch: int | None = None, **_) -> np.ndarray:
+    """(H, W, 3) uint8 crop and its hole -> the crop with the hole completed."""
+    ops = native()
+    patch = patch or PATCH
+    r = patch // 2
+    img = image.astype(np.float32)
+    if TEXTURE_WEIGHT > 0:
+        img = np.concatenate([img, TEXTURE_WEIGHT * _texture_features(image, hole, TEXTURE_WINDOW)], axis=2)
+    if source is not None:
+        source = source & ~hole
+    levels = _pyramid(img, hole, source, r)
+    if not _valid_sources(levels[0][1], levels[0][2], r).any():
+        raise InpaintError("nothing to fill from: the mask (or the allowed source) leaves no whole patch")
+    work = [float(l[1].sum()) * _em_rounds(i, len(levels)) for i, l in enumerate(levels)]
+    done, total = 0.0, max(sum(work), 1.0)
+    A = nnf = None
+    for li in range(len(levels) - 1, -1, -1):
+        B, ho, so = levels[li]
+        valid = _valid_sources(ho, so, r)
+        if not valid.any():
+            continue
+        target = _targets(ho, r)
+        if A is None:  # coarsest: a first guess
+            A = _push_pull(B, ho)
+            nnf = np.zeros(ho.shape + (2,), np.int32)
+        tB, tvalid, ttarget, thole = (torch.from_numpy(np.ascontiguousarray(B)),
+                                      torch.from_numpy(valid.astype(np.uint8)),
+                                      torch.from_numpy(target.astype(np.uint8)),
+                                      torch.from_numpy(ho.astype(np.uint8)))
+        if nnf.shape[:2] != ho.shape:
+            # New level: the coarse field, scaled up, votes this level's own sharp pixels into
+            # the hole (an upsampled coarse fill would be blurry, and a blurry guess matches
+            # flat patches best: the fill would lose its texture level by level).
+            nnf = np.ascontiguousarray(_upsample_nnf(nnf, ho.shape))
+            nnf = _clamp_to_valid(nnf, valid)
+            flat = torch.zeros(ho.shape, dtype=torch.float32)
+            up = _resize(A, ho.shape[::-1], cv2.INTER_LINEAR)
+            A = np.where(ho[..., None], up, B).astype(np.float32)
+            A = ops.patchmatch_vote(tB, torch.from_numpy(nnf), flat, ttarget, thole, torch.from_numpy(A),
+                                    patch, 1.0).numpy()
+        weight = torch.ones(ho.shape, dtype=torch.float32)
+        rounds = _em_rounds(li, len(levels))
+        for em in range(rounds):
+            level_seed = (seed * 7919 + li) * 104729 + em
+            tA = torch.from_numpy(A)
+            tnnf, tdist = ops.patchmatch_nnf(tA, tB, weight, tvalid, ttarget,
+                                             torch.from_numpy(nnf), patch, PM_FIRST if em == 0 else PM_NEXT,
+                                             level_seed)
+            d = tdist.numpy()[target]
+            sigma2 = float(np.percentile(d, SIGMA_PERCENTILE)) * SIGMA_SCALE if d.size else 1.0
+            A = ops.patchmatch_vote(tB, tnnf, tdist, ttarget, thole, tA, patch, max(sigma2, 1e-3)).numpy()
+            nnf = tnnf.numpy()
+            done += work[li] / rounds
+            if progress:
+                progress(min(0.99, done / total))
+    return np.clip(A[..., :3] + 0.5, 0, 255).astype(np.uint8)
+
+
+# -- twins for the tests ----------------------------------------------------------------------
+def patch_distances(A: np.ndarray, B: np.ndarray, wa: np.ndarray, y: int, x: int, r: int) -> np.ndarray:
+    """Weighted SSD of A's patch at (y, x) against every B patch centre (inf where the B patch
+    leaves the image), divided by the patch's total weight."""
+    H, W = wa.shape
+    Hb, Wb = B.shape[:2]
+    out = np.full((Hb, Wb), np.inf)
+    tot = 0.0
+    acc = np.zeros((Hb - 2 * r, Wb - 2 * r))
+    for dy in range(-r, r + 1):
+        for dx in range(-r, r + 1):
+            ay, ax = y + dy, x + dx
+            if not (0 <= ay < H and 0 <= ax < W) or wa[ay, ax] == 0:
+                if 0 <= ay < H and 0 <= ax < W:
+                    tot += wa[ay, ax]
+                continue
+            tot += wa[ay, ax]
+            shifted = B[r + dy:Hb - r + dy, r + dx:Wb - r + dx].astype(np.float64)
+            acc += wa[ay, ax] * ((shifted - A[ay, ax]) ** 2).sum(-1)
+    out[r:Hb - r, r:Wb - r] = acc / tot if tot > 0 else 0.0
+    return out
+
+
+def nnf_reference(A, B, wa, bvalid, target, patch) -> tuple[np.ndarray, np.ndarray]:
+    """The exact nearest-neighbour field by exhaustive search."""
+    r = patch // 2
+    nnf = np.zeros(target.shape + (2,), np.int32)
+    dist = np.zeros(target.shape, np.float64)
+    for y, x in zip(*np.nonzero(target)):
+        d = patch_distances(A, B, wa, y, x, r)
+        d[~bvalid.astype(bool)] = np.inf
+        k = int(np.argmin(d))
+        nnf[y, x] = divmod(k, B.shape[1])
+        dist[y, x] = d.flat[k]
+    return nnf, dist
+
+
+def vote_reference(B, nnf, dist, target, fill_mask, A, patch, sigma2) -> np.ndarray:
+    """Plain-numpy twin of the native vote."""
+    r = patch // 2
+    out = A.astype(np.float64).copy()
+    H, W = fill_mask.shape
+    for y, x in zip(*np.nonzero(fill_mask)):
+        qs = [(y + dy, x + dx, dy, dx) for dy in range(-r, r + 1) for dx in range(-r, r + 1)
+              if 0 <= y + dy < H and 0 <= x + dx < W and target[y + dy, x + dx]]
+        if not qs:
+            continue
+        dmin = min(dist[qy, qx] for qy, qx, _, _ in qs)
+        acc, wsum = np.zeros(B.shape[2]), 0.0
+        for qy, qx, dy, dx in qs:
+            w = math.exp(-(dist[qy, qx] - dmin) / (2 * sigma2))
+            acc += w * B[nnf[qy, qx, 0] - dy, nnf[qy, qx, 1] - dx]
+            wsum += w
+        out[y, x] = acc / wsum
+    return out
