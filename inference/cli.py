@@ -102,6 +102,21 @@ def _parse(args: argparse.Namespace) -> None:
     write_image_gray(args.out, labels)
 
 
+def _inpaint(args: argparse.Namespace) -> None:
+    from inference.inpaint import inpaint
+    from inference.io import read_image, read_mask, write_image
+    _check_output(args.photo, args.out, args.overwrite)
+    photo = read_image(args.photo)
+    hole = read_mask(args.mask)
+    if hole.shape != photo.rgb.shape[:2]:
+        raise UserError(f"{args.mask}: the mask is {hole.shape[1]}x{hole.shape[0]} but the photo is "
+                        f"{photo.rgb.shape[1]}x{photo.rgb.shape[0]}")
+    if not hole.any():
+        raise UserError(f"{args.mask}: the mask is empty (no non-zero pixel)")
+    out = inpaint(photo.rgb, hole.astype(np.uint8) * 255, args.engine, seed=args.seed, model=args.model)
+    write_image(args.out, out, photo.alpha)
+
+
 def _strength(text: str) -> float:
     try:
         v = float(text)
@@ -126,6 +141,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("out")
     s.add_argument("--face", default="0", help="face number in `faces` order, or 'all' (default 0)")
     s.set_defaults(run=_parse)
+
+    from inference.inpaint import DEFAULT_ENGINE, ENGINES
+    s = sub.add_parser("inpaint", help="fill the masked area of a photo")
+    s.add_argument("photo")
+    s.add_argument("mask", help="an image of the same size; non-zero pixels are filled")
+    s.add_argument("out")
+    s.add_argument("--engine", choices=list(ENGINES), default=DEFAULT_ENGINE)
+    s.add_argument("--model", help="model file for the lama engine (TorchScript, e.g. big-lama.pt)")
+    s.add_argument("--seed", type=int, default=0, help="random seed (patchmatch); same seed, same result")
+    s.add_argument("--overwrite", action="store_true", help="allow OUT to be the input photo")
+    s.set_defaults(run=_inpaint)
 
     s = sub.add_parser("smooth", help="smooth the skin of a face")
     s.add_argument("photo")
@@ -164,11 +190,12 @@ def main(argv: Sequence[str] | None = None, quiet_native: bool = True) -> int:
     if quiet_native:
         _silence_native_stderr()
     from inference.faces import NoFaceError
+    from inference.inpaint import InpaintError
     from inference.io import ImageReadError, ImageWriteError
     try:
         args = build_parser().parse_args(argv)
         args.run(args)
-    except (UserError, ImageReadError, ImageWriteError, NoFaceError) as exc:
+    except (UserError, ImageReadError, ImageWriteError, NoFaceError, InpaintError) as exc:
         print(f"visage: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:

@@ -126,6 +126,17 @@ def read_image(path: str | os.PathLike, max_pixels: int = MAX_PIXELS) -> Photo:
     return Photo(rgb=rgb, alpha=alpha, path=p, source_mode=mode)
 
 
+def read_mask(path: str | os.PathLike, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """A mask image as a boolean (H, W) map: a pixel is set when any colour channel is
+    non-zero; a mask drawn only in the alpha channel (black strokes on a transparent layer)
+    is read from its alpha."""
+    m = read_image(path, max_pixels)
+    on = m.rgb.max(axis=2) > 0
+    if m.alpha is not None and not on.any():
+        on = m.alpha > 0
+    return on
+
+
 def _format_for(path: Path) -> str:
     fmt = WRITE_FORMATS.get(path.suffix.lower())
     if fmt is None:

@@ -117,3 +117,27 @@ def test_parse_writes_an_8bit_label_map(sample_path, tmp_path):
     coffee = tmp_path / "coffee.png"
     Image.fromarray(data.coffee()).save(coffee)
     assert_user_error(run("parse", coffee, tmp_path / "c.png"), "no face")
+
+
+def test_inpaint_command(sample_path, tmp_path, astronaut):
+    mask = np.zeros((512, 512), np.uint8)
+    mask[100:150, 300:360] = 255                        # a piece of the shuttle
+    mpath = tmp_path / "mask.png"
+    Image.fromarray(mask).save(mpath)
+    for engine in ("patchmatch", "telea"):
+        out = tmp_path / f"{engine}.png"
+        res = run("inpaint", sample_path, mpath, out, "--engine", engine, "--seed", "3")
+        assert res.returncode == 0, res.stderr
+        img = read_image(out).rgb
+        assert np.array_equal(img[mask == 0], astronaut[mask == 0])
+        assert (img[mask > 0] != astronaut[mask > 0]).any()
+    small = tmp_path / "small.png"
+    Image.fromarray(mask[:200]).save(small)
+    empty = tmp_path / "empty.png"
+    Image.fromarray(mask * 0).save(empty)
+    assert_user_error(run("inpaint", sample_path, small, tmp_path / "x.png"), "but the photo is")
+    assert_user_error(run("inpaint", sample_path, empty, tmp_path / "x.png"), "empty")
+    assert_user_error(run("inpaint", sample_path, tmp_path / "nope.png", tmp_path / "x.png"), "no such file")
+    assert_user_error(run("inpaint", sample_path, mpath, tmp_path / "x.png", "--engine", "lama"), "model")
+    assert_user_error(run("inpaint", sample_path, mpath, tmp_path / "x.png", "--engine", "foo"), "invalid choice")
+    assert not (tmp_path / "x.png").exists()

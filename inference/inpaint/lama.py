@@ -31,7 +31,7 @@ def load(path: str, device: str = "cpu") -> torch.jit.ScriptModule:
     try:
         model = torch.jit.load(str(p), map_location=device)
     except (RuntimeError, ValueError) as exc:
-        raise InpaintError(f"{path}: not a TorchScript model ({str(exc).splitlines()[0][:120]})") from None
+        raise InpaintError(f"{path}: not a TorchScript model file ({type(exc).__name__})") from None
     model.eval()
     return model
 

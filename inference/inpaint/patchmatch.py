@@ -246,6 +246,52 @@ def nnf_reference(A, B, wa, bvalid, target, patch) -> tuple[np.ndarray, np.ndarr
     return nnf, dist
 
 
+def nnf_patchmatch_reference(A, B, wa, bvalid, target, patch, iterations, seed) -> tuple[np.ndarray, np.ndarray]:
+    """A plain PatchMatch in Python (one band, serial scan, numpy's random numbers): the same
+    algorithm as the native op, to compare energies with."""
+    r = patch // 2
+    H, W = target.shape
+    Hb, Wb = bvalid.shape
+    rng = np.random.default_rng(seed)
+    valid = np.argwhere(bvalid)
+    Ap = np.pad(A.astype(np.float64), ((r, r), (r, r), (0, 0)))
+    wp = np.pad(wa.astype(np.float64), r)
+
+    def dist(y, x, v, u):
+        a, w = Ap[y:y + patch, x:x + patch], wp[y:y + patch, x:x + patch]
+        b = B[v - r:v + r + 1, u - r:u + r + 1]
+        return float((w * ((a - b) ** 2).sum(-1)).sum())
+
+    nnf = valid[rng.integers(len(valid), size=(H, W))].astype(np.int32)
+    d = np.array([[dist(y, x, *nnf[y, x]) if target[y, x] else np.inf for x in range(W)] for y in range(H)])
+
+    def consider(y, x, v, u):
+        if 0 <= v < Hb and 0 <= u < Wb and bvalid[v, u]:
+            dd = dist(y, x, v, u)
+            if dd < d[y, x]:
+                d[y, x], nnf[y, x] = dd, (v, u)
+
+    for it in range(iterations):
+        step = 1 if it % 2 == 0 else -1
+        ys = range(H) if step == 1 else range(H - 1, -1, -1)
+        for y in ys:
+            for x in (range(W) if step == 1 else range(W - 1, -1, -1)):
+                if not target[y, x]:
+                    continue
+                if 0 <= x - step < W and target[y, x - step]:
+                    consider(y, x, nnf[y, x - step, 0], nnf[y, x - step, 1] + step)
+                if 0 <= y - step < H and target[y - step, x]:
+                    consider(y, x, nnf[y - step, x, 0] + step, nnf[y - step, x, 1])
+                rad = max(Hb, Wb)
+                while rad >= 1:
+                    v = int(np.clip(nnf[y, x, 0] + rng.integers(-rad, rad + 1), 0, Hb - 1))
+                    u = int(np.clip(nnf[y, x, 1] + rng.integers(-rad, rad + 1), 0, Wb - 1))
+                    consider(y, x, v, u)
+                    rad //= 2
+    tot = np.array([[wp[y:y + patch, x:x + patch].sum() for x in range(W)] for y in range(H)])
+    return nnf, np.where(target, d / np.maximum(tot, 1e-12), 0.0)
+
+
 def vote_reference(B, nnf, dist, target, fill_mask, A, patch, sigma2) -> np.ndarray:
     """Plain-numpy twin of the native vote."""
     r = patch // 2
