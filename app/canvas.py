@@ -7,7 +7,7 @@ import numpy as np
 import qimage2ndarray
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPen, QPixmap
-from PySide6.QtWidgets import (QGraphicsItemGroup, QGraphicsPathItem, QGraphicsPixmapItem,
+from PySide6.QtWidgets import (QGraphicsEllipseItem, QGraphicsItemGroup, QGraphicsPathItem, QGraphicsPixmapItem,
                                QGraphicsRectItem, QGraphicsScene, QGraphicsSimpleTextItem,
                                QGraphicsView)
 
@@ -27,6 +27,7 @@ class Canvas(QGraphicsView):
     imageClicked = Signal(float, float)
     imageHovered = Signal(float, float)
     landmarkMoved = Signal(int, float, float)   # landmark index, dx, dy in image pixels
+    strokeFinished = Signal(str, QPainterPath)  # tool ("brush", "eraser", "lasso"), path in image px
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -47,13 +48,25 @@ class Canvas(QGraphicsView):
         self._landmarks = QGraphicsPathItem()
         self._landmarks.setPen(QPen(Qt.PenStyle.NoPen))
         self._landmarks.setBrush(QBrush(LANDMARK_COLOR))
-        for z, item in enumerate((self._image, self._preview, self._parsing, self._boxes, self._landmarks)):
+        self._mask = QGraphicsPixmapItem()
+        self._stroke = QGraphicsPathItem()          # the stroke being drawn, before it is rendered
+        self._cursor = QGraphicsEllipseItem()       # the brush outline under the mouse
+        for item in (self._stroke, self._cursor):
+            pen = QPen(QColor(255, 255, 255), 1, Qt.PenStyle.DashLine)
+            pen.setCosmetic(True)
+            item.setPen(pen)
+        self._cursor.setVisible(False)
+        for z, item in enumerate((self._image, self._preview, self._parsing, self._mask, self._boxes,
+                                  self._landmarks, self._stroke, self._cursor)):
             item.setZValue(z)
             s.addItem(item)
         self._press: QPointF | None = None
         self._points: np.ndarray | None = None      # landmarks as drawn
         self._drag: tuple[int, QPointF] | None = None
         self.edit_landmarks = False
+        self.tool = "select"                        # or "brush", "eraser", "lasso"
+        self.brush_size = 30.0
+        self._path: QPainterPath | None = None
         self._space = False
         self._panning = False
         self._fit_on_resize = True
@@ -127,6 +140,35 @@ class Canvas(QGraphicsView):
                 path.addEllipse(QPointF(float(x), float(y)), r, r)
         self._landmarks.setPath(path)
         self._landmarks.setVisible(self.show_landmarks)
+
+    # -- mask painting ------------------------------------------------------------------------
+    def set_tool(self, tool: str) -> None:
+        self.tool = tool
+        self._cursor.setVisible(False)
+        self.viewport().setCursor(Qt.CursorShape.CrossCursor if tool != "select" else Qt.CursorShape.ArrowCursor)
+
+    def set_brush_size(self, size: float) -> None:
+        self.brush_size = size
+
+    def set_mask_overlay(self, mask_argb: QImage | None, opacity: float = 0.5) -> None:
+        """Show the painted mask (a colour with the mask as its alpha)."""
+        self._mask.setPixmap(QPixmap() if mask_argb is None else QPixmap.fromImage(mask_argb))
+        self._mask.setOpacity(opacity)
+
+    def _stroke_preview(self) -> None:
+        from app.mask import stroke_outline
+        if self._path is None:
+            self._stroke.setPath(QPainterPath())
+        elif self.tool == "lasso":
+            self._stroke.setPath(self._path)
+        else:
+            self._stroke.setPath(stroke_outline(self._path, self.brush_size))
+
+    def _move_cursor(self, p: QPointF) -> None:
+        if self.tool in ("brush", "eraser"):
+            r = self.brush_size / 2
+            self._cursor.setRect(QRectF(p.x() - r, p.y() - r, 2 * r, 2 * r))
+            self._cursor.setVisible(True)
 
     def set_edit_landmarks(self, on: bool) -> None:
         self.edit_landmarks = on
@@ -225,6 +267,12 @@ class Canvas(QGraphicsView):
             self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
             event.accept()
             return
+        if event.button() == Qt.MouseButton.LeftButton and self.tool != "select" and self.has_image():
+            p = self.mapToScene(event.position().toPoint())
+            self._path = QPainterPath(p)
+            self._stroke_preview()
+            event.accept()
+            return
         if event.button() == Qt.MouseButton.LeftButton:
             hit = self._landmark_under(event.position()) if self.edit_landmarks else None
             if hit is not None:
@@ -243,6 +291,14 @@ class Canvas(QGraphicsView):
             self.verticalScrollBar().setValue(self.verticalScrollBar().value() - int(d.y()))
             event.accept()
             return
+        if self.tool != "select" and self.has_image():
+            p = self.mapToScene(event.position().toPoint())
+            self._move_cursor(p)
+            if self._path is not None:
+                self._path.lineTo(p)
+                self._stroke_preview()
+            event.accept()
+            return
         if self._drag is not None:
             i, start = self._drag
             p = self.mapToScene(event.position().toPoint())
@@ -259,6 +315,14 @@ class Canvas(QGraphicsView):
         if self._panning:
             self._panning = False
             self.viewport().unsetCursor()
+            event.accept()
+            return
+        if self._path is not None and event.button() == Qt.MouseButton.LeftButton:
+            path, self._path = self._path, None
+            if self.tool == "lasso":
+                path.closeSubpath()
+            self._stroke_preview()
+            self.strokeFinished.emit(self.tool, path)
             event.accept()
             return
         if self._drag is not None and event.button() == Qt.MouseButton.LeftButton:

@@ -18,7 +18,9 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, Q
 
 from app.canvas import Canvas
 from app.document import Document, EditStep
+from app.mask import MaskLayer, Stroke
 from app.panels.face import FacePanel
+from app.panels.inpaint import InpaintPanel
 from app.panels.legend import LegendPanel
 from app.panels.skin import SkinPanel
 from app.worker import JobContext, Worker
@@ -63,6 +65,25 @@ def _job_patch(doc: Document, name: str, base: int, face, params: dict[str, Any]
     return run
 
 
+def _job_class_mask(doc: Document, face, cls: int):
+    def run(ctx: JobContext):
+        from inference.faces import analyse
+        analyse(doc.image(), face)
+        p = face.parsing
+        return (p.mask(cls).astype(np.uint8) * 255, p.x0, p.y0)
+    return run
+
+
+def _job_inpaint(doc: Document, mask: np.ndarray, params: dict[str, Any], source: np.ndarray | None):
+    def run(ctx: JobContext):
+        base = doc.cursor
+        ctx.progress(0.0, "Filling…")
+        patch = edits.get("inpaint").apply_region(doc.image(base), None, mask, progress=ctx.progress,
+                                                  source=source, **params)
+        return base, params, patch
+    return run
+
+
 def _job_save(path: Path, image: np.ndarray, alpha: np.ndarray | None):
     def run(ctx: JobContext):
         ctx.progress(0.3, f"Saving {path.name}…")
@@ -89,8 +110,11 @@ class MainWindow(QMainWindow):
         self.skin_panel = SkinPanel()
         self.legend = LegendPanel()
         self.face_panel = FacePanel()
+        self.inpaint_panel = InpaintPanel()
+        self.mask: MaskLayer | None = None
         self._add_dock("Face", self.face_panel, Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_dock("Skin", self.skin_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._add_dock("Inpaint", self.inpaint_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._add_dock("Parsing legend", self.legend, Qt.DockWidgetArea.RightDockWidgetArea)
         self._build_actions()
         self._build_status()
@@ -101,12 +125,21 @@ class MainWindow(QMainWindow):
         self.canvas.landmarkMoved.connect(self.on_landmark_moved)
         self.face_panel.editLandmarksToggled.connect(self.canvas.set_edit_landmarks)
         self.face_panel.resetRequested.connect(self.reset_landmarks)
+        ip = self.inpaint_panel
+        ip.toolChanged.connect(self.canvas.set_tool)
+        ip.brushChanged.connect(lambda size, _h: self.canvas.set_brush_size(size))
+        ip.overlayChanged.connect(lambda *_: self._refresh_mask())
+        ip.addClassRequested.connect(self.add_class_to_mask)
+        ip.clearRequested.connect(self.clear_mask)
+        ip.fillRequested.connect(self.fill_mask)
+        self.canvas.strokeFinished.connect(self.add_stroke)
         self.skin_panel.previewRequested.connect(lambda s: self.request_preview("skin", {"strength": s}))
         self.skin_panel.commitRequested.connect(lambda s: self.commit("skin", {"strength": s}))
         self.legend.visibilityChanged.connect(lambda _: self._analyse_selected())
         w = self.worker
         w.finished.connect(self._on_job_finished)
         w.failed.connect(self._on_job_failed)
+        w.cancelled.connect(self._on_job_cancelled)
         w.started.connect(self._on_job_started)
         w.progressed.connect(self._on_job_progress)
         w.idle.connect(self._on_worker_idle)
@@ -158,6 +191,10 @@ class MainWindow(QMainWindow):
                                           "L", checkable=True, checked=True)
         self.act_parsing = self._action(v, "&Parsing", lambda on: self.canvas.set_overlay_visible(parsing=on),
                                         "P", checkable=True, checked=True)
+        self.act_fill = self._action(e, "&Fill Mask", self.fill_mask, "Ctrl+Return")
+        self.act_fill.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+        self._action(e, "Brush Smaller", lambda: self.inpaint_panel.step_size(False), "[")
+        self._action(e, "Brush Larger", lambda: self.inpaint_panel.step_size(True), "]")
         tb = self.addToolBar("Main")
         tb.setObjectName("MainToolbar")
         for a in (self.act_open, self.act_save, self.act_undo, self.act_redo, self.act_before):
@@ -348,6 +385,10 @@ class MainWindow(QMainWindow):
         self._show_current()
 
     def undo(self) -> None:
+        """Undo the last mask stroke while there are strokes, else the last edit."""
+        if self.mask is not None and self.mask.undo():
+            self._refresh_mask()
+            return
         if self.doc is not None and not self._pending_commits and self.doc.undo():
             self._after_history_move()
 
@@ -377,6 +418,59 @@ class MainWindow(QMainWindow):
             self.skin_panel.set_strength(0.0)
         self.skin_panel.set_face_selected(self.selected is not None)
 
+    # -- inpainting mask -----------------------------------------------------------------------
+    def add_stroke(self, tool: str, path) -> None:
+        if self.mask is None:
+            return
+        size, hardness = self.inpaint_panel.brush()
+        self.mask.add(Stroke(tool, path, size, hardness))
+        self._refresh_mask()
+
+    def clear_mask(self) -> None:
+        if self.mask is not None:
+            self.mask.clear()
+            self._refresh_mask()
+
+    def add_class_to_mask(self, cls: int) -> None:
+        faces = self._faces()
+        if not faces or self.selected is None:
+            self.tell_error("No face selected", "Click a face first: its parsing gives the mask.")
+            return
+        self.worker.submit("maskclass", _job_class_mask(self.doc, faces[self.selected], cls))
+
+    def _refresh_mask(self) -> None:
+        from PySide6.QtGui import QImage
+        if self.mask is None or not self.mask.strokes:
+            self.canvas.set_mask_overlay(None)
+            return
+        ip = self.inpaint_panel
+        overlay = QImage(self.mask.width, self.mask.height, QImage.Format.Format_ARGB32)
+        overlay.fill(ip.colour)
+        overlay.setAlphaChannel(self.mask._image)
+        self.canvas.set_mask_overlay(overlay, ip.opacity.value() / 100)
+
+    def fill_mask(self) -> None:
+        if self.doc is None or self.mask is None:
+            return
+        mask = self.mask.array()
+        if not mask.any():
+            self.tell_error("Nothing to fill", "Paint over what should go (Brush, Lasso or a parsing class) first.")
+            return
+        ip = self.inpaint_panel
+        params = {"engine": ip.engine.currentText(), "seed": ip.seed.value()}
+        if params["engine"] == "lama":
+            params["model"] = ip.model_path
+        source = None
+        faces = self._faces()
+        if ip.skin_only.isChecked() and faces and self.selected is not None:
+            from inference.parsing import SKIN
+            p = faces[self.selected].parsing
+            if p is not None:
+                source = np.zeros(mask.shape, bool)
+                source[p.y0:p.y0 + p.height, p.x0:p.x0 + p.width] = p.mask(SKIN)
+        self._pending_commits += 1
+        self.worker.submit("inpaint", _job_inpaint(self.doc, mask, params, source))
+
     def show_original(self, on: bool) -> None:
         self._show_current()
 
@@ -392,10 +486,10 @@ class MainWindow(QMainWindow):
 
     # -- job results ------------------------------------------------------------------------
     def _on_job_started(self, job_id: int, kind: str) -> None:
-        if kind in ("load", "detect", "commit", "save", "analyse"):
+        if kind in ("load", "detect", "commit", "save", "analyse", "inpaint", "maskclass"):
             self.progress.setRange(0, 0)  # busy until a job reports a fraction
             self.progress.show()
-            self.cancel_button.setVisible(kind in ("detect", "commit", "analyse"))
+            self.cancel_button.setVisible(kind in ("detect", "commit", "analyse", "inpaint"))
 
     def _on_job_progress(self, job_id: int, fraction: float, message: str) -> None:
         self.progress.setRange(0, 100)
@@ -411,12 +505,19 @@ class MainWindow(QMainWindow):
             self.statusBar().clearMessage()
 
     def _on_job_failed(self, job_id: int, kind: str, message: str) -> None:
-        if kind == "commit":
+        if kind in ("commit", "inpaint"):
             self._pending_commits -= 1
         titles = {"load": "Cannot open photo", "save": "Cannot save photo", "detect": "Face detection failed",
-                  "commit": "Edit failed", "preview": "Preview failed", "analyse": "Face analysis failed"}
+                  "commit": "Edit failed", "preview": "Preview failed", "analyse": "Face analysis failed",
+                  "inpaint": "Fill failed", "maskclass": "Mask from parsing failed"}
         self.statusBar().showMessage(message, 8000)
         self.tell_error(titles.get(kind, "Error"), message)
+        self._update_ui()
+
+    def _on_job_cancelled(self, job_id: int, kind: str) -> None:
+        if kind in ("commit", "inpaint"):
+            self._pending_commits -= 1
+            self.statusBar().showMessage("Cancelled: nothing was changed", 5000)
         self._update_ui()
 
     def _on_job_finished(self, job_id: int, kind: str, result) -> None:
@@ -430,6 +531,8 @@ class MainWindow(QMainWindow):
         self.doc = Document(photo)
         self.selected = None
         self.tiny_faces = []
+        self.mask = MaskLayer(photo.rgb.shape[1], photo.rgb.shape[0])
+        self._refresh_mask()
         self._last_preview = None
         self.canvas.set_parsing(None)
         self.canvas.set_landmarks(None)
@@ -475,6 +578,23 @@ class MainWindow(QMainWindow):
         if self.doc is None or base > self.doc.cursor:
             return
         self._push(name, base, params, patch)
+
+    def _done_maskclass(self, job_id: int, result) -> None:
+        raster, x0, y0 = result
+        if self.mask is not None and raster.any():
+            self.mask.add(Stroke("raster", raster=raster, x0=x0, y0=y0))
+            self._refresh_mask()
+
+    def _done_inpaint(self, job_id: int, result) -> None:
+        self._pending_commits -= 1
+        base, params, patch = result
+        if self.doc is None or base != self.doc.cursor:
+            return
+        self.doc.push(EditStep(name="inpaint", face_index=-1, params=dict(params), patch=patch, base_state=base))
+        self.mask.clear()
+        self._refresh_mask()
+        self._show_current()
+        self.statusBar().showMessage("Filled", 4000)
 
     def _done_save(self, job_id: int, path: Path) -> None:
         self.doc.mark_saved(path)

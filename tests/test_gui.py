@@ -176,3 +176,71 @@ def test_hover_names_the_class_and_dragging_a_landmark_reparses(qtbot, window, s
     assert "by hand" in w.face_panel.info.text()
     w.reset_landmarks()
     assert np.allclose(w.doc.faces()[0].landmarks68, lm)
+
+
+def _drag(w, points):
+    vp = w.canvas.viewport()
+    pts = [w.canvas.mapFromScene(x, y) for x, y in points]
+    _mouse(vp, "press", pts[0], Qt.MouseButton.LeftButton)
+    for p in pts[1:]:
+        _mouse(vp, "move", p, Qt.MouseButton.LeftButton)
+    _mouse(vp, "release", pts[-1], Qt.MouseButton.NoButton)
+
+
+def test_paint_mask_fill_undo(qtbot, window, sample_path, astronaut):
+    w = window
+    open_and_detect(qtbot, w, sample_path)
+    ip = w.inpaint_panel
+    ip.set_tool("brush")
+    assert w.canvas.tool == "brush"
+    ip.size.setValue(16)
+    _drag(w, [(330, 120), (345, 125), (360, 140)])          # over the shuttle
+    assert len(w.mask.strokes) == 1 and w.mask.array()[125, 345] == 255
+    ip.set_tool("eraser")
+    _drag(w, [(360, 140), (361, 141)])
+    assert w.mask.array()[140, 360] == 0
+    w.undo()                                               # undoes the eraser stroke, not an edit
+    assert len(w.mask.strokes) == 1 and w.mask.array()[140, 360] == 255
+    ip.set_tool("lasso")
+    _drag(w, [(400, 300), (440, 300), (440, 340), (400, 340)])
+    assert w.mask.array()[320, 420] == 255
+    ip.step_size(True)
+    assert ip.size.value() > 16
+
+    mask = w.mask.array()
+    w.act_fill.trigger()
+    qtbot.waitUntil(lambda: w.doc.cursor == 1, timeout=WAIT_MS)
+    out = w.doc.image()
+    hole = mask > 0
+    assert np.array_equal(out[~hole], astronaut[~hole]) and (out[hole] != astronaut[hole]).any()
+    assert not w.mask.strokes and w.act_undo.text().endswith("Fill")
+    w.undo()
+    assert np.array_equal(w.doc.image(), astronaut)
+
+
+def test_cancelled_fill_leaves_the_document_unchanged(qtbot, window, sample_path, astronaut):
+    w = window
+    open_and_detect(qtbot, w, sample_path)
+    w.inpaint_panel.set_tool("lasso")
+    _drag(w, [(150, 250), (400, 250), (400, 480), (150, 480)])   # a big area: a long fill
+    started = []
+    w.worker.started.connect(lambda jid, kind: started.append(kind))
+    w.fill_mask()
+    qtbot.waitUntil(lambda: "inpaint" in started, timeout=WAIT_MS)
+    w.cancel_running()
+    qtbot.waitUntil(lambda: w._pending_commits == 0, timeout=WAIT_MS)
+    assert w.doc.cursor == 0 and np.array_equal(w.doc.image(), astronaut)
+    assert w.mask.strokes                                        # the mask is kept for another try
+    assert "Cancelled" in w.statusBar().currentMessage()
+
+
+def test_mask_from_a_parsing_class(qtbot, window, sample_path):
+    w = window
+    open_and_detect(qtbot, w, sample_path)
+    w.select_face(0)
+    qtbot.waitUntil(lambda: w.doc.faces()[0].parsing is not None, timeout=WAIT_MS)
+    from inference.parsing import LEFT_BROW
+    w.add_class_to_mask(LEFT_BROW)
+    qtbot.waitUntil(lambda: bool(w.mask.strokes), timeout=WAIT_MS)
+    brow = w.doc.faces()[0].parsing.full(512, 512) == LEFT_BROW
+    assert np.array_equal(w.mask.array() > 0, brow)

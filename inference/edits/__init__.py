@@ -9,9 +9,9 @@ from types import ModuleType
 
 import numpy as np
 
-from inference.edits import skin
+from inference.edits import inpaint, skin
 
-EDITS: dict[str, ModuleType] = {m.NAME: m for m in (skin,)}
+EDITS: dict[str, ModuleType] = {m.NAME: m for m in (skin, inpaint)}
 
 
 def get(name: str) -> ModuleType:

@@ -1,0 +1,131 @@
+"""Inpaint panel: mask tools (brush, eraser, lasso, a parsing class), mask display, engine
+choice and the Fill button (Ctrl+Enter)."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QColorDialog, QComboBox, QFileDialog, QFormLayout,
+                               QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget)
+
+from inference.inpaint import ENGINES
+from inference.parsing import CLASS_NAMES
+
+TOOLS = ("select", "brush", "eraser", "lasso")
+
+
+class InpaintPanel(QWidget):
+    toolChanged = Signal(str)
+    brushChanged = Signal(float, float)      # size (px), hardness (0..1)
+    overlayChanged = Signal(QColor, float)   # colour, opacity
+    addClassRequested = Signal(int)
+    clearRequested = Signal()
+    fillRequested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        lay = QVBoxLayout(self)
+        row = QHBoxLayout()
+        self.tool_buttons: dict[str, QPushButton] = {}
+        self._group = QButtonGroup(self)
+        for t in TOOLS:
+            b = QPushButton(t.capitalize())
+            b.setCheckable(True)
+            b.setObjectName(f"tool_{t}")
+            self._group.addButton(b)
+            self.tool_buttons[t] = b
+            row.addWidget(b)
+            b.toggled.connect(lambda on, t=t: on and self.toolChanged.emit(t))
+        self.tool_buttons["select"].setChecked(True)
+        lay.addLayout(row)
+
+        form = QFormLayout()
+        self.size = QSlider(Qt.Orientation.Horizontal)
+        self.size.setRange(1, 400)
+        self.size.setValue(30)
+        self.size_label = QLabel("30 px")
+        self.hardness = QSlider(Qt.Orientation.Horizontal)
+        self.hardness.setRange(0, 100)
+        self.hardness.setValue(100)
+        self.opacity = QSlider(Qt.Orientation.Horizontal)
+        self.opacity.setRange(10, 100)
+        self.opacity.setValue(50)
+        self.colour = QColor(255, 40, 80)
+        self.colour_button = QPushButton("Mask colour…")
+        self.colour_button.clicked.connect(self._pick_colour)
+        size_row = QHBoxLayout()
+        size_row.addWidget(self.size, 1)
+        size_row.addWidget(self.size_label)
+        form.addRow("Size ([ ])", size_row)
+        form.addRow("Hardness", self.hardness)
+        form.addRow("Mask opacity", self.opacity)
+        form.addRow("", self.colour_button)
+        lay.addLayout(form)
+        for s in (self.size, self.hardness):
+            s.valueChanged.connect(self._brush)
+        self.opacity.valueChanged.connect(lambda _: self.overlayChanged.emit(self.colour, self.opacity.value() / 100))
+
+        cls_row = QHBoxLayout()
+        self.class_combo = QComboBox()
+        for i, n in enumerate(CLASS_NAMES[1:], start=1):
+            self.class_combo.addItem(n, i)
+        self.add_class = QPushButton("Add to mask")
+        self.add_class.clicked.connect(lambda: self.addClassRequested.emit(self.class_combo.currentData()))
+        cls_row.addWidget(self.class_combo, 1)
+        cls_row.addWidget(self.add_class)
+        lay.addWidget(QLabel("Mask from the selected face's parsing:"))
+        lay.addLayout(cls_row)
+        self.clear = QPushButton("Clear mask")
+        self.clear.clicked.connect(self.clearRequested)
+        lay.addWidget(self.clear)
+
+        eng = QFormLayout()
+        self.engine = QComboBox()
+        for name in ENGINES:
+            self.engine.addItem(name)
+        self.model_button = QPushButton("Model file…")
+        self.model_button.clicked.connect(self._pick_model)
+        self.model_path: str | None = None
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 1_000_000)
+        self.skin_only = QCheckBox("Fill from the selected face's skin only")
+        eng.addRow("Engine", self.engine)
+        eng.addRow("LaMa weights", self.model_button)
+        eng.addRow("Seed", self.seed)
+        lay.addLayout(eng)
+        lay.addWidget(self.skin_only)
+        self.fill = QPushButton("Fill (Ctrl+Enter)")
+        self.fill.clicked.connect(self.fillRequested)
+        lay.addWidget(self.fill)
+        lay.addStretch(1)
+        self.engine.currentTextChanged.connect(lambda e: self.model_button.setEnabled(e == "lama"))
+        self.model_button.setEnabled(False)
+
+    def tool(self) -> str:
+        return next(t for t, b in self.tool_buttons.items() if b.isChecked())
+
+    def set_tool(self, tool: str) -> None:
+        self.tool_buttons[tool].setChecked(True)
+
+    def brush(self) -> tuple[float, float]:
+        return float(self.size.value()), self.hardness.value() / 100
+
+    def step_size(self, up: bool) -> None:
+        v = self.size.value()
+        step = max(1, v // 8)
+        self.size.setValue(v + step if up else max(1, v - step))
+
+    def _brush(self) -> None:
+        self.size_label.setText(f"{self.size.value()} px")
+        self.brushChanged.emit(*self.brush())
+
+    def _pick_colour(self) -> None:
+        c = QColorDialog.getColor(self.colour, self, "Mask colour")
+        if c.isValid():
+            self.colour = c
+            self.overlayChanged.emit(self.colour, self.opacity.value() / 100)
+
+    def _pick_model(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "LaMa TorchScript model", "", "TorchScript (*.pt *.pth);;All (*)")
+        if path:
+            self.model_path = path
+            self.model_button.setText(path.rsplit("/", 1)[-1])
