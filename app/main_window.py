@@ -388,6 +388,7 @@ class MainWindow(QMainWindow):
         """Undo the last mask stroke while there are strokes, else the last edit."""
         if self.mask is not None and self.mask.undo():
             self._refresh_mask()
+            self._update_ui()
             return
         if self.doc is not None and not self._pending_commits and self.doc.undo():
             self._after_history_move()
@@ -425,6 +426,7 @@ class MainWindow(QMainWindow):
         size, hardness = self.inpaint_panel.brush()
         self.mask.add(Stroke(tool, path, size, hardness))
         self._refresh_mask()
+        self._update_ui()
 
     def clear_mask(self) -> None:
         if self.mask is not None:
@@ -604,10 +606,11 @@ class MainWindow(QMainWindow):
     def _update_ui(self) -> None:
         doc = self.doc
         self.act_save.setEnabled(doc is not None)
-        self.act_undo.setEnabled(bool(doc and doc.can_undo()))
+        strokes = bool(self.mask is not None and self.mask.strokes)
+        self.act_undo.setEnabled(strokes or bool(doc and doc.can_undo()))
         self.act_redo.setEnabled(bool(doc and doc.can_redo()))
         top = doc.top() if doc else None
-        self.act_undo.setText(f"&Undo {top.title}" if top else "&Undo")
+        self.act_undo.setText("&Undo Mask Stroke" if strokes else f"&Undo {top.title}" if top else "&Undo")
         name = doc.path.name if doc and doc.path else ""
         self.setWindowTitle(f"{name}{' *' if doc and doc.modified else ''} — {APP_NAME}" if name else APP_NAME)
 
