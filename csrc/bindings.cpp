@@ -9,6 +9,11 @@ std::vector<torch::Tensor> patchmatch_nnf(torch::Tensor A, torch::Tensor B, torc
                                           int64_t patch, int64_t iterations, int64_t seed);
 torch::Tensor patchmatch_vote(torch::Tensor B, torch::Tensor nnf, torch::Tensor dist, torch::Tensor target,
                               torch::Tensor fill, torch::Tensor A, int64_t patch, double sigma2);
+std::vector<torch::Tensor> forward_warp(torch::Tensor x, torch::Tensor target, torch::Tensor z, int64_t Ho,
+                                        int64_t Wo, double tau, double eps);
+std::vector<torch::Tensor> forward_warp_backward(torch::Tensor grad_y, torch::Tensor x, torch::Tensor target,
+                                                 torch::Tensor z, torch::Tensor y, torch::Tensor w,
+                                                 torch::Tensor zmin, double tau, double eps);
 std::vector<torch::Tensor> propagate_backward(torch::Tensor grad, torch::Tensor x, torch::Tensor p,
                                               torch::Tensor h);
 
@@ -26,6 +31,10 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
         "PatchMatch NNF: (A, B, wA, validB, target, nnf_init, patch, iterations, seed) -> (nnf, dist)");
   m.def("patchmatch_vote", &patchmatch_vote,
         "Wexler voting: (B, nnf, dist, target, fill, A, patch, sigma2) -> A with the fill pixels voted");
+  m.def("forward_warp", &forward_warp,
+        "Bilinear forward splat with soft z-buffer: (x, target, z, Ho, Wo, tau, eps) -> (y, w, zmin)");
+  m.def("forward_warp_backward", &forward_warp_backward,
+        "Gradients of forward_warp: (grad_y, x, target, z, y, w, zmin, tau, eps) -> (dx, dtarget)");
 #ifdef _OPENMP
   m.attr("openmp") = true;
 #else
