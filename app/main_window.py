@@ -22,7 +22,7 @@ from app.mask import MaskLayer, Stroke
 from app.panels.face import FacePanel
 from app.panels.inpaint import InpaintPanel
 from app.panels.legend import LegendPanel
-from app.panels.skin import SkinPanel
+from app.panels.adjust import AdjustPanel
 from app.worker import JobContext, Worker
 from inference import edits
 from inference.io import READ_SUFFIXES, WRITE_FORMATS, Photo, read_image, same_file, write_image
@@ -60,8 +60,11 @@ def _job_analyse(doc: Document, state: int, index: int, face, visible: set[int])
 def _job_patch(doc: Document, name: str, base: int, face, params: dict[str, Any]):
     def run(ctx: JobContext):
         ctx.check()
-        patch = edits.get(name).apply_region(doc.image(base), face, **params)
-        return name, base, params, patch
+        kw = dict(params)
+        if name == "rotate" and not kw.get("preview"):
+            kw["progress"] = ctx.progress  # a full render takes a while: progress and cancel
+        patch = edits.get(name).apply_region(doc.image(base), face, **kw)
+        return name, base, params, patch, face
     return run
 
 
@@ -107,13 +110,15 @@ class MainWindow(QMainWindow):
 
         self.canvas = Canvas(self)
         self.setCentralWidget(self.canvas)
-        self.skin_panel = SkinPanel()
+        self.skin_panel = AdjustPanel("Strength", 0, 100, 0.01, name="skinStrength")
+        self.rotate_panel = AdjustPanel("Yaw", -45, 45, 1.0, "°", name="yaw")
         self.legend = LegendPanel()
         self.face_panel = FacePanel()
         self.inpaint_panel = InpaintPanel()
         self.mask: MaskLayer | None = None
         self._add_dock("Face", self.face_panel, Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_dock("Skin", self.skin_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._add_dock("Head turn", self.rotate_panel, Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_dock("Inpaint", self.inpaint_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._add_dock("Parsing legend", self.legend, Qt.DockWidgetArea.RightDockWidgetArea)
         self._build_actions()
@@ -135,6 +140,10 @@ class MainWindow(QMainWindow):
         self.canvas.strokeFinished.connect(self.add_stroke)
         self.skin_panel.previewRequested.connect(lambda s: self.request_preview("skin", {"strength": s}))
         self.skin_panel.commitRequested.connect(lambda s: self.commit("skin", {"strength": s}))
+        # The head turn previews on a small copy of the face (fast), and renders in full on release.
+        self.rotate_panel.previewRequested.connect(
+            lambda y: self.request_preview("rotate", {"yaw": y, "preview": True}))
+        self.rotate_panel.commitRequested.connect(lambda y: self.commit("rotate", {"yaw": y}))
         self.legend.visibilityChanged.connect(lambda _: self._analyse_selected())
         w = self.worker
         w.finished.connect(self._on_job_finished)
@@ -354,35 +363,48 @@ class MainWindow(QMainWindow):
         self.face_panel.show_face(sel, self.selected, bool(sel is not None and sel.extra.get("nudged")))
 
     # -- edits ------------------------------------------------------------------------------
-    def request_preview(self, name: str, params: dict[str, Any]) -> None:
+    def _edit_face(self, name: str):
+        """(base state, the face as it was there) for an edit of the selected face: a re-adjusted
+        edit starts where it started, with the face it was given (a head turn moves faces)."""
         faces = self._faces()
         if self.doc is None or self.selected is None or not faces:
-            return
+            return None, None
         base = self.doc.adjusting_base(name, self.selected)
+        if base != self.doc.cursor and self.doc.top().face is not None:
+            return base, self.doc.top().face
+        return base, faces[self.selected]
+
+    def request_preview(self, name: str, params: dict[str, Any]) -> None:
+        base, face = self._edit_face(name)
+        if face is None:
+            return
         self._preview_id = self.worker.submit(
-            "preview", _job_patch(self.doc, name, base, faces[self.selected], params), coalesce=True)
+            "preview", _job_patch(self.doc, name, base, face, params), coalesce=True)
 
     def commit(self, name: str, params: dict[str, Any]) -> None:
-        faces = self._faces()
-        if self.doc is None or self.selected is None or not faces:
+        base, face = self._edit_face(name)
+        if face is None:
             return
-        base = self.doc.adjusting_base(name, self.selected)
         if base == self.doc.cursor and edits.get(name).is_identity(**params):
             return  # nothing to re-adjust and nothing would change
         self.worker.cancel(kind="preview")
         lp = self._last_preview
         if lp is not None and lp[:3] == (name, base, params):
-            self._push(name, base, params, lp[3])  # the preview on screen is the full result
+            self._push(name, base, params, lp[3], face)  # the preview on screen is the full result
         else:
             self._pending_commits += 1
-            self.worker.submit("commit", _job_patch(self.doc, name, base, faces[self.selected], params))
+            self.worker.submit("commit", _job_patch(self.doc, name, base, face, params))
 
-    def _push(self, name: str, base: int, params: dict[str, Any], patch) -> None:
-        faces = self._faces()
+    def _push(self, name: str, base: int, params: dict[str, Any], patch, face) -> None:
         self.doc.push(EditStep(name=name, face_index=self.selected, params=dict(params), patch=patch,
-                               base_state=base, face=faces[self.selected] if faces else None))
+                               base_state=base, face=face))
         self._last_preview = None
         self._show_current()
+        if edits.get(name).CHANGES_GEOMETRY:  # faces moved: find them again, keep the selection
+            self.canvas.set_parsing(None)
+            self.canvas.set_landmarks(None)
+            self._draw_faces()
+            self._detect_if_needed()
 
     def undo(self) -> None:
         """Undo the last mask stroke while there are strokes, else the last edit."""
@@ -411,13 +433,12 @@ class MainWindow(QMainWindow):
         self._sync_panel()
 
     def _sync_panel(self) -> None:
-        """The slider shows the strength of the edit it would re-adjust, else 0."""
+        """Each slider shows the value of the edit it would re-adjust, else its rest value."""
         top = self.doc.top() if self.doc else None
-        if top is not None and top.name == "skin" and top.face_index == self.selected:
-            self.skin_panel.set_strength(top.params["strength"])
-        else:
-            self.skin_panel.set_strength(0.0)
-        self.skin_panel.set_face_selected(self.selected is not None)
+        for panel, name, key in ((self.skin_panel, "skin", "strength"), (self.rotate_panel, "rotate", "yaw")):
+            same = top is not None and top.name == name and top.face_index == self.selected
+            panel.set_value(top.params[key] if same else 0.0)
+            panel.set_face_selected(self.selected is not None)
 
     # -- inpainting mask -----------------------------------------------------------------------
     def add_stroke(self, tool: str, path) -> None:
@@ -553,7 +574,12 @@ class MainWindow(QMainWindow):
         faces = detection.faces
         self.doc.set_faces(faces, state)
         self.tiny_faces = detection.tiny
+        if self.selected is not None and self.selected >= len(faces):
+            self.selected = None
         self._draw_faces()
+        self._sync_panel()
+        if self.selected is not None:
+            self._analyse_selected()
         tiny = (f"; {len(detection.tiny)} smaller than {MIN_FACE_PX} px shown dashed, too small to edit"
                 if detection.tiny else "")
         self.statusBar().showMessage((f"{len(faces)} face(s) found; click one to edit it" if faces
@@ -568,7 +594,7 @@ class MainWindow(QMainWindow):
         self.canvas.set_landmarks(faces[index].landmarks68)
 
     def _done_preview(self, job_id: int, result) -> None:
-        name, base, params, patch = result
+        name, base, params, patch, _face = result
         if job_id != self._preview_id or self.doc is None or base != self.doc.adjusting_base(name, self.selected):
             return  # stale: a newer preview or a history move happened since
         self._last_preview = result
@@ -576,10 +602,10 @@ class MainWindow(QMainWindow):
 
     def _done_commit(self, job_id: int, result) -> None:
         self._pending_commits -= 1
-        name, base, params, patch = result
+        name, base, params, patch, face = result
         if self.doc is None or base > self.doc.cursor:
             return
-        self._push(name, base, params, patch)
+        self._push(name, base, params, patch, face)
 
     def _done_maskclass(self, job_id: int, result) -> None:
         raster, x0, y0 = result

@@ -117,6 +117,17 @@ def _inpaint(args: argparse.Namespace) -> None:
     write_image(args.out, out, photo.alpha)
 
 
+def _yaw(text: str) -> float:
+    from inference.edits.rotate import MAX_YAW
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if abs(v) > MAX_YAW:
+        raise argparse.ArgumentTypeError(f"must be within ±{MAX_YAW:.0f} degrees, not {v:g}")
+    return v
+
+
 def _strength(text: str) -> float:
     try:
         v = float(text)
@@ -152,6 +163,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0, help="random seed (patchmatch); same seed, same result")
     s.add_argument("--overwrite", action="store_true", help="allow OUT to be the input photo")
     s.set_defaults(run=_inpaint)
+
+    s = sub.add_parser("rotate", help="turn a head left or right")
+    s.add_argument("photo")
+    s.add_argument("out")
+    s.add_argument("--yaw", type=_yaw, required=True,
+                   help="degrees, same sign as the `faces` pose (positive: towards the image's left)")
+    s.add_argument("--face", default="0", help="face number in `faces` order, or 'all' (default 0)")
+    s.add_argument("--overwrite", action="store_true", help="allow OUT to be the input photo")
+    s.set_defaults(run=lambda a: _edit(a, "rotate", {"yaw": a.yaw}))
 
     s = sub.add_parser("smooth", help="smooth the skin of a face")
     s.add_argument("photo")

@@ -141,3 +141,14 @@ def test_inpaint_command(sample_path, tmp_path, astronaut):
     assert_user_error(run("inpaint", sample_path, mpath, tmp_path / "x.png", "--engine", "lama"), "model")
     assert_user_error(run("inpaint", sample_path, mpath, tmp_path / "x.png", "--engine", "foo"), "invalid choice")
     assert not (tmp_path / "x.png").exists()
+
+
+def test_rotate_command(sample_path, tmp_path, astronaut):
+    out = tmp_path / "turned.png"
+    res = run("rotate", sample_path, out, "--yaw", "-15")
+    assert res.returncode == 0, res.stderr
+    img = read_image(out).rgb
+    assert not np.array_equal(img, astronaut)
+    assert np.array_equal(img[:, 420:], astronaut[:, 420:])       # the shuttle far away is untouched
+    assert_user_error(run("rotate", sample_path, tmp_path / "x.png", "--yaw", "50"), "within")
+    assert_user_error(run("rotate", sample_path, tmp_path / "x.png"), "--yaw")

@@ -69,9 +69,9 @@ def test_open_click_smooth_undo(qtbot, window, sample_path, astronaut):
 
     w.act_undo.trigger()
     assert w.doc.cursor == 0 and np.array_equal(w.doc.image(), astronaut)
-    assert w.skin_panel.strength() == 0.0
+    assert w.skin_panel.value() == 0.0
     w.act_redo.trigger()
-    assert np.array_equal(w.doc.image(), edited) and w.skin_panel.strength() == pytest.approx(0.7)
+    assert np.array_equal(w.doc.image(), edited) and w.skin_panel.value() == pytest.approx(0.7)
 
     click_image(qtbot, w, 10, 10)         # background: deselect
     assert w.selected is None and not w.skin_panel.slider.isEnabled()
@@ -244,3 +244,27 @@ def test_mask_from_a_parsing_class(qtbot, window, sample_path):
     qtbot.waitUntil(lambda: bool(w.mask.strokes), timeout=WAIT_MS)
     brow = w.doc.faces()[0].parsing.full(512, 512) == LEFT_BROW
     assert np.array_equal(w.mask.array() > 0, brow)
+
+
+def test_turn_the_head_with_the_yaw_slider(qtbot, window, sample_path, astronaut):
+    w = window
+    open_and_detect(qtbot, w, sample_path)
+    face = w.doc.faces()[0]
+    click_image(qtbot, w, (face.box[0] + face.box[2]) / 2, (face.box[1] + face.box[3]) / 2)
+    assert w.selected == 0 and w.rotate_panel.slider.isEnabled()
+    slider = w.rotate_panel.slider
+    slider.setSliderDown(True)
+    for v in (5, 12, 20):
+        slider.setValue(v)
+    qtbot.waitUntil(lambda: w._last_preview is not None and w._last_preview[2].get("yaw") == 20, timeout=WAIT_MS)
+    assert w.doc.cursor == 0
+    slider.setSliderDown(False)                          # release: the full render, one edit
+    qtbot.waitUntil(lambda: w.doc.cursor == 1, timeout=WAIT_MS)
+    turned = w.doc.image()
+    assert not np.array_equal(turned, astronaut)
+    assert w.act_undo.text().endswith("Head turn")
+    qtbot.waitUntil(lambda: w.doc.faces() is not None, timeout=WAIT_MS)   # faces found again
+    assert w.doc.faces()[0].pose.yaw > face.pose.yaw + 4                  # turned to the image's left
+    w.act_undo.trigger()
+    assert np.array_equal(w.doc.image(), astronaut) and w.rotate_panel.value() == 0
+    assert w.doc.faces()[0] is face

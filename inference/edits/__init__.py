@@ -9,9 +9,9 @@ from types import ModuleType
 
 import numpy as np
 
-from inference.edits import inpaint, skin
+from inference.edits import inpaint, rotate, skin
 
-EDITS: dict[str, ModuleType] = {m.NAME: m for m in (skin, inpaint)}
+EDITS: dict[str, ModuleType] = {m.NAME: m for m in (skin, inpaint, rotate)}
 
 
 def get(name: str) -> ModuleType:

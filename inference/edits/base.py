@@ -1,7 +1,7 @@
 """What every edit shares: the patch it returns and the masks it blends through."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -15,6 +15,7 @@ class Patch:
     pixels: np.ndarray
     x0: int
     y0: int
+    info: dict = field(default_factory=dict)   # what the edit measured (holes filled, ...)
 
     def paste(self, image: np.ndarray) -> np.ndarray:
         """A copy of ``image`` with this patch pasted in."""

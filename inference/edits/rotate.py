@@ -1,0 +1,218 @@
+"""Turn a head left or right (yaw), geometrically.
+
+The face's dense 3D mesh is rotated about the head's own vertical axis through a pivot behind
+the face, and projected. Its vertex motion, interpolated over the mesh triangles, moves the
+face; outside the face the motion is extended smoothly and fades out, fully moving the hair
+and ears with the head and leaving the background beyond a margin exactly as it was. The
+photo is forward-warped along that field (csrc/warp.cpp, with a soft z-buffer so the nose
+hides the cheek behind it). What the turn reveals is filled first from the mirror side of the
+face (the mesh knows which point mirrors which), then by an inpainting engine, blended in.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import torch
+
+from inference import mesh_raster
+from inference import mesh_topology as topo
+from inference import parsing as P
+from inference.edits.base import Patch
+from inference.faces import Face, analyse
+from inference.inpaint import get as get_engine
+from inference.inpaint.base import compose
+from inference.landmarks import head_axes
+from inference.ops.warp import forward_warp
+
+NAME = "rotate"
+TITLE = "Head turn"
+DEFAULTS = {"yaw": 0.0}
+CHANGES_GEOMETRY = True
+MAX_YAW = 45.0           # degrees; beyond this too much of the head is invented
+MARGIN = 0.9             # region edited around the face box, x face size on each side
+PIVOT_DEPTH = 0.5        # rotation axis behind the face's mean depth, x face width
+FALLOFF = 0.4            # motion fades to zero this far outside the head, x face size
+PREVIEW_SIDE = 512
+BLEND = 0.08             # face motion blends into the head's across this band, x face size
+
+
+class RotateError(ValueError):
+    """A turn that cannot be done (angle out of range)."""
+
+
+def is_identity(yaw: float = 0.0) -> bool:
+    return abs(float(yaw)) < 1e-6
+
+
+def _rotation(axis: np.ndarray, angle: float) -> np.ndarray:
+    a = axis / np.linalg.norm(axis)
+    K = np.array([[0, -a[2], a[1]], [a[2], 0, -a[0]], [-a[1], a[0], 0]])
+    return np.eye(3) + np.sin(angle) * K + (1 - np.cos(angle)) * K @ K
+
+
+def head_frame(mesh: np.ndarray, face_width: float) -> tuple[np.ndarray, np.ndarray]:
+    """(axes R (columns x, y, z of the head), pivot): the rotation centre sits behind the
+    face on its own depth axis."""
+    m = np.asarray(mesh, np.float64)[:468]
+    R = head_axes(m)
+    return R, m.mean(0) + R[:, 2] * PIVOT_DEPTH * face_width
+
+
+def turn(points: np.ndarray, R: np.ndarray, pivot: np.ndarray, yaw: float) -> np.ndarray:
+    """3D points turned by ``yaw`` degrees about the head's vertical axis through the pivot."""
+    return (points - pivot) @ _rotation(R[:, 1], np.radians(yaw)).T + pivot
+
+
+def rotated_mesh(mesh: np.ndarray, yaw: float, face_width: float) -> np.ndarray:
+    """The 468-vertex mesh turned by ``yaw`` degrees (the sign of the `faces` pose: positive
+    turns the face towards the image's left)."""
+    R, pivot = head_frame(mesh, face_width)
+    return turn(np.asarray(mesh, np.float64)[:468], R, pivot, yaw)
+
+
+def _region(face: Face, height: int, width: int) -> tuple[int, int, int, int]:
+    x0, y0, x1, y1 = face.box
+    m = MARGIN * face.size
+    return (max(0, int(x0 - m)), max(0, int(y0 - 1.2 * m)), min(width, int(np.ceil(x1 + m))),
+            min(height, int(np.ceil(y1 + m))))
+
+
+def _head_mask(face: Face, image: np.ndarray, region, shape) -> np.ndarray:
+    """Head pixels (face parts and hair) of the region, at the working size ``shape``."""
+    analyse(image, face)
+    p = face.parsing
+    full = np.zeros(image.shape[:2], bool)
+    full[p.y0:p.y0 + p.height, p.x0:p.x0 + p.width] = p.labels_full() > 0
+    x0, y0, x1, y1 = region
+    return cv2.resize(full[y0:y1, x0:x1].astype(np.uint8), shape[::-1], interpolation=cv2.INTER_NEAREST) > 0
+
+
+def motion_field(src: np.ndarray, yaw: float, face_width: float, head: np.ndarray, face_px: float):
+    """Per-pixel motion (2, H, W), depth after the turn (H, W) and the mesh coverage (H, W),
+    for the mesh ``src`` in the pixel coordinates of the map.
+
+    On the face the motion is the mesh's own. Off it, the head is taken as an ellipsoid round
+    the pivot (as wide as the head mask, as deep as the pivot is behind the face) and turned
+    too, so hair and ears follow the face as one head; the two are blended across a band at
+    the face's edge, and the motion fades to exactly zero FALLOFF x face size off the head."""
+    H, W = head.shape
+    R, pivot = head_frame(src, face_width)
+    dst = turn(src, R, pivot, yaw)
+    ys, xs, tri, bary = mesh_raster.barycentric(src, (H, W))
+    on_face = np.zeros((H, W), bool)
+    on_face[ys, xs] = True
+    face_motion = np.zeros((2, H, W), np.float32)
+    face_motion[:, ys, xs] = mesh_raster.interpolate(dst[:, :2] - src[:, :2], tri, bary).T
+    depth = np.full((H, W), np.float32(pivot[2] + face_px), np.float32)   # off the head: far behind
+    depth[ys, xs] = mesh_raster.interpolate(dst[:, 2], tri, bary)
+    # The head ellipsoid, in the head's frame.
+    region = (head | on_face)
+    hy, hx = np.nonzero(region)
+    rel = np.stack([hx, hy, np.full(hx.shape, pivot[2])], -1) - pivot
+    local = rel @ R                                       # head-frame coordinates
+    half = np.maximum(np.abs(local[:, :2]).max(0), 1.0)   # half width and height of the head
+    depth_r = np.linalg.norm(src.mean(0) - pivot) + 0.1 * face_width
+    inside = 1 - (local[:, 0] / half[0]) ** 2 - (local[:, 1] / half[1]) ** 2
+    local[:, 2] = -depth_r * np.sqrt(np.clip(inside, 0, 1))   # front surface (towards the camera)
+    pts = local @ R.T + pivot
+    moved = turn(pts, R, pivot, yaw)
+    head_motion = np.zeros((2, H, W), np.float32)
+    head_motion[:, hy, hx] = (moved[:, :2] - pts[:, :2]).T
+    head_depth = depth.copy()
+    head_depth[hy, hx] = moved[:, 2] + 0.05 * face_px      # just behind a face at the same place
+    # Blend face into head motion across a band outside the face.
+    band = max(1.0, BLEND * face_px)
+    d_face = cv2.distanceTransform((~on_face).astype(np.uint8), cv2.DIST_L2, 5)
+    a = np.clip(1 - d_face / band, 0, 1)
+    spread = [cv2.GaussianBlur(c, (0, 0), band) for c in face_motion]
+    wsum = cv2.GaussianBlur(on_face.astype(np.float32), (0, 0), band)
+    spread = [c / np.maximum(wsum, 1e-6) for c in spread]
+    dist = cv2.distanceTransform((~region).astype(np.uint8), cv2.DIST_L2, 5)
+    t = np.clip(1 - dist / (FALLOFF * face_px), 0, 1)
+    fade = t * t * (3 - 2 * t)
+    # Off the head, the head's border motion spread outwards, fading.
+    sigma = 0.2 * face_px
+    hw = cv2.GaussianBlur(region.astype(np.float32), (0, 0), sigma)
+    motion = np.zeros((2, H, W), np.float32)
+    for c in range(2):
+        outer = cv2.GaussianBlur(head_motion[c] * region, (0, 0), sigma) / np.maximum(hw, 1e-6)
+        near = a * spread[c] + (1 - a) * head_motion[c]
+        motion[c] = np.where(on_face, face_motion[c], np.where(region, near, outer * fade))
+    depth = np.where(on_face, depth, np.where(region, head_depth, depth)).astype(np.float32)
+    return motion, depth, on_face, dst
+
+
+def _mirror_source(src: np.ndarray, dst: np.ndarray, holes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For hole pixels inside the turned face: where their mirror image is in the source.
+    Returns (mask of such pixels, source coordinates (2, H, W))."""
+    H, W = holes.shape
+    ys, xs, tri, bary = mesh_raster.barycentric(dst, (H, W))
+    keep = holes[ys, xs]
+    ys, xs, tri, bary = ys[keep], xs[keep], tri[keep], bary[keep]
+    mirrored = src[np.asarray(topo.MIRROR)][:, :2]
+    where = np.full((2, H, W), -1.0, np.float32)
+    where[:, ys, xs] = mesh_raster.interpolate(mirrored, tri, bary).T
+    mask = np.zeros((H, W), bool)
+    mask[ys, xs] = True
+    return mask, where
+
+
+def render(image: np.ndarray, face: Face, yaw: float, preview: bool = False, engine: str | None = None,
+           seed: int = 0, progress=None) -> Patch:
+    """The turned head as a patch of the photo (full size, or fast and approximate when
+    ``preview``)."""
+    if abs(yaw) > MAX_YAW:
+        raise RotateError(f"yaw must be within ±{MAX_YAW:.0f}°, not {yaw:g}°")
+    H, W = image.shape[:2]
+    x0, y0, x1, y1 = _region(face, H, W)
+    crop = image[y0:y1, x0:x1]
+    if is_identity(yaw):
+        return Patch(crop.copy(), x0, y0)
+    s = min(1.0, PREVIEW_SIDE / max(crop.shape[:2])) if preview else 1.0
+    work = cv2.resize(crop, None, fx=s, fy=s, interpolation=cv2.INTER_AREA) if s < 1 else crop
+    h, w = work.shape[:2]
+    src = (np.asarray(face.mesh, np.float64)[:468] - (x0, y0, 0)) * s
+    face_px = face.size * s
+    head = _head_mask(face, image, (x0, y0, x1, y1), (h, w))
+    if progress:
+        progress(0.2)
+    motion, depth, _, dst = motion_field(src, yaw, face.width * s, head, face_px)
+    moving = np.abs(motion).max(0) > 1e-3
+    gy, gx = np.mgrid[0:h, 0:w].astype(np.float32)
+    target = torch.from_numpy(np.stack([gx + motion[0], gy + motion[1]]))
+    x = torch.from_numpy(np.ascontiguousarray(work.transpose(2, 0, 1), dtype=np.float32))
+    warped, holes, _ = forward_warp(x, target, torch.from_numpy(depth), tau=0.02 * face_px)
+    out = np.clip(warped.numpy().transpose(1, 2, 0) + 0.5, 0, 255).astype(np.uint8)
+    holes = holes.numpy()
+    info = {"holes": int(holes.sum())}
+    # Where nothing moves, nothing changes (not even by resampling).
+    still = ~cv2.dilate(moving.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & ~holes
+    out[still] = work[still]
+    if progress:
+        progress(0.4)
+    # Revealed skin: copied from the mirror side of the face, then blended in.
+    mirror, where = _mirror_source(src, dst, holes)
+    if mirror.any():
+        sampled = cv2.remap(work, where[0], where[1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+        out = compose(out, sampled, mirror, feather=max(1.0, 0.01 * face_px))
+        holes = holes & ~mirror
+    info["mirrored"] = int(mirror.sum())
+    if holes.any():
+        name = engine or ("telea" if preview else "patchmatch")
+        fill = get_engine(name).fill(out, holes, seed=seed,
+                                     progress=(lambda f: progress(0.5 + 0.5 * f)) if progress else None)
+        out = compose(out, fill, holes, feather=max(1.0, 0.01 * face_px))
+    info["inpainted"] = int(holes.sum())
+    if s < 1:
+        out = cv2.resize(out, (crop.shape[1], crop.shape[0]), interpolation=cv2.INTER_LINEAR)
+    return Patch(out, x0, y0, info)
+
+
+def apply_region(image: np.ndarray, face: Face, yaw: float = 0.0, preview: bool = False, progress=None,
+                 engine: str | None = None, seed: int = 0) -> Patch:
+    return render(image, face, yaw, preview=preview, engine=engine, seed=seed, progress=progress)
+
+
+def apply(image: np.ndarray, face: Face, yaw: float = 0.0, **kw) -> np.ndarray:
+    """Pure edit: a new image with the face turned by ``yaw`` degrees."""
+    return apply_region(image, face, yaw, **kw).paste(image)

@@ -1,0 +1,72 @@
+"""Turning a head: measured on the sample portrait and annotated photos by re-running face
+analysis on the result."""
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+from inference.edits import rotate
+from inference.faces import detect
+from inference.landmarks import head_pose
+
+
+def test_rotated_mesh_turns_by_the_angle_asked(astronaut_face):
+    for yaw in (-30, -10, 10, 30):
+        m = rotate.rotated_mesh(astronaut_face.mesh, yaw, astronaut_face.width)
+        assert head_pose(m)[0] - astronaut_face.pose.yaw == pytest.approx(yaw, abs=2.0)
+
+
+@pytest.mark.parametrize("yaw", [-20, 20])
+def test_turned_head_is_seen_turned_and_nothing_else_moves(astronaut, astronaut_face, yaw):
+    patch = rotate.apply_region(astronaut, copy.deepcopy(astronaut_face), yaw)
+    out = patch.paste(astronaut)
+    faces = detect(out)
+    assert len(faces) == 1
+    change = faces[0].pose.yaw - astronaut_face.pose.yaw
+    # The analysis sees the turn in the asked direction. It reads about half the angle (see
+    # the note on issue 3: its depth comes from appearance, which a warp only partly changes).
+    assert np.sign(change) == np.sign(yaw) and abs(change) > 0.3 * abs(yaw)
+    # Far from the head nothing changes, bit for bit, and no hole is left anywhere.
+    x0, y0, x1, y1 = astronaut_face.box
+    far = np.ones(astronaut.shape[:2], bool)
+    m = 1.5 * astronaut_face.size
+    far[max(0, int(y0 - m)):int(y1 + m), max(0, int(x0 - m)):int(x1 + m)] = False
+    assert np.array_equal(out[far], astronaut[far])
+    info = patch.info   # every pixel the turn revealed was filled: from the mirror side, or inpainted
+    assert info["holes"] > 0 and info["holes"] == info["mirrored"] + info["inpainted"]
+
+
+def test_identity_is_kept_turning_there_and_back(astronaut, astronaut_face):
+    there = rotate.apply(astronaut, copy.deepcopy(astronaut_face), 20)
+    turned = detect(there)[0]
+    back = rotate.apply(there, turned, -20)
+    again = detect(back)[0]
+    lm0, lm1 = astronaut_face.landmarks68, again.landmarks68
+    nme = np.linalg.norm(lm0 - lm1, axis=1).mean() / astronaut_face.size
+    assert nme < 0.035
+    assert abs(again.pose.yaw - astronaut_face.pose.yaw) < 4
+
+
+def test_preview_is_the_same_turn_at_lower_resolution(astronaut, astronaut_face):
+    full = rotate.apply_region(astronaut, copy.deepcopy(astronaut_face), 15)
+    fast = rotate.apply_region(astronaut, copy.deepcopy(astronaut_face), 15, preview=True)
+    assert full.pixels.shape == fast.pixels.shape and (full.x0, full.y0) == (fast.x0, fast.y0)
+    assert np.abs(full.pixels.astype(int) - fast.pixels).mean() < 12
+
+
+def test_out_of_range_is_refused(astronaut, astronaut_face):
+    with pytest.raises(rotate.RotateError, match="within"):
+        rotate.apply(astronaut, astronaut_face, 60)
+    assert np.array_equal(rotate.apply(astronaut, astronaut_face, 0), astronaut)
+
+
+def test_turn_on_annotated_photos(shared_data):
+    from inference.io import read_image
+    for rel in ("multiface/facer_samples/girl.jpg", "parsing_celebamaskhq/maskgan_samples/images/0.jpg"):
+        img = read_image(shared_data / rel).rgb
+        face = detect(img)[0]
+        out = rotate.apply(img, copy.deepcopy(face), -25)
+        after = detect(out)
+        assert after and after[0].pose.yaw - face.pose.yaw < -0.3 * 25, rel
