@@ -88,13 +88,15 @@ class Canvas(QGraphicsView):
     def image_pixmap(self) -> QPixmap:
         return self._image.pixmap()
 
-    def set_preview(self, pixels: np.ndarray | None, x0: int = 0, y0: int = 0) -> None:
-        """Show edited pixels over the photo at (x0, y0) until the next set_image."""
+    def set_preview(self, pixels: np.ndarray | None, x0: int = 0, y0: int = 0, scale: float = 1.0) -> None:
+        """Show edited pixels over the photo at (x0, y0), ``scale`` photo pixels per pixel,
+        until the next set_image."""
         if pixels is None:
             self.clear_preview()
             return
         self._preview.setPixmap(QPixmap.fromImage(to_qimage(pixels)))
         self._preview.setPos(x0, y0)
+        self._preview.setScale(scale)
         self._preview.setVisible(True)
 
     def clear_preview(self) -> None:

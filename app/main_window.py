@@ -598,7 +598,7 @@ class MainWindow(QMainWindow):
         if job_id != self._preview_id or self.doc is None or base != self.doc.adjusting_base(name, self.selected):
             return  # stale: a newer preview or a history move happened since
         self._last_preview = result
-        self.canvas.set_preview(patch.pixels, patch.x0, patch.y0)
+        self.canvas.set_preview(patch.pixels, patch.x0, patch.y0, patch.scale)
 
     def _done_commit(self, job_id: int, result) -> None:
         self._pending_commits -= 1

@@ -10,6 +10,7 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+import inference  # noqa: E402,F401  (its thread settings must come before torch is loaded)
 
 SHARED_DATA = ROOT.parent / "shared" / "data"
 

@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+import inference  # noqa: E402,F401  (its thread settings must come before torch is loaded)
 
 SHARED_DATA = Path(os.environ.get("VISAGE_SHARED_DATA", ROOT.parent / "shared" / "data"))
 

@@ -16,9 +16,12 @@ class Patch:
     x0: int
     y0: int
     info: dict = field(default_factory=dict)   # what the edit measured (holes filled, ...)
+    scale: float = 1.0                          # photo pixels per patch pixel (previews are smaller)
 
     def paste(self, image: np.ndarray) -> np.ndarray:
         """A copy of ``image`` with this patch pasted in."""
+        if self.scale != 1.0:
+            raise ValueError("a reduced preview patch cannot be pasted into the photo")
         out = image.copy()
         h, w = self.pixels.shape[:2]
         out[self.y0:self.y0 + h, self.x0:self.x0 + w] = self.pixels

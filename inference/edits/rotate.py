@@ -87,7 +87,19 @@ def _head_mask(face: Face, image: np.ndarray, region, shape) -> np.ndarray:
     return cv2.resize(full[y0:y1, x0:x1].astype(np.uint8), shape[::-1], interpolation=cv2.INTER_NEAREST) > 0
 
 
-def motion_field(src: np.ndarray, yaw: float, face_width: float, head: np.ndarray, face_px: float):
+def _blur(a: np.ndarray, sigma: float) -> np.ndarray:
+    """A wide Gaussian blur computed on a reduced copy (the result is smooth anyway)."""
+    k = max(1, int(sigma // 4))
+    if k == 1:
+        return cv2.GaussianBlur(a, (0, 0), sigma)
+    h, w = a.shape[:2]
+    small = cv2.resize(a, (max(1, w // k), max(1, h // k)), interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (0, 0), sigma / k)
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def motion_field(src: np.ndarray, yaw: float, face_width: float, head: np.ndarray, face_px: float,
+                 src_raster=None):
     """Per-pixel motion (2, H, W), depth after the turn (H, W) and the mesh coverage (H, W),
     for the mesh ``src`` in the pixel coordinates of the map.
 
@@ -98,7 +110,7 @@ def motion_field(src: np.ndarray, yaw: float, face_width: float, head: np.ndarra
     H, W = head.shape
     R, pivot = head_frame(src, face_width)
     dst = turn(src, R, pivot, yaw)
-    ys, xs, tri, bary = mesh_raster.barycentric(src, (H, W))
+    ys, xs, tri, bary = src_raster if src_raster is not None else mesh_raster.barycentric(src, (H, W))
     on_face = np.zeros((H, W), bool)
     on_face[ys, xs] = True
     face_motion = np.zeros((2, H, W), np.float32)
@@ -124,18 +136,18 @@ def motion_field(src: np.ndarray, yaw: float, face_width: float, head: np.ndarra
     band = max(1.0, BLEND * face_px)
     d_face = cv2.distanceTransform((~on_face).astype(np.uint8), cv2.DIST_L2, 5)
     a = np.clip(1 - d_face / band, 0, 1)
-    spread = [cv2.GaussianBlur(c, (0, 0), band) for c in face_motion]
-    wsum = cv2.GaussianBlur(on_face.astype(np.float32), (0, 0), band)
+    spread = [_blur(c, band) for c in face_motion]
+    wsum = _blur(on_face.astype(np.float32), band)
     spread = [c / np.maximum(wsum, 1e-6) for c in spread]
     dist = cv2.distanceTransform((~region).astype(np.uint8), cv2.DIST_L2, 5)
     t = np.clip(1 - dist / (FALLOFF * face_px), 0, 1)
     fade = t * t * (3 - 2 * t)
     # Off the head, the head's border motion spread outwards, fading.
     sigma = 0.2 * face_px
-    hw = cv2.GaussianBlur(region.astype(np.float32), (0, 0), sigma)
+    hw = _blur(region.astype(np.float32), sigma)
     motion = np.zeros((2, H, W), np.float32)
     for c in range(2):
-        outer = cv2.GaussianBlur(head_motion[c] * region, (0, 0), sigma) / np.maximum(hw, 1e-6)
+        outer = _blur(head_motion[c] * region, sigma) / np.maximum(hw, 1e-6)
         near = a * spread[c] + (1 - a) * head_motion[c]
         motion[c] = np.where(on_face, face_motion[c], np.where(region, near, outer * fade))
     depth = np.where(on_face, depth, np.where(region, head_depth, depth)).astype(np.float32)
@@ -157,26 +169,42 @@ def _mirror_source(src: np.ndarray, dst: np.ndarray, holes: np.ndarray) -> tuple
     return mask, where
 
 
-def render(image: np.ndarray, face: Face, yaw: float, preview: bool = False, engine: str | None = None,
-           seed: int = 0, progress=None) -> Patch:
-    """The turned head as a patch of the photo (full size, or fast and approximate when
-    ``preview``)."""
-    if abs(yaw) > MAX_YAW:
-        raise RotateError(f"yaw must be within ±{MAX_YAW:.0f}°, not {yaw:g}°")
+_prepared: dict = {}
+
+
+def _prepare(image: np.ndarray, face: Face, preview: bool):
+    """(region, working copy, scale, head mask): the same for every angle of one slider drag,
+    so the last one is kept."""
+    key = (id(image), image.shape, id(face), face.box, preview)
+    if key in _prepared:
+        return _prepared[key]
     H, W = image.shape[:2]
-    x0, y0, x1, y1 = _region(face, H, W)
+    region = _region(face, H, W)
+    x0, y0, x1, y1 = region
     crop = image[y0:y1, x0:x1]
-    if is_identity(yaw):
-        return Patch(crop.copy(), x0, y0)
     s = min(1.0, PREVIEW_SIDE / max(crop.shape[:2])) if preview else 1.0
     work = cv2.resize(crop, None, fx=s, fy=s, interpolation=cv2.INTER_AREA) if s < 1 else crop
-    h, w = work.shape[:2]
+    head = _head_mask(face, image, region, work.shape[:2])
     src = (np.asarray(face.mesh, np.float64)[:468] - (x0, y0, 0)) * s
+    _prepared.clear()
+    _prepared[key] = (region, work, s, head, src, mesh_raster.barycentric(src, work.shape[:2]))
+    return _prepared[key]
+
+
+def render(image: np.ndarray, face: Face, yaw: float, preview: bool = False, engine: str | None = None,
+           seed: int = 0, progress=None) -> Patch:
+    """The turned head as a patch of the photo: full size, or (``preview``) fast, on a copy of
+    at most PREVIEW_SIDE pixels, returned at that size (Patch.scale says by how much)."""
+    if abs(yaw) > MAX_YAW:
+        raise RotateError(f"yaw must be within ±{MAX_YAW:.0f}°, not {yaw:g}°")
+    (x0, y0, x1, y1), work, s, head, src, src_raster = _prepare(image, face, preview)
+    if is_identity(yaw):
+        return Patch(work.copy(), x0, y0, scale=1 / s)
+    h, w = work.shape[:2]
     face_px = face.size * s
-    head = _head_mask(face, image, (x0, y0, x1, y1), (h, w))
     if progress:
         progress(0.2)
-    motion, depth, _, dst = motion_field(src, yaw, face.width * s, head, face_px)
+    motion, depth, _, dst = motion_field(src, yaw, face.width * s, head, face_px, src_raster)
     moving = np.abs(motion).max(0) > 1e-3
     gy, gx = np.mgrid[0:h, 0:w].astype(np.float32)
     target = torch.from_numpy(np.stack([gx + motion[0], gy + motion[1]]))
@@ -203,9 +231,7 @@ def render(image: np.ndarray, face: Face, yaw: float, preview: bool = False, eng
                                      progress=(lambda f: progress(0.5 + 0.5 * f)) if progress else None)
         out = compose(out, fill, holes, feather=max(1.0, 0.01 * face_px))
     info["inpainted"] = int(holes.sum())
-    if s < 1:
-        out = cv2.resize(out, (crop.shape[1], crop.shape[0]), interpolation=cv2.INTER_LINEAR)
-    return Patch(out, x0, y0, info)
+    return Patch(out, x0, y0, info, scale=1 / s)
 
 
 def apply_region(image: np.ndarray, face: Face, yaw: float = 0.0, preview: bool = False, progress=None,

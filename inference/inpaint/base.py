@@ -40,10 +40,15 @@ def compose(original: np.ndarray, filled: np.ndarray, hole: np.ndarray, feather:
             strength: np.ndarray | None = None) -> np.ndarray:
     """``filled`` inside the hole (with the seam blend, times an optional soft-mask strength),
     ``original`` bit for bit everywhere else."""
-    a = seam_alpha(hole, feather)
+    out = original.copy()
+    ys, xs = np.nonzero(hole)
+    if len(ys) == 0:
+        return out
+    box = (slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))  # work where the hole is
+    h, o, f = hole[box], original[box], filled[box]
+    a = seam_alpha(h, feather)
     if strength is not None:
-        a = a * strength
-    out = original.astype(np.float32) + a[..., None] * (filled.astype(np.float32) - original)
-    out = np.clip(out + 0.5, 0, 255).astype(np.uint8)
-    out[~hole] = original[~hole]
+        a = a * strength[box]
+    blended = np.clip(o.astype(np.float32) + a[..., None] * (f.astype(np.float32) - o) + 0.5, 0, 255)
+    out[box] = np.where(h[..., None], blended.astype(np.uint8), o)
     return out
