@@ -1,0 +1,64 @@
+"""Head turn, measured by re-running face analysis on the result: the yaw change against the
+angle asked, the 68-point shape after turning there and back (identity), and the preview
+time for one slider step, on the sample portrait and photos of ../shared/data.
+
+    python bench/rotate.py [DATA_DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import statistics
+import time
+from pathlib import Path
+
+from common import SHARED_DATA
+
+import numpy as np
+
+from inference.edits import rotate
+from inference.faces import analyse, detect
+from inference.io import read_image
+from inference.sample import sample_image
+
+PHOTOS = ["multiface/facer_samples/girl.jpg", "parsing_celebamaskhq/maskgan_samples/images/0.jpg",
+          "parsing_celebamaskhq/maskgan_samples/images/2.jpg", "landmarks_300w/helen_testset/2984478058_1.jpg",
+          "landmarks_300w/helen_testset/3040240981_1.jpg"]
+ASKS = (-30, -20, -10, 10, 20, 30)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("data", nargs="?", default=str(SHARED_DATA))
+    a = ap.parse_args()
+    photos = [("sample", sample_image())]
+    photos += [(p.split("/")[-1], read_image(Path(a.data) / p).rgb) for p in PHOTOS if (Path(a.data) / p).exists()]
+    print(f"{'photo':22s} " + " ".join(f"{y:+6d}°" for y in ASKS) + "   there+back NME   preview ms")
+    ratios = []
+    for name, img in photos:
+        face = detect(img)[0]
+        measured = []
+        for yaw in ASKS:
+            after = detect(rotate.apply(img, copy.deepcopy(face), yaw))
+            d = after[0].pose.yaw - face.pose.yaw if after else float("nan")
+            measured.append(d)
+            ratios.append(d / yaw)
+        there = rotate.apply(img, copy.deepcopy(face), 20)
+        back = detect(rotate.apply(there, detect(there)[0], -20))[0]
+        nme = np.linalg.norm(back.landmarks68 - face.landmarks68, axis=1).mean() / face.size
+        f = copy.deepcopy(face)
+        analyse(img, f)
+        f.parsing.labels_full()
+        times = []
+        for yaw in (5, 10, 15, 20, 25, 30):
+            t = time.perf_counter()
+            rotate.apply_region(img, f, yaw, preview=True)
+            times.append(time.perf_counter() - t)
+        print(f"{name:22s} " + " ".join(f"{m:+7.1f}" for m in measured)
+              + f"   {100 * nme:13.2f}%   {1e3 * statistics.median(times[1:]):8.0f}")
+    print(f"measured / asked: median {statistics.median(ratios):.2f}, "
+          f"min {min(ratios):.2f}, max {max(ratios):.2f}")
+
+
+if __name__ == "__main__":
+    main()
