@@ -4,6 +4,7 @@
 torch::Tensor recursive_filter(torch::Tensor x, torch::Tensor guide, double sigma_s, double sigma_r,
                                int64_t iterations);
 torch::Tensor propagate_forward(torch::Tensor x, torch::Tensor p);
+torch::Tensor propagate4_forward(torch::Tensor x, torch::Tensor p, bool merge_max);
 std::vector<torch::Tensor> patchmatch_nnf(torch::Tensor A, torch::Tensor B, torch::Tensor wa,
                                           torch::Tensor bvalid, torch::Tensor target, torch::Tensor nnf_init,
                                           int64_t patch, int64_t iterations, int64_t seed);
@@ -24,6 +25,10 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("propagate_forward", &propagate_forward,
         "Three-way spatial propagation, top->bottom scan: x (N,H,W), p (M,3,H,W) -> h",
         py::arg("x"), py::arg("p"));
+  m.def("propagate4_forward", &propagate4_forward,
+        "All four propagation directions on image-layout weights, merged (inference, no gradient): "
+        "x (N,H,W), p (M,4,3,H,W) -> (N,H,W)",
+        py::arg("x"), py::arg("p"), py::arg("merge_max"));
   m.def("propagate_backward", &propagate_backward,
         "Gradients of propagate_forward: (grad_h, x, p, h) -> (dx, dp per plane (N,3,H,W))",
         py::arg("grad"), py::arg("x"), py::arg("p"), py::arg("h"));

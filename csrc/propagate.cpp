@@ -138,3 +138,92 @@ std::vector<torch::Tensor> propagate_backward(torch::Tensor grad, torch::Tensor 
   });
   return {dx, dp};
 }
+
+// Inference path: all four directions on image-layout weights, merged on the fly, no copies.
+// x (N,H,W); p (M,4,3,H,W) with N = M*G, directions (right, left, down, up) and p[d][j] the
+// weight of the neighbour at offset j across the scan (as in the Python wrapper). Returns the
+// node-wise max (merge_max) or mean of the four scans. No gradient: training uses the
+// autograd path (one direction at a time).
+namespace {
+
+template <typename T>
+void scan_plane(const T* x, const T* p3, T* h, int64_t H, int64_t W, int dir) {
+  const int64_t HW = H * W;
+  const T *pm = p3, *p0 = p3 + HW, *pp = p3 + 2 * HW;
+  auto at = [&](int64_t y, int64_t xx) -> T {  // h outside the map is 0
+    return (y >= 0 && y < H && xx >= 0 && xx < W) ? h[y * W + xx] : T(0);
+  };
+  if (dir == 2 || dir == 3) {  // down / up: whole rows at a time
+    const int64_t step = dir == 2 ? 1 : -1;
+    const int64_t y0 = dir == 2 ? 0 : H - 1;
+    for (int64_t i = 0, y = y0; i < H; ++i, y += step) {
+      const int64_t py = y - step;
+      const bool has = py >= 0 && py < H;
+      for (int64_t xx = 0; xx < W; ++xx) {
+        const int64_t o = y * W + xx;
+        T v = (T(1) - pm[o] - p0[o] - pp[o]) * x[o];
+        if (has) v += pm[o] * at(py, xx - 1) + p0[o] * h[py * W + xx] + pp[o] * at(py, xx + 1);
+        h[o] = v;
+      }
+    }
+  } else {  // right / left: column by column
+    const int64_t step = dir == 0 ? 1 : -1;
+    const int64_t x0 = dir == 0 ? 0 : W - 1;
+    for (int64_t i = 0, xx = x0; i < W; ++i, xx += step) {
+      const int64_t px = xx - step;
+      const bool has = px >= 0 && px < W;
+      for (int64_t y = 0; y < H; ++y) {
+        const int64_t o = y * W + xx;
+        T v = (T(1) - pm[o] - p0[o] - pp[o]) * x[o];
+        if (has) v += pm[o] * at(y - 1, px) + p0[o] * h[y * W + px] + pp[o] * at(y + 1, px);
+        h[o] = v;
+      }
+    }
+  }
+}
+
+template <typename T>
+void propagate4_all(const T* x, const T* p, T* out, int64_t N, int64_t G, int64_t H, int64_t W, bool merge_max) {
+  const int64_t HW = H * W;
+#pragma omp parallel
+  {
+    std::vector<T> h(HW);
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t n = 0; n < N; ++n) {
+      T* o = out + n * HW;
+      for (int d = 0; d < 4; ++d) {
+        scan_plane<T>(x + n * HW, p + ((n / G) * 4 + d) * 3 * HW, h.data(), H, W, d);
+        if (d == 0) {
+          std::copy(h.begin(), h.end(), o);
+        } else if (merge_max) {
+          for (int64_t k = 0; k < HW; ++k) o[k] = std::max(o[k], h[k]);
+        } else {
+          for (int64_t k = 0; k < HW; ++k) o[k] += h[k];
+        }
+      }
+      if (!merge_max)
+        for (int64_t k = 0; k < HW; ++k) o[k] *= T(0.25);
+    }
+  }
+}
+
+}  // namespace
+
+torch::Tensor propagate4_forward(torch::Tensor x, torch::Tensor p, bool merge_max) {
+  TORCH_CHECK(x.device().is_cpu() && p.device().is_cpu(), "propagate4: CPU tensors expected");
+  TORCH_CHECK(x.dim() == 3 && p.dim() == 5 && p.size(1) == 4 && p.size(2) == 3,
+              "propagate4: x (N,H,W), p (M,4,3,H,W) expected");
+  TORCH_CHECK(x.size(1) == p.size(3) && x.size(2) == p.size(4), "propagate4: sizes differ");
+  TORCH_CHECK(p.size(0) > 0 && x.size(0) % p.size(0) == 0, "propagate4: N must be a multiple of M");
+  TORCH_CHECK(x.scalar_type() == p.scalar_type(), "propagate4: dtypes differ");
+  x = x.contiguous();
+  p = p.contiguous();
+  auto out = torch::empty_like(x);
+  const int64_t N = x.size(0), H = x.size(1), W = x.size(2), G = N / p.size(0);
+  if (H == 0 || W == 0) return out;
+  AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "propagate4_forward", [&] {
+    propagate4_all<scalar_t>(x.data_ptr<scalar_t>(), p.data_ptr<scalar_t>(), out.data_ptr<scalar_t>(), N, G, H, W,
+                             merge_max);
+  });
+  return out;
+}

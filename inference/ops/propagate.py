@@ -102,6 +102,11 @@ def propagate(x: torch.Tensor, p: torch.Tensor, merge: Merge = "max", normalize:
         raise ValueError(f"weights must be (B, {D}, 3, [C,] H, W) for x {tuple(x.shape)}, got {tuple(p.shape)}")
     if normalize:
         p = normalise(p, dim=2)
+    fused = (backend == "native" and directions == DIRECTIONS and not per_channel
+             and not (torch.is_grad_enabled() and (x.requires_grad or p.requires_grad)))
+    if fused:  # inference: one native pass over all four directions, no copies
+        out = native().propagate4_forward(x.reshape(B * C, H, W), p.contiguous(), merge == "max")
+        return out.reshape(B, C, H, W)
     scan = scan_native if backend == "native" else scan_reference
     outs = []
     for d, direction in enumerate(directions):
