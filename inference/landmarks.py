@@ -82,3 +82,18 @@ def nudge_mesh(mesh: np.ndarray, landmark: int, delta: tuple[float, float], face
     step = np.asarray(delta, dtype=np.float64) / (gain if abs(gain) > 1e-3 else 1.0)
     m[:, :2] += fall[:, None] * step[None, :]
     return m
+
+
+def shape_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean distance between two landmark sets after the best similarity transform (scale,
+    rotation, translation) of ``b`` onto ``a``, over sqrt(w*h) of ``a``'s box: how different
+    the shapes are, whatever their place and size."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    ca, cb = a - a.mean(0), b - b.mean(0)
+    u, sv, vt = np.linalg.svd(cb.T @ ca)
+    d = np.sign(np.linalg.det(u @ vt))
+    rot = u @ np.diag([1.0, d]) @ vt
+    scale = (sv * [1.0, d]).sum() / (cb ** 2).sum()
+    aligned = scale * cb @ rot
+    size = np.sqrt(np.ptp(a[:, 0]) * np.ptp(a[:, 1]))
+    return float(np.linalg.norm(aligned - ca, axis=1).mean() / size)

@@ -25,9 +25,8 @@ def test_turned_head_is_seen_turned_and_nothing_else_moves(astronaut, astronaut_
     faces = detect(out)
     assert len(faces) == 1
     change = faces[0].pose.yaw - astronaut_face.pose.yaw
-    # The analysis sees the turn in the asked direction. It reads about half the angle (see
-    # the note on issue 3: its depth comes from appearance, which a warp only partly changes).
-    assert np.sign(change) == np.sign(yaw) and abs(change) > 0.3 * abs(yaw)
+    # Re-analysed, the face is turned by the angle asked (issue 3: within 5 degrees).
+    assert abs(change - yaw) <= 5
     # Far from the head nothing changes, bit for bit, and no hole is left anywhere.
     x0, y0, x1, y1 = astronaut_face.box
     far = np.ones(astronaut.shape[:2], bool)
@@ -43,10 +42,9 @@ def test_identity_is_kept_turning_there_and_back(astronaut, astronaut_face):
     turned = detect(there)[0]
     back = rotate.apply(there, turned, -20)
     again = detect(back)[0]
-    lm0, lm1 = astronaut_face.landmarks68, again.landmarks68
-    nme = np.linalg.norm(lm0 - lm1, axis=1).mean() / astronaut_face.size
-    assert nme < 0.035
-    assert abs(again.pose.yaw - astronaut_face.pose.yaw) < 4
+    from inference.landmarks import shape_distance
+    assert shape_distance(astronaut_face.landmarks68, again.landmarks68) < 0.03   # same face shape
+    assert abs(again.pose.yaw - astronaut_face.pose.yaw) < 5
 
 
 def test_preview_is_the_same_turn_at_lower_resolution(astronaut, astronaut_face):
@@ -71,4 +69,4 @@ def test_turn_on_annotated_photos(shared_data):
         face = detect(img)[0]
         out = rotate.apply(img, copy.deepcopy(face), -25)
         after = detect(out)
-        assert after and after[0].pose.yaw - face.pose.yaw < -0.3 * 25, rel
+        assert after and abs(after[0].pose.yaw - face.pose.yaw + 25) <= 5, rel
