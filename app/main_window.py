@@ -6,6 +6,7 @@ pixels.
 """
 from __future__ import annotations
 
+import inspect
 import sys
 from pathlib import Path
 from typing import Any
@@ -61,9 +62,10 @@ def _job_patch(doc: Document, name: str, base: int, face, params: dict[str, Any]
     def run(ctx: JobContext):
         ctx.check()
         kw = dict(params)
-        if name == "rotate" and not kw.get("preview"):
-            kw["progress"] = ctx.progress  # a full render takes a while: progress and cancel
-        patch = edits.get(name).apply_region(doc.image(base), face, **kw)
+        edit = edits.get(name)
+        if not kw.get("preview") and "progress" in inspect.signature(edit.apply_region).parameters:
+            kw["progress"] = ctx.progress  # long renders report progress and can be cancelled
+        patch = edit.apply_region(doc.image(base), face, **kw)
         return name, base, params, patch, face
     return run
 
