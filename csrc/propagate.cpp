@@ -146,38 +146,27 @@ std::vector<torch::Tensor> propagate_backward(torch::Tensor grad, torch::Tensor 
 // autograd path (one direction at a time).
 namespace {
 
+// One direction on one plane. Rows and columns are the same scan with the strides swapped:
+// t runs along the scan (rows for down/up, columns for right/left), k across it.
 template <typename T>
 void scan_plane(const T* x, const T* p3, T* h, int64_t H, int64_t W, int dir) {
   const int64_t HW = H * W;
   const T *pm = p3, *p0 = p3 + HW, *pp = p3 + 2 * HW;
-  auto at = [&](int64_t y, int64_t xx) -> T {  // h outside the map is 0
-    return (y >= 0 && y < H && xx >= 0 && xx < W) ? h[y * W + xx] : T(0);
-  };
-  if (dir == 2 || dir == 3) {  // down / up: whole rows at a time
-    const int64_t step = dir == 2 ? 1 : -1;
-    const int64_t y0 = dir == 2 ? 0 : H - 1;
-    for (int64_t i = 0, y = y0; i < H; ++i, y += step) {
-      const int64_t py = y - step;
-      const bool has = py >= 0 && py < H;
-      for (int64_t xx = 0; xx < W; ++xx) {
-        const int64_t o = y * W + xx;
-        T v = (T(1) - pm[o] - p0[o] - pp[o]) * x[o];
-        if (has) v += pm[o] * at(py, xx - 1) + p0[o] * h[py * W + xx] + pp[o] * at(py, xx + 1);
-        h[o] = v;
+  const bool vertical = dir >= 2, forward = dir == 0 || dir == 2;
+  const int64_t nt = vertical ? H : W, nk = vertical ? W : H;
+  const int64_t ts = vertical ? W : 1, ks = vertical ? 1 : W;
+  for (int64_t i = 0; i < nt; ++i) {
+    const int64_t t = forward ? i : nt - 1 - i;
+    const T* prev = i > 0 ? h + (forward ? t - 1 : t + 1) * ts : h;  // the previous line of the scan
+    for (int64_t k = 0; k < nk; ++k) {
+      const int64_t o = t * ts + k * ks;
+      T v = (T(1) - pm[o] - p0[o] - pp[o]) * x[o];
+      if (i > 0) {  // outside the map, h is 0
+        v += p0[o] * prev[k * ks];
+        if (k > 0) v += pm[o] * prev[(k - 1) * ks];
+        if (k + 1 < nk) v += pp[o] * prev[(k + 1) * ks];
       }
-    }
-  } else {  // right / left: column by column
-    const int64_t step = dir == 0 ? 1 : -1;
-    const int64_t x0 = dir == 0 ? 0 : W - 1;
-    for (int64_t i = 0, xx = x0; i < W; ++i, xx += step) {
-      const int64_t px = xx - step;
-      const bool has = px >= 0 && px < W;
-      for (int64_t y = 0; y < H; ++y) {
-        const int64_t o = y * W + xx;
-        T v = (T(1) - pm[o] - p0[o] - pp[o]) * x[o];
-        if (has) v += pm[o] * at(y - 1, px) + p0[o] * h[y * W + px] + pp[o] * at(y + 1, px);
-        h[o] = v;
-      }
+      h[o] = v;
     }
   }
 }
