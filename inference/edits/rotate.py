@@ -189,9 +189,11 @@ _prepared: dict = {}
 def _prepare(image: np.ndarray, face: Face, preview: bool):
     """(region, working copy, scale, head mask): the same for every angle of one slider drag,
     so the last one is kept."""
-    key = (id(image), image.shape, id(face), face.box, preview)
-    if key in _prepared:
-        return _prepared[key]
+    # The cache holds the image itself, so a new image can never pass for it (ids are reused).
+    key = (id(image), id(face), face.box, preview)
+    hit = _prepared.get(key)
+    if hit is not None and hit[0] is image and hit[1] is face:
+        return hit[2]
     H, W = image.shape[:2]
     region = _region(face, H, W)
     x0, y0, x1, y1 = region
@@ -200,9 +202,10 @@ def _prepare(image: np.ndarray, face: Face, preview: bool):
     work = cv2.resize(crop, None, fx=s, fy=s, interpolation=cv2.INTER_AREA) if s < 1 else crop
     head = _head_mask(face, image, region, work.shape[:2])
     src = (deepened(face.mesh) - (x0, y0, 0)) * s
+    prepared = (region, work, s, head, src, mesh_raster.barycentric(src, work.shape[:2]))
     _prepared.clear()
-    _prepared[key] = (region, work, s, head, src, mesh_raster.barycentric(src, work.shape[:2]))
-    return _prepared[key]
+    _prepared[key] = (image, face, prepared)
+    return prepared
 
 
 def render(image: np.ndarray, face: Face, yaw: float, preview: bool = False, engine: str | None = None,
