@@ -10,6 +10,8 @@ face (the mesh knows which point mirrors which), then by an inpainting engine, b
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 import torch
@@ -20,7 +22,7 @@ from inference import parsing as P
 from inference.edits.base import Patch
 from inference.faces import Face, analyse
 from inference.inpaint import get as get_engine
-from inference.inpaint.base import compose
+from inference.inpaint.base import compose, smooth_fill
 from inference.landmarks import head_axes
 from inference.ops.warp import forward_warp
 
@@ -112,60 +114,80 @@ def _blur(a: np.ndarray, sigma: float) -> np.ndarray:
     return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
-def motion_field(src: np.ndarray, yaw: float, face_width: float, head: np.ndarray, face_px: float,
-                 src_raster=None):
-    """Per-pixel motion (2, H, W), depth after the turn (H, W) and the mesh coverage (H, W),
-    for the mesh ``src`` in the pixel coordinates of the map.
+@dataclass
+class HeadModel:
+    """What the turn of one face needs that does not depend on the angle (kept across the
+    steps of a slider drag)."""
+    src: np.ndarray           # (468, 3) mesh in the map's pixels
+    R: np.ndarray             # head axes
+    pivot: np.ndarray
+    raster: tuple             # (ys, xs, tri, bary) of the mesh
+    on_face: np.ndarray       # (H, W) covered by the mesh
+    region: np.ndarray        # (H, W) the head: face, hair, ears
+    head_pixels: tuple        # (hy, hx) of region
+    ellipsoid: np.ndarray     # (n, 3) head-ellipsoid points under those pixels
+    blend: np.ndarray         # (H, W) weight of the face's own motion just outside the face
+    wsum: np.ndarray          # normalisers of the two spreads
+    hw: np.ndarray
+    fade: np.ndarray          # (H, W) motion fading to 0 off the head
+    band: float
+    sigma: float
+    face_px: float
 
-    On the face the motion is the mesh's own. Off it, the head is taken as an ellipsoid round
-    the pivot (as wide as the head mask, as deep as the pivot is behind the face) and turned
-    too, so hair and ears follow the face as one head; the two are blended across a band at
-    the face's edge, and the motion fades to exactly zero FALLOFF x face size off the head."""
+
+def head_model(src: np.ndarray, face_width: float, head: np.ndarray, face_px: float) -> HeadModel:
+    """On the face the motion is the mesh's own. Off it, the head is taken as an ellipsoid
+    round the pivot (as wide as the head mask, as deep as the pivot is behind the face) and
+    turned too, so hair and ears follow the face as one head; the two are blended across a
+    band at the face's edge, and the motion fades to exactly zero FALLOFF x face size off the
+    head."""
     H, W = head.shape
     R, pivot = head_frame(src, face_width)
-    dst = turn(src, R, pivot, yaw)
-    ys, xs, tri, bary = src_raster if src_raster is not None else mesh_raster.barycentric(src, (H, W))
+    raster = mesh_raster.barycentric(src, (H, W))
     on_face = np.zeros((H, W), bool)
-    on_face[ys, xs] = True
-    face_motion = np.zeros((2, H, W), np.float32)
-    face_motion[:, ys, xs] = mesh_raster.interpolate(dst[:, :2] - src[:, :2], tri, bary).T
-    depth = np.full((H, W), np.float32(pivot[2] + face_px), np.float32)   # off the head: far behind
-    depth[ys, xs] = mesh_raster.interpolate(dst[:, 2], tri, bary)
-    # The head ellipsoid, in the head's frame.
-    region = (head | on_face)
+    on_face[raster[0], raster[1]] = True
+    region = head | on_face
     hy, hx = np.nonzero(region)
-    rel = np.stack([hx, hy, np.full(hx.shape, pivot[2])], -1) - pivot
-    local = rel @ R                                       # head-frame coordinates
+    local = (np.stack([hx, hy, np.full(hx.shape, pivot[2])], -1) - pivot) @ R   # head frame
     half = np.maximum(np.abs(local[:, :2]).max(0), 1.0)   # half width and height of the head
     depth_r = np.linalg.norm(src.mean(0) - pivot) + 0.1 * face_width
     inside = 1 - (local[:, 0] / half[0]) ** 2 - (local[:, 1] / half[1]) ** 2
     local[:, 2] = -depth_r * np.sqrt(np.clip(inside, 0, 1))   # front surface (towards the camera)
-    pts = local @ R.T + pivot
-    moved = turn(pts, R, pivot, yaw)
-    head_motion = np.zeros((2, H, W), np.float32)
-    head_motion[:, hy, hx] = (moved[:, :2] - pts[:, :2]).T
-    head_depth = depth.copy()
-    head_depth[hy, hx] = moved[:, 2] + 0.05 * face_px      # just behind a face at the same place
-    # Blend face into head motion across a band outside the face.
     band = max(1.0, BLEND * face_px)
     d_face = cv2.distanceTransform((~on_face).astype(np.uint8), cv2.DIST_L2, 5)
-    a = np.clip(1 - d_face / band, 0, 1)
-    spread = [_blur(c, band) for c in face_motion]
-    wsum = _blur(on_face.astype(np.float32), band)
-    spread = [c / np.maximum(wsum, 1e-6) for c in spread]
     dist = cv2.distanceTransform((~region).astype(np.uint8), cv2.DIST_L2, 5)
     t = np.clip(1 - dist / (FALLOFF * face_px), 0, 1)
-    fade = t * t * (3 - 2 * t)
-    # Off the head, the head's border motion spread outwards, fading.
     sigma = 0.2 * face_px
-    hw = _blur(region.astype(np.float32), sigma)
+    return HeadModel(src=src, R=R, pivot=pivot, raster=raster, on_face=on_face, region=region,
+                     head_pixels=(hy, hx), ellipsoid=local @ R.T + pivot, blend=np.clip(1 - d_face / band, 0, 1),
+                     wsum=np.maximum(_blur(on_face.astype(np.float32), band), 1e-6),
+                     hw=np.maximum(_blur(region.astype(np.float32), sigma), 1e-6),
+                     fade=t * t * (3 - 2 * t), band=band, sigma=sigma, face_px=face_px)
+
+
+def motion_field(m: HeadModel, yaw: float):
+    """Per-pixel motion (2, H, W), depth after the turn (H, W) and the turned mesh."""
+    H, W = m.region.shape
+    dst = turn(m.src, m.R, m.pivot, yaw)
+    ys, xs, tri, bary = m.raster
+    face_motion = np.zeros((2, H, W), np.float32)
+    face_motion[:, ys, xs] = mesh_raster.interpolate(dst[:, :2] - m.src[:, :2], tri, bary).T
+    depth = np.full((H, W), np.float32(m.pivot[2] + m.face_px), np.float32)   # off the head: far behind
+    depth[ys, xs] = mesh_raster.interpolate(dst[:, 2], tri, bary)
+    hy, hx = m.head_pixels
+    moved = turn(m.ellipsoid, m.R, m.pivot, yaw)
+    head_motion = np.zeros((2, H, W), np.float32)
+    head_motion[:, hy, hx] = (moved[:, :2] - m.ellipsoid[:, :2]).T
+    head_depth = depth.copy()
+    head_depth[hy, hx] = moved[:, 2] + 0.05 * m.face_px      # just behind a face at the same place
     motion = np.zeros((2, H, W), np.float32)
     for c in range(2):
-        outer = _blur(head_motion[c] * region, sigma) / np.maximum(hw, 1e-6)
-        near = a * spread[c] + (1 - a) * head_motion[c]
-        motion[c] = np.where(on_face, face_motion[c], np.where(region, near, outer * fade))
-    depth = np.where(on_face, depth, np.where(region, head_depth, depth)).astype(np.float32)
-    return motion, depth, on_face, dst
+        spread = _blur(face_motion[c], m.band) / m.wsum
+        outer = _blur(head_motion[c] * m.region, m.sigma) / m.hw   # the head's border motion, spread out
+        near = m.blend * spread + (1 - m.blend) * head_motion[c]
+        motion[c] = np.where(m.on_face, face_motion[c], np.where(m.region, near, outer * m.fade))
+    depth = np.where(m.on_face, depth, np.where(m.region, head_depth, depth)).astype(np.float32)
+    return motion, depth, dst
 
 
 def _mirror_source(src: np.ndarray, dst: np.ndarray, holes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -202,7 +224,7 @@ def _prepare(image: np.ndarray, face: Face, preview: bool):
     work = cv2.resize(crop, None, fx=s, fy=s, interpolation=cv2.INTER_AREA) if s < 1 else crop
     head = _head_mask(face, image, region, work.shape[:2])
     src = (deepened(face.mesh) - (x0, y0, 0)) * s
-    prepared = (region, work, s, head, src, mesh_raster.barycentric(src, work.shape[:2]))
+    prepared = (region, work, s, head_model(src, face.width * s, head, face.size * s))
     _prepared.clear()
     _prepared[key] = (image, face, prepared)
     return prepared
@@ -214,14 +236,15 @@ def render(image: np.ndarray, face: Face, yaw: float, preview: bool = False, eng
     at most PREVIEW_SIDE pixels, returned at that size (Patch.scale says by how much)."""
     if abs(yaw) > MAX_YAW:
         raise RotateError(f"yaw must be within ±{MAX_YAW:.0f}°, not {yaw:g}°")
-    (x0, y0, x1, y1), work, s, head, src, src_raster = _prepare(image, face, preview)
+    (x0, y0, x1, y1), work, s, model = _prepare(image, face, preview)
     if is_identity(yaw):
         return Patch(work.copy(), x0, y0, scale=1 / s)
     h, w = work.shape[:2]
     face_px = face.size * s
     if progress:
         progress(0.2)
-    motion, depth, _, dst = motion_field(src, yaw, face.width * s, head, face_px, src_raster)
+    motion, depth, dst = motion_field(model, yaw)
+    src = model.src
     moving = np.abs(motion).max(0) > 1e-3
     gy, gx = np.mgrid[0:h, 0:w].astype(np.float32)
     target = torch.from_numpy(np.stack([gx + motion[0], gy + motion[1]]))
@@ -252,9 +275,11 @@ def render(image: np.ndarray, face: Face, yaw: float, preview: bool = False, eng
         holes = holes & ~mirror
     info["mirrored"] = int(mirror.sum())
     if holes.any():
-        name = engine or ("telea" if preview else "patchmatch")
-        fill = get_engine(name).fill(out, holes, seed=seed,
-                                     progress=(lambda f: progress(0.5 + 0.5 * f)) if progress else None)
+        if preview and engine is None:  # a smooth fill is enough while the slider moves
+            fill = np.clip(smooth_fill(out, holes) + 0.5, 0, 255).astype(np.uint8)
+        else:
+            fill = get_engine(engine or "patchmatch").fill(
+                out, holes, seed=seed, progress=(lambda f: progress(0.5 + 0.5 * f)) if progress else None)
         out = compose(out, fill, holes, feather=max(1.0, 0.01 * face_px))
     info["inpainted"] = int(holes.sum())
     return Patch(out, x0, y0, info, scale=1 / s)

@@ -52,3 +52,29 @@ def compose(original: np.ndarray, filled: np.ndarray, hole: np.ndarray, feather:
     blended = np.clip(o.astype(np.float32) + a[..., None] * (f.astype(np.float32) - o) + 0.5, 0, 255)
     out[box] = np.where(h[..., None], blended.astype(np.uint8), o)
     return out
+
+
+def resize_any(img: np.ndarray, size: tuple[int, int], interp: int) -> np.ndarray:
+    """cv2.resize for any number of channels (its area filter takes at most 4)."""
+    if img.ndim == 2 or img.shape[2] <= 4:
+        out = cv2.resize(img, size, interpolation=interp)
+        return out.reshape(out.shape[:2] + img.shape[2:])
+    return np.dstack([resize_any(img[..., c:c + 4], size, interp) for c in range(0, img.shape[2], 4)])
+
+
+def smooth_fill(img: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """A smooth, fast fill (push-pull): known pixels averaged down a pyramid until nothing is
+    missing, then pulled back up, each level filling its holes from the coarser one. Float
+    images of any channel count; the first guess of PatchMatch and the head-turn preview."""
+    img = img.astype(np.float32)
+    if not hole.any() or hole.all():
+        return img.copy()
+    h, w = hole.shape
+    size = ((w + 1) // 2, (h + 1) // 2)
+    k = (~hole).astype(np.float32)
+    den = cv2.resize(k, size, interpolation=cv2.INTER_AREA)
+    small = resize_any(img * k.reshape(k.shape + (1,) * (img.ndim - 2)), size, cv2.INTER_AREA)
+    small = small / np.maximum(den, 1e-6).reshape(den.shape + (1,) * (img.ndim - 2))
+    coarse = smooth_fill(small.astype(np.float32), den <= 0)  # a block is known if any pixel is
+    up = resize_any(coarse, (w, h), cv2.INTER_LINEAR)
+    return np.where(hole.reshape(hole.shape + (1,) * (img.ndim - 2)), up, img).astype(np.float32)

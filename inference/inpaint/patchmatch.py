@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 import torch
 
-from inference.inpaint.base import InpaintError, Progress
+from inference.inpaint.base import InpaintError, Progress, resize_any, smooth_fill
 from inference.ops import native
 
 NAME = "patchmatch"
@@ -37,20 +37,12 @@ TEXTURE_WINDOW = 9
 PM_FIRST, PM_NEXT = 2, 1   # PatchMatch sweeps in the first and later EM rounds of a level
 
 
-def _resize(img: np.ndarray, size: tuple[int, int], interp: int) -> np.ndarray:
-    """cv2.resize for any number of channels (its area filter takes at most 4)."""
-    if img.ndim == 2 or img.shape[2] <= 4:
-        out = cv2.resize(img, size, interpolation=interp)
-        return out.reshape(out.shape[:2] + img.shape[2:])
-    return np.dstack([_resize(img[..., c:c + 4], size, interp) for c in range(0, img.shape[2], 4)])
-
-
 def _masked_half(img: np.ndarray, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Half-size image averaging known pixels only, and its hole (a block with any unknown)."""
     h, w = known.shape
     size = ((w + 1) // 2, (h + 1) // 2)
     k = known.astype(np.float32)
-    num = _resize(img * k[..., None], size, cv2.INTER_AREA)
+    num = resize_any(img * k[..., None], size, cv2.INTER_AREA)
     den = cv2.resize(k, size, interpolation=cv2.INTER_AREA)
     small = num / np.maximum(den, 1e-6)[..., None]
     return small.astype(np.float32), den < 0.999
@@ -68,21 +60,6 @@ def _texture_features(image: np.ndarray, hole: np.ndarray, window: int) -> np.nd
     k = cv2.erode(known, np.ones((3, 3), np.uint8))  # gradients across the hole border are not texture
     den = np.maximum(cv2.blur(k, (window, window)), 1e-3)
     return np.dstack([cv2.blur(g * k, (window, window)) / den for g in (gx, gy)])
-
-
-def _push_pull(img: np.ndarray, hole: np.ndarray) -> np.ndarray:
-    """A smooth first guess for the hole: known pixels averaged down a pyramid until nothing is
-    missing, then pulled back up, each level filling its holes from the coarser one."""
-    if not hole.any() or hole.all():
-        return img.copy()
-    h, w = hole.shape
-    size = ((w + 1) // 2, (h + 1) // 2)
-    k = (~hole).astype(np.float32)
-    den = cv2.resize(k, size, interpolation=cv2.INTER_AREA)
-    small = _resize(img * k[..., None], size, cv2.INTER_AREA) / np.maximum(den, 1e-6)[..., None]
-    coarse = _push_pull(small.astype(np.float32), den <= 0)  # a block is known if any pixel is
-    up = _resize(coarse, hole.shape[::-1], cv2.INTER_LINEAR)
-    return np.where(hole[..., None], up, img).astype(np.float32)
 
 
 def _valid_sources(hole: np.ndarray, source: np.ndarray | None, r: int) -> np.ndarray:
@@ -174,7 +151,7 @@ def fill(image: np.ndarray, hole: np.ndarray, progress: Progress | None = None, 
             continue
         target = _targets(ho, r)
         if A is None:  # coarsest: a first guess
-            A = _push_pull(B, ho)
+            A = smooth_fill(B, ho)
             nnf = np.zeros(ho.shape + (2,), np.int32)
         tB, tvalid, ttarget, thole = (torch.from_numpy(np.ascontiguousarray(B)),
                                       torch.from_numpy(valid.astype(np.uint8)),
@@ -187,7 +164,7 @@ def fill(image: np.ndarray, hole: np.ndarray, progress: Progress | None = None, 
             nnf = np.ascontiguousarray(_upsample_nnf(nnf, ho.shape))
             nnf = _clamp_to_valid(nnf, valid)
             flat = torch.zeros(ho.shape, dtype=torch.float32)
-            up = _resize(A, ho.shape[::-1], cv2.INTER_LINEAR)
+            up = resize_any(A, ho.shape[::-1], cv2.INTER_LINEAR)
             A = np.where(ho[..., None], up, B).astype(np.float32)
             A = ops.patchmatch_vote(tB, torch.from_numpy(nnf), flat, ttarget, thole, torch.from_numpy(A),
                                     patch, 1.0).numpy()
