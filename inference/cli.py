@@ -45,18 +45,17 @@ def _faces(args: argparse.Namespace) -> None:
         print(text)
 
 
-def _face_indices(arg: str, count: int) -> list[int]:
-    from inference.faces import NoFaceError
-    if count == 0:
-        raise NoFaceError("no face found in the photo")
+def _face_indices(arg: str, faces: list) -> list[int]:
+    """The faces ``--face`` names: a number of the `faces` order, or all of them."""
+    from inference.faces import select
     if arg == "all":
-        return list(range(count))
+        select(faces, 0)  # no face at all is an error here too
+        return list(range(len(faces)))
     try:
         i = int(arg)
     except ValueError:
         raise UserError(f"--face must be a face number or 'all', not {arg!r}") from None
-    if not 0 <= i < count:
-        raise NoFaceError(f"face {i} does not exist: the photo has {count} face(s), numbered from 0")
+    select(faces, i)
     return [i]
 
 
@@ -76,7 +75,7 @@ def _edit(args: argparse.Namespace, name: str, params: dict) -> None:
     photo = read_image(args.photo)
     found = F.detect(photo.rgb)
     image = photo.rgb
-    for i in _face_indices(args.face, len(found)):
+    for i in _face_indices(args.face, found):
         image = apply_edit(name, image, found[i], params)
     write_image(args.out, image, photo.alpha)
 
@@ -94,7 +93,7 @@ def _parse(args: argparse.Namespace) -> None:
     labels = np.zeros((h, w), np.uint8)
     # Each face is parsed on its own crop; where crops overlap, a face part of one face is
     # never overwritten, and anyone's hair only fills what is still background or hair.
-    for i in _face_indices(args.face, len(found)):
+    for i in _face_indices(args.face, found):
         p = parse(photo.rgb, found[i])
         face_labels = p.labels_full()
         region = labels[p.y0:p.y0 + p.height, p.x0:p.x0 + p.width]
