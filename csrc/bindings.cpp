@@ -12,6 +12,8 @@ torch::Tensor patchmatch_vote(torch::Tensor B, torch::Tensor nnf, torch::Tensor 
                               torch::Tensor fill, torch::Tensor A, int64_t patch, double sigma2);
 std::vector<torch::Tensor> forward_warp(torch::Tensor x, torch::Tensor target, torch::Tensor z, int64_t Ho,
                                         int64_t Wo, double tau, double eps);
+std::vector<torch::Tensor> forward_warp_u8(torch::Tensor img, torch::Tensor target, torch::Tensor z, int64_t Ho,
+                                           int64_t Wo, double tau, double eps, bool with_weight);
 std::vector<torch::Tensor> forward_warp_backward(torch::Tensor grad_y, torch::Tensor x, torch::Tensor target,
                                                  torch::Tensor z, torch::Tensor y, torch::Tensor w,
                                                  torch::Tensor zmin, double tau, double eps);
@@ -38,6 +40,9 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
         "Wexler voting: (B, nnf, dist, target, fill, A, patch, sigma2) -> A with the fill pixels voted");
   m.def("forward_warp", &forward_warp,
         "Bilinear forward splat with soft z-buffer: (x, target, z, Ho, Wo, tau, eps) -> (y, w, zmin)");
+  m.def("forward_warp_u8", &forward_warp_u8,
+        "forward_warp on an 8-bit (H,W,C) photo: (img, target f32, z, Ho, Wo, tau, eps, with_weight) "
+        "-> (img u8, holes, w or empty)");
   m.def("forward_warp_backward", &forward_warp_backward,
         "Gradients of forward_warp: (grad_y, x, target, z, y, w, zmin, tau, eps) -> (dx, dtarget)");
 #ifdef _OPENMP

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from inference.ops.warp import forward_warp
+from inference.ops.warp import forward_warp, forward_warp_image
 
 
 def _grid(H, W, dtype=torch.float32):
@@ -27,6 +27,61 @@ def test_native_matches_reference(astronaut, channels, with_depth):
     b, hb, wb = forward_warp(x, t, z, out_size=(44, 50), backend="reference")
     assert (a - b).abs().max().item() <= 1e-5 and (wa - wb).abs().max().item() <= 1e-5
     assert torch.equal(ha, hb)
+
+
+def _wild_field(H, W, seed):
+    """A head-turn-like smooth swirl plus per-pixel jitter: splats from one source row land in
+    many target rows and bands, some off the image."""
+    g = torch.Generator().manual_seed(seed)
+    xs, ys = _grid(H, W)
+    u = xs + 25 * torch.sin(ys / 23) + torch.rand(H, W, generator=g) * 6 - 3
+    v = ys + 30 * torch.cos(xs / 31) + torch.rand(H, W, generator=g) * 6 - 3
+    return torch.stack([u, v]), torch.rand(H, W, generator=g) * 10
+
+
+@pytest.mark.parametrize("with_depth", [False, True])
+def test_bands_match_reference_and_do_not_depend_on_threads(astronaut, with_depth):
+    """An output tall and wide enough for several row bands (each owned by one thread)."""
+    H, W = 330, 300
+    x = torch.from_numpy(astronaut[:H, 100:100 + W].astype(np.float32) / 255).permute(2, 0, 1).contiguous()
+    t, z = _wild_field(H, W, 3)
+    z = z if with_depth else None
+    b, hb, wb = forward_warp(x, t, z, out_size=(340, 310), backend="reference")
+    threads = torch.get_num_threads()
+    try:
+        outs = []
+        for n in (1, 2):
+            torch.set_num_threads(n)
+            outs.append(forward_warp(x, t, z, out_size=(340, 310)))
+    finally:
+        torch.set_num_threads(threads)
+    (a, ha, wa), (a2, _, wa2) = outs
+    assert torch.equal(a, a2) and torch.equal(wa, wa2)
+    assert (a - b).abs().max().item() <= 1e-5 and (wa - wb).abs().max().item() <= 1e-5
+    assert torch.equal(ha, hb) and 0.01 < ha.float().mean().item() < 0.5  # a field that leaves holes
+
+
+@pytest.mark.parametrize("channels", [1, 3, 4])
+@pytest.mark.parametrize("with_depth", [False, True])
+def test_8bit_path_matches_reference(astronaut, channels, with_depth):
+    """The photo's own bytes splatted directly: the float reference rounded, within one grey
+    level (ties may round either way), the same holes and weights."""
+    H, W = 200, 180
+    img = np.ascontiguousarray(np.concatenate([astronaut[40:40 + H, 150:150 + W]] * 2, axis=2)[..., :channels])
+    img = img[..., 0] if channels == 1 else img
+    t, z = _wild_field(H, W, channels)
+    z = z if with_depth else None
+    out, holes, w = forward_warp_image(img, t.numpy(), None if z is None else z.numpy(), with_weight=True)
+    x = torch.from_numpy(img.reshape(H, W, -1).astype(np.float32)).permute(2, 0, 1)
+    ref, ref_holes, ref_w = forward_warp(x, t, z, backend="reference")
+    ref = np.clip(ref.permute(1, 2, 0).numpy() + 0.5, 0, 255).astype(np.uint8).reshape(out.shape)
+    assert out.shape == img.shape and out.dtype == np.uint8
+    diff = np.abs(out.astype(int) - ref)
+    assert diff.max() <= 1 and (diff > 0).mean() < 0.01
+    assert np.array_equal(holes, ref_holes.numpy()) and holes.any()
+    assert np.abs(w - ref_w.numpy()).max() <= 1e-5
+    out2, holes2 = forward_warp_image(img, t.numpy(), None if z is None else z.numpy())
+    assert np.array_equal(out2, out) and np.array_equal(holes2, holes)
 
 
 @pytest.mark.parametrize("with_depth", [False, True])

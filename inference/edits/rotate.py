@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-import torch
 
 from inference import mesh_raster
 from inference import mesh_topology as topo
@@ -24,7 +23,7 @@ from inference.faces import Face, analyse
 from inference.inpaint import get as get_engine
 from inference.inpaint.base import compose, smooth_fill
 from inference.landmarks import head_axes
-from inference.ops.warp import forward_warp
+from inference.ops.warp import forward_warp_image
 
 NAME = "rotate"
 TITLE = "Head turn"
@@ -247,11 +246,9 @@ def render(image: np.ndarray, face: Face, yaw: float, preview: bool = False, eng
     src = model.src
     moving = np.abs(motion).max(0) > 1e-3
     gy, gx = np.mgrid[0:h, 0:w].astype(np.float32)
-    target = torch.from_numpy(np.stack([gx + motion[0], gy + motion[1]]))
-    x = torch.from_numpy(np.ascontiguousarray(work.transpose(2, 0, 1), dtype=np.float32))
-    warped, holes, weight = forward_warp(x, target, torch.from_numpy(depth), tau=0.02 * face_px)
-    img_w = warped.numpy().transpose(1, 2, 0)
-    weight = weight.numpy()
+    target = np.stack([gx + motion[0], gy + motion[1]])
+    warped, holes, weight = forward_warp_image(work, target, depth, tau=0.02 * face_px, with_weight=True)
+    img_w = warped.astype(np.float32)
     # Where the turn stretches the surface more than twice, splats land a pixel or two apart:
     # close those gaps from their neighbours (normalised convolution); only holes wider than
     # that are left for the mirror and the inpainting.
@@ -260,7 +257,7 @@ def render(image: np.ndarray, face: Face, yaw: float, preview: bool = False, eng
     thin = (weight < 0.5) & (wsum > 0.15)
     img_w[thin] = acc[thin] / wsum[thin, None]
     out = np.clip(img_w + 0.5, 0, 255).astype(np.uint8)
-    holes = holes.numpy() & ~thin
+    holes = holes & ~thin
     info = {"holes": int(holes.sum())}
     # Where nothing moves, nothing changes (not even by resampling).
     still = ~cv2.dilate(moving.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & ~holes

@@ -7,8 +7,10 @@ weight (Ho, Wo)). Differentiable in x and target.
 """
 from __future__ import annotations
 
+import warnings
 from typing import Literal
 
+import numpy as np
 import torch
 
 from inference.ops import native
@@ -53,7 +55,8 @@ def forward_warp_reference(x: torch.Tensor, target: torch.Tensor, z: torch.Tenso
         zmin = torch.full((Ho * Wo,), float("inf"), dtype=x.dtype)
         for q, k, ok in parts:
             zmin = zmin.scatter_reduce(0, q[ok & (k > 0)], zf[ok & (k > 0)], reduce="amin")
-        d = [torch.where(ok, torch.exp(-(zf - zmin[q]) / tau), torch.zeros_like(zf)) for q, _, ok in parts]
+        # K = 0 taps may land where nothing nearer did (zmin = inf): weight 0, not 0 * inf.
+        d = [torch.where(ok & (k > 0), torch.exp(-(zf - zmin[q]) / tau), torch.zeros_like(zf)) for q, k, ok in parts]
     w = torch.zeros(Ho * Wo, dtype=x.dtype)
     acc = torch.zeros(C, Ho * Wo, dtype=x.dtype)
     for (q, k, _), dd in zip(parts, d):
@@ -76,3 +79,26 @@ def forward_warp(x: torch.Tensor, target: torch.Tensor, z: torch.Tensor | None =
     else:
         y, w = _ForwardWarp.apply(x.to(dtype), target.to(dtype), zt, Ho, Wo, float(tau), float(eps))
     return y, w == 0, w
+
+
+def forward_warp_image(image: np.ndarray, target: np.ndarray, z: np.ndarray | None = None,
+                       out_size: tuple[int, int] | None = None, tau: float = DEFAULT_TAU,
+                       eps: float = DEFAULT_EPS, with_weight: bool = False
+                       ) -> tuple[np.ndarray, np.ndarray] | tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """forward_warp for an 8-bit photo (H, W) or (H, W, C), no gradient: splats the bytes directly
+    (no float copy of the photo) and rounds the result. target (2, H, W) and z (H, W) as in
+    forward_warp. Returns (image uint8 like the input, holes (Ho, Wo) bool), and the weight
+    (Ho, Wo) float32 as a third item with ``with_weight``."""
+    if image.dtype != np.uint8:
+        raise TypeError(f"forward_warp_image takes an 8-bit image, not {image.dtype}")
+    img = image[..., None] if image.ndim == 2 else image
+    Ho, Wo = out_size or img.shape[:2]
+    t = torch.from_numpy(np.ascontiguousarray(target, dtype=np.float32))
+    zt = torch.empty(0) if z is None else torch.from_numpy(np.ascontiguousarray(z, dtype=np.float32))
+    with warnings.catch_warnings():  # a read-only photo (the document's) is fine: the op only reads it
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        src = torch.from_numpy(np.ascontiguousarray(img))
+    out, holes, w = native().forward_warp_u8(src, t, zt, Ho, Wo, float(tau), float(eps), with_weight)
+    out = out.numpy()
+    out = out[..., 0] if image.ndim == 2 else out
+    return (out, holes.numpy(), w.numpy()) if with_weight else (out, holes.numpy())
