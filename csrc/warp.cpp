@@ -125,12 +125,10 @@ inline Vec4<float> exp_nonpositive(Vec4<float> x) {
   const I4 n = __builtin_convertvector(x * 1.44269504f - 0.5f, I4);  // round(x / ln2): x <= 0
   const Vec4<float> nf = __builtin_convertvector(n, Vec4<float>);
   const Vec4<float> r = (x - nf * 0.693359375f) + nf * 2.12194440e-4f;  // ln2 in two parts
-  Vec4<float> p = r * (1.f / 720) + 1.f / 120;
-  p = p * r + 1.f / 24;
-  p = p * r + 1.f / 6;
-  p = p * r + 0.5f;
-  p = p * r + 1.f;
-  p = p * r + 1.f;
+  // Estrin's scheme: the same polynomial with half the dependent steps of Horner's.
+  const Vec4<float> r2 = r * r;
+  const Vec4<float> q = (r * (1.f / 120) + 1.f / 24) + r2 * (1.f / 720);
+  const Vec4<float> p = (r + 1.f) + r2 * ((r * (1.f / 6) + 0.5f) + r2 * q);
   Vec4<float> scale;
   const I4 bits = (n + 127) << 23;
   __builtin_memcpy(&scale, &bits, sizeof scale);
