@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import cv2
 import numpy as np
 
 from inference.face_atlas import triangle_index_map
@@ -22,13 +23,30 @@ def triangles() -> np.ndarray:
     return np.asarray(tesselation_triangles(), np.int64)
 
 
-def barycentric(pts: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _touching(pts: np.ndarray, tris: np.ndarray, within: np.ndarray) -> np.ndarray:
+    """Indices of the triangles whose bounding box holds a pixel of ``within``."""
+    H, W = within.shape
+    ii = cv2.integral(within.astype(np.uint8))
+    corners = np.asarray(pts)[:, :2][tris]                          # (T, 3, 2)
+    x0 = np.clip(np.floor(corners[..., 0].min(1)), 0, W - 1).astype(int)
+    x1 = np.clip(np.ceil(corners[..., 0].max(1)), 0, W - 1).astype(int) + 1
+    y0 = np.clip(np.floor(corners[..., 1].min(1)), 0, H - 1).astype(int)
+    y1 = np.clip(np.ceil(corners[..., 1].max(1)), 0, H - 1).astype(int) + 1
+    return np.nonzero(ii[y1, x1] - ii[y0, x1] - ii[y1, x0] + ii[y0, x0] > 0)[0]
+
+
+def barycentric(pts: np.ndarray, shape: tuple[int, int], within: np.ndarray | None = None
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(ys, xs, tri, bary): the covered pixels, their triangle and barycentric weights (n, 3),
-    for mesh points ``pts`` (N, 2) in the pixel coordinates of a map of ``shape``."""
+    for mesh points ``pts`` (N, 2) in the pixel coordinates of a map of ``shape``. With
+    ``within`` (a bool map), only its pixels, and only the triangles that can reach them are
+    drawn (the same result there, for a fraction of the cost when it is small)."""
     tris = triangles()
-    idx = triangle_index_map(pts, tris, shape)
-    ys, xs = np.nonzero(idx >= 0)
-    t = idx[ys, xs]
+    sel = np.arange(len(tris)) if within is None else _touching(pts, tris, within)
+    idx = triangle_index_map(pts, tris[sel], shape)
+    covered = idx >= 0 if within is None else (idx >= 0) & within
+    ys, xs = np.nonzero(covered)
+    t = sel[idx[ys, xs]]
     a, b, c = (pts[tris[t, k], :2] for k in range(3))
     v0, v1 = b - a, c - a
     p = np.stack([xs, ys], -1).astype(np.float64) - a

@@ -34,6 +34,7 @@ MARGIN = 0.9             # region edited around the face box, x face size on eac
 PIVOT_DEPTH = 0.5        # rotation axis behind the face's mean depth, x face width
 FALLOFF = 0.4            # motion fades to zero this far outside the head, x face size
 PREVIEW_SIDE = 512
+PREVIEW_FIELD = 0.5       # the preview's motion field is computed at this fraction of its size
 # mediapipe's mesh is much shallower than a real head: turned with its own depth, a face
 # looks turned by about half the angle when the result is analysed again (our pose estimate
 # is checked against AFLW2000-3D's real poses). Depth and pivot are scaled together (a uniformly
@@ -193,9 +194,7 @@ def _mirror_source(src: np.ndarray, dst: np.ndarray, holes: np.ndarray) -> tuple
     """For hole pixels inside the turned face: where their mirror image is in the source.
     Returns (mask of such pixels, source coordinates (2, H, W))."""
     H, W = holes.shape
-    ys, xs, tri, bary = mesh_raster.barycentric(dst, (H, W))
-    keep = holes[ys, xs]
-    ys, xs, tri, bary = ys[keep], xs[keep], tri[keep], bary[keep]
+    ys, xs, tri, bary = mesh_raster.barycentric(dst, (H, W), within=holes)
     mirrored = src[np.asarray(topo.MIRROR)][:, :2]
     where = np.full((2, H, W), -1.0, np.float32)
     where[:, ys, xs] = mesh_raster.interpolate(mirrored, tri, bary).T
@@ -221,9 +220,13 @@ def _prepare(image: np.ndarray, face: Face, preview: bool):
     crop = image[y0:y1, x0:x1]
     s = min(1.0, PREVIEW_SIDE / max(crop.shape[:2])) if preview else 1.0
     work = cv2.resize(crop, None, fx=s, fy=s, interpolation=cv2.INTER_AREA) if s < 1 else crop
-    head = _head_mask(face, image, region, work.shape[:2])
-    src = (deepened(face.mesh) - (x0, y0, 0)) * s
-    prepared = (region, work, s, head_model(src, face.width * s, head, face.size * s))
+    # The motion field is smooth (it is blended and spread on purpose): while the slider moves
+    # it is computed on a grid half the preview's size and scaled up.
+    f = PREVIEW_FIELD if preview else 1.0
+    shape = (max(1, round(work.shape[0] * f)), max(1, round(work.shape[1] * f)))
+    head = _head_mask(face, image, region, shape)
+    src = (deepened(face.mesh) - (x0, y0, 0)) * s * f
+    prepared = (region, work, s, head_model(src, face.width * s * f, head, face.size * s * f))
     _prepared.clear()
     _prepared[key] = (image, face, prepared)
     return prepared
@@ -244,6 +247,11 @@ def render(image: np.ndarray, face: Face, yaw: float, preview: bool = False, eng
         progress(0.2)
     motion, depth, dst = motion_field(model, yaw)
     src = model.src
+    if motion.shape[1:] != (h, w):  # a coarse field (preview): to the working size
+        f = model.region.shape[0] / h
+        motion = np.stack([cv2.resize(c, (w, h), interpolation=cv2.INTER_LINEAR) for c in motion]) / f
+        depth = cv2.resize(depth, (w, h), interpolation=cv2.INTER_LINEAR) / f
+        src, dst = src / f, dst / f
     moving = np.abs(motion).max(0) > 1e-3
     gy, gx = np.mgrid[0:h, 0:w].astype(np.float32)
     target = np.stack([gx + motion[0], gy + motion[1]])
