@@ -42,6 +42,8 @@ PREVIEW_FIELD = 0.5       # the preview's motion field is computed at this fract
 # on 6 other photos 26 of 36 did (bench/rotate.py shows the figures).
 DEPTH_GAIN = 2.5
 PIVOT_GAIN = 2.5
+SPECK_SIGMA = 2.0        # px: head splats covering less than SPECK_DENSITY of their
+SPECK_DENSITY = 0.35     # neighbourhood are specks, not surface
 BLEND = 0.08             # face motion blends into the head's across this band, x face size
 
 
@@ -232,6 +234,52 @@ def _prepare(image: np.ndarray, face: Face, preview: bool):
     return prepared
 
 
+def _close_gaps(warped: np.ndarray, weight: np.ndarray, sigma: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Where the turn stretches the surface up to about twice, splats land a pixel or two apart:
+    those gaps are closed from their neighbours (normalised convolution). Returns (float image,
+    filled-or-covered mask). Only the box round the under-covered pixels is worked on."""
+    img = warped.astype(np.float32)
+    covered = weight > 0
+    ys, xs = np.nonzero(weight < 0.5)
+    if not len(ys):
+        return img, covered
+    r = int(np.ceil(3 * sigma))
+    y0, y1 = max(0, ys.min() - r), min(weight.shape[0], ys.max() + r + 1)
+    x0, x1 = max(0, xs.min() - r), min(weight.shape[1], xs.max() + r + 1)
+    w = weight[y0:y1, x0:x1]
+    sub = img[y0:y1, x0:x1]
+    acc = cv2.GaussianBlur(sub * w[..., None], (0, 0), sigma)
+    wsum = cv2.GaussianBlur(w, (0, 0), sigma)
+    thin = (w < 0.5) & (wsum > 0.15)
+    sub[thin] = acc[thin] / wsum[thin, None]
+    covered[y0:y1, x0:x1] |= thin
+    return img, covered
+
+
+def _splat_layers(work: np.ndarray, target: np.ndarray, depth: np.ndarray, head: np.ndarray,
+                  tau: float) -> tuple[np.ndarray, np.ndarray]:
+    """Forward-warp the head and the rest as two layers: (image, holes). The head (nose over
+    cheek by the z-buffer) covers the rest wherever its splats are dense; where the turn
+    stretches it so much that its splats land as isolated specks (the cheek coming round to
+    the camera), it is absent there, so the background or a hole shows instead of scattered
+    dots of hair and skin."""
+    away = np.float32(-1e4)   # a target no splat reaches: the pixel is left out of this layer
+    fg, fg_w = forward_warp_image(work, np.where(head, target, away), depth, tau=tau, with_weight=True)[::2]
+    # the rest barely moves and overlaps little: no depth test for it
+    bg, bg_w = forward_warp_image(work, np.where(head, away, target), with_weight=True)[::2]
+
+    def dense(w: np.ndarray) -> np.ndarray:
+        # coverage, not weight: the z-buffer makes a hidden surface's weight small where it is dense
+        covered = (w > 0).view(np.uint8) * np.uint8(255)
+        return cv2.GaussianBlur(covered, (0, 0), SPECK_SIGMA) >= 255 * SPECK_DENSITY
+
+    use_fg = dense(fg_w)
+    out, covered = _close_gaps(np.where(use_fg[..., None], fg, bg), np.where(use_fg, fg_w, bg_w))
+    # the rest's specks (hair the parsing left out, dragged along) are no surface either
+    holes = ~covered | (~use_fg & ~dense(bg_w))
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8), holes
+
+
 def render(image: np.ndarray, face: Face, yaw: float, preview: bool = False, engine: str | None = None,
            seed: int = 0, progress=None) -> Patch:
     """The turned head as a patch of the photo: full size, or (``preview``) fast, on a copy of
@@ -255,17 +303,9 @@ def render(image: np.ndarray, face: Face, yaw: float, preview: bool = False, eng
     moving = np.abs(motion).max(0) > 1e-3
     gy, gx = np.mgrid[0:h, 0:w].astype(np.float32)
     target = np.stack([gx + motion[0], gy + motion[1]])
-    warped, holes, weight = forward_warp_image(work, target, depth, tau=0.02 * face_px, with_weight=True)
-    img_w = warped.astype(np.float32)
-    # Where the turn stretches the surface more than twice, splats land a pixel or two apart:
-    # close those gaps from their neighbours (normalised convolution); only holes wider than
-    # that are left for the mirror and the inpainting.
-    acc = cv2.GaussianBlur(img_w * weight[..., None], (0, 0), 1.0)
-    wsum = cv2.GaussianBlur(weight, (0, 0), 1.0)
-    thin = (weight < 0.5) & (wsum > 0.15)
-    img_w[thin] = acc[thin] / wsum[thin, None]
-    out = np.clip(img_w + 0.5, 0, 255).astype(np.uint8)
-    holes = holes & ~thin
+    head = model.region if model.region.shape == (h, w) else \
+        cv2.resize(model.region.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
+    out, holes = _splat_layers(work, target, depth, head, tau=0.02 * face_px)
     info = {"holes": int(holes.sum())}
     # Where nothing moves, nothing changes (not even by resampling).
     still = ~cv2.dilate(moving.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & ~holes
