@@ -127,6 +127,21 @@ def test_holes_touching_the_borders(astronaut):
     assert np.median(closest) < 15
 
 
+def test_the_photo_border_is_no_seam():
+    """A fill meets the photo with a blend on the hole's edge, but where the hole runs off the
+    photo there is nothing to meet: the outermost row is the fill itself."""
+    from inference.inpaint.base import compose
+    photo = np.zeros((40, 50, 3), np.uint8)
+    fill = np.full_like(photo, 200)
+    hole = np.zeros((40, 50), bool)
+    hole[0:10, 20:30] = True
+    out = compose(photo, fill, hole, feather=3)
+    assert (out[0, 24:27] == 200).all()                  # on the photo's border: all fill
+    assert 60 < out[9, 25, 0] < 190                       # on the hole's inner edge: a blend
+    assert 60 < out[0, 20, 0] < 190                       # its side edge reaches the border: a blend
+    assert (out[~hole] == 0).all()
+
+
 @pytest.mark.parametrize("fraction", [0.0001, 0.5])
 def test_tiny_and_huge_masks(astronaut, fraction):
     mask = np.zeros(astronaut.shape[:2], np.uint8)

@@ -28,10 +28,11 @@ def hole_box(hole: np.ndarray, margin: float, min_margin: int = 32) -> tuple[int
 
 def seam_alpha(hole: np.ndarray, feather: float = 2.0) -> np.ndarray:
     """Blend weight of the fill: 1 deep inside the hole, easing to 0.5 on its border so the
-    fill meets the photo without a visible step; 0 outside."""
+    fill meets the photo without a visible step; 0 outside. The array's own border is no seam
+    (nothing lies beyond it to meet): a hole running off the photo is filled fully there."""
     if feather <= 0:
         return hole.astype(np.float32)
-    dist = cv2.distanceTransform(np.pad(hole.astype(np.uint8), 1), cv2.DIST_L2, 3)[1:-1, 1:-1]
+    dist = cv2.distanceTransform(np.pad(hole.astype(np.uint8), 1, mode="edge"), cv2.DIST_L2, 3)[1:-1, 1:-1]
     t = np.clip(dist / feather, 0, 1)
     return np.where(hole, 0.5 + 0.5 * t * t * (3 - 2 * t), 0).astype(np.float32)
 
@@ -46,7 +47,12 @@ def compose(original: np.ndarray, filled: np.ndarray, hole: np.ndarray, feather:
         return out
     box = (slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))  # work where the hole is
     h, o, f = hole[box], original[box], filled[box]
-    a = seam_alpha(h, feather)
+    # the seam is measured with one pixel of the photo round the box, so that only the photo's
+    # own border (not the box's) counts as no seam
+    H, W = hole.shape
+    cy0, cx0 = max(0, box[0].start - 1), max(0, box[1].start - 1)
+    ctx = hole[cy0:min(H, box[0].stop + 1), cx0:min(W, box[1].stop + 1)]
+    a = seam_alpha(ctx, feather)[box[0].start - cy0:box[0].stop - cy0, box[1].start - cx0:box[1].stop - cx0]
     if strength is not None:
         a = a * strength[box]
     blended = np.clip(o.astype(np.float32) + a[..., None] * (f.astype(np.float32) - o) + 0.5, 0, 255)
