@@ -94,9 +94,6 @@ std::vector<std::pair<int64_t, int64_t>> row_reach(const T* v, int64_t H, int64_
   return reach;
 }
 
-// The band's view of one source row: the splats of row r that land in target rows [r0, r1).
-// Depth pass (zm == nullptr on entry to the colour pass means no depth): keeps the nearest z per
-// target pixel. Colour pass: adds K D x and K D into acc (S = C + 1 values per pixel).
 // Integer cell and fraction of a coordinate t >= -1 (the only ones that splat) without floor():
 // t + 1 >= 0 truncates to its floor. The fraction is taken from t + 1, so it is exact for that
 // number and always in [0, 1); where t + 1 rounded up to an integer the splat moves by < 1 ulp.
@@ -135,6 +132,8 @@ inline Vec4<float> exp_nonpositive(Vec4<float> x) {
   return p * scale;
 }
 
+// The band's view of one source row: the splats of the row that land in target rows [r0, r1).
+// Depth pass: keeps the nearest z per target pixel (taps with K > 0 only).
 template <typename T>
 inline void band_depth_row(const T* __restrict u, const T* __restrict v, const T* __restrict z, T* __restrict zm,
                            int64_t W, int64_t Wo, int64_t Ho, int64_t r0, int64_t r1) {
@@ -154,13 +153,13 @@ inline void band_depth_row(const T* __restrict u, const T* __restrict v, const T
   }
 }
 
+// Colour pass: adds K D x and K D into acc (S = C + 1 values per pixel); z == nullptr: no depth.
 template <typename T, int CC, typename Src>
 inline void band_colour_row(const Src& src, int64_t p0, const T* __restrict u, const T* __restrict v,
                             const T* __restrict z, const T* __restrict zm, T* __restrict acc, int64_t Cdyn, int64_t W,
                             int64_t Wo, int64_t Ho, int64_t r0, int64_t r1, T inv_tau) {
   const int64_t C = CC > 0 ? CC : Cdyn, S = C + 1;
   T px[CC > 0 ? CC : 16] = {};
-  Vec4<T> px4 = {0, 0, 0, 1};
   for (int64_t x = 0; x < W; ++x) {
     const T uu = u[x], vv = v[x];
     if (!(uu >= -1 && uu < T(Wo) && vv >= -1 && vv < T(Ho))) continue;  // NaN fails too
@@ -188,7 +187,8 @@ inline void band_colour_row(const Src& src, int64_t p0, const T* __restrict u, c
       }
     }
     if constexpr (CC == 3) {  // RGB + weight: one vector multiply-add per tap
-      px4 = Vec4<T>{src.template at<T>(p0 + x, 0), src.template at<T>(p0 + x, 1), src.template at<T>(p0 + x, 2), 1};
+      const Vec4<T> px4 = {src.template at<T>(p0 + x, 0), src.template at<T>(p0 + x, 1),
+                           src.template at<T>(p0 + x, 2), 1};
       if (in[0] && in[1] && in[2] && in[3]) {
         for (int t = 0; t < 4; ++t) *reinterpret_cast<Vec4<T>*>(acc + (q0 + dq[t]) * 4) += k[t] * px4;
       } else {

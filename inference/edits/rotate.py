@@ -264,9 +264,9 @@ def _splat_layers(work: np.ndarray, target: np.ndarray, depth: np.ndarray, head:
     the camera), it is absent there, so the background or a hole shows instead of scattered
     dots of hair and skin."""
     away = np.float32(-1e4)   # a target no splat reaches: the pixel is left out of this layer
-    fg, fg_w = forward_warp_image(work, np.where(head, target, away), depth, tau=tau, with_weight=True)[::2]
+    fg, _, fg_w = forward_warp_image(work, np.where(head, target, away), depth, tau=tau, with_weight=True)
     # the rest barely moves and overlaps little: no depth test for it
-    bg, bg_w = forward_warp_image(work, np.where(head, away, target), with_weight=True)[::2]
+    bg, _, bg_w = forward_warp_image(work, np.where(head, away, target), with_weight=True)
 
     def dense(w: np.ndarray) -> np.ndarray:
         # coverage, not weight: the z-buffer makes a hidden surface's weight small where it is dense
