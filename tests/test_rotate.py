@@ -70,3 +70,29 @@ def test_turn_on_annotated_photos(shared_data):
         out = rotate.apply(img, copy.deepcopy(face), -25)
         after = detect(out)
         assert after and abs(after[0].pose.yaw - face.pose.yaw + 25) <= 5, rel
+
+
+def test_filled_holes_are_not_blended_with_black(astronaut, monkeypatch):
+    """The revealed holes hold no splat (black) until filled; the fills' seam blends must meet
+    a guess from the surroundings, so the hole's rim is about as bright as the pixels just
+    outside it. The photo is enlarged so the face is ~300 px and the seam several px wide
+    (on the 512 px sample it is one pixel, where the blend is all fill)."""
+    import cv2
+    big = cv2.resize(astronaut, None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)
+    face = detect(big)[0]
+    seen = {}
+    layers = rotate._splat_layers
+
+    def keep(*a, **k):
+        out, seen["holes"] = layers(*a, **k)
+        return out, seen["holes"].copy()
+
+    monkeypatch.setattr(rotate, "_splat_layers", keep)
+    patch = rotate.apply_region(big, face, 30, engine="telea")
+    holes = seen["holes"]
+    assert holes.sum() > 2000
+    k = np.ones((3, 3), np.uint8)
+    rim = holes & ~cv2.erode(holes.astype(np.uint8), k).astype(bool)
+    outside = cv2.dilate(holes.astype(np.uint8), k).astype(bool) & ~holes
+    lum = patch.pixels.astype(np.float32).mean(2)
+    assert lum[rim].mean() > 0.9 * lum[outside].mean()

@@ -310,6 +310,11 @@ def render(image: np.ndarray, face: Face, yaw: float, preview: bool = False, eng
     # Where nothing moves, nothing changes (not even by resampling).
     still = ~cv2.dilate(moving.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & ~holes
     out[still] = work[still]
+    # Hole pixels hold nothing (no splat landed: black). The seam blends below mix each fill with
+    # what lies under its edge, so the holes first get a smooth guess from their surroundings;
+    # otherwise every filled hole is ringed in half-black (small ones come out as dark specks).
+    if holes.any():
+        out[holes] = np.clip(smooth_fill(out, holes)[holes] + 0.5, 0, 255).astype(np.uint8)
     if progress:
         progress(0.4)
     # Revealed skin: copied from the mirror side of the face, then blended in.
@@ -319,12 +324,10 @@ def render(image: np.ndarray, face: Face, yaw: float, preview: bool = False, eng
         out = compose(out, sampled, mirror, feather=max(1.0, 0.01 * face_px))
         holes = holes & ~mirror
     info["mirrored"] = int(mirror.sum())
-    if holes.any():
-        if preview and engine is None:  # a smooth fill is enough while the slider moves
-            fill = np.clip(smooth_fill(out, holes) + 0.5, 0, 255).astype(np.uint8)
-        else:
-            fill = get_engine(engine or "patchmatch").fill(
-                out, holes, seed=seed, progress=(lambda f: progress(0.5 + 0.5 * f)) if progress else None)
+    # While the slider moves the smooth guess already in the holes is the fill.
+    if holes.any() and not (preview and engine is None):
+        fill = get_engine(engine or "patchmatch").fill(
+            out, holes, seed=seed, progress=(lambda f: progress(0.5 + 0.5 * f)) if progress else None)
         out = compose(out, fill, holes, feather=max(1.0, 0.01 * face_px))
     info["inpainted"] = int(holes.sum())
     return Patch(out, x0, y0, info, scale=1 / s)
