@@ -1,7 +1,7 @@
 """Forward warp (splatting) speed on a 4-megapixel RGB image: our C++ op vs cv2.remap (the
 backward warp every editor uses, bilinear) and vs the plain-torch reference, one run. The
 field is a smooth face-rotation-like displacement. Like for like: our 8-bit path against
-remap on 8 bits (both return an 8-bit photo; ours also the weight map), our float path against
+remap on 8 bits (both return an 8-bit photo; ours also its hole mask), our float path against
 remap on floats.
 
     python bench/warp.py [--size 2048]

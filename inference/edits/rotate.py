@@ -39,7 +39,7 @@ PREVIEW_FIELD = 0.5       # the preview's motion field is computed at this fract
 # looks turned by about half the angle when the result is analysed again (our pose estimate
 # is checked against AFLW2000-3D's real poses). Depth and pivot are scaled together (a uniformly
 # deeper head), fitted on 6 photos (36 of 36 turns of ±10/20/30° read within 5° of the angle);
-# on 6 other photos 26 of 36 did (bench/rotate.py shows the figures).
+# on 6 other photos 26 of 36 did. bench/rotate.py measures the sample and 5 shared photos.
 DEPTH_GAIN = 2.5
 PIVOT_GAIN = 2.5
 SPECK_SIGMA = 2.0        # px: head splats covering less than SPECK_DENSITY of their
