@@ -29,6 +29,14 @@ PHOTOS = ["multiface/facer_samples/girl.jpg", "parsing_celebamaskhq/maskgan_samp
 ASKS = (-30, -20, -10, 10, 20, 30)
 
 
+def same_face(face, found):
+    """Of the faces found on a result, the one nearest to where ``face`` was (a photo can hold
+    others, which a turn does not move)."""
+    centre = lambda f: np.array([(f.box[0] + f.box[2]) / 2, (f.box[1] + f.box[3]) / 2])
+    near = [f for f in found if np.linalg.norm(centre(f) - centre(face)) < face.size]
+    return min(near, key=lambda f: np.linalg.norm(centre(f) - centre(face)), default=None)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("data", nargs="?", default=str(SHARED_DATA))
@@ -41,12 +49,12 @@ def main() -> None:
         face = detect(img)[0]
         measured = []
         for yaw in ASKS:
-            after = detect(rotate.apply(img, copy.deepcopy(face), yaw))
-            d = after[0].pose.yaw - face.pose.yaw if after else float("nan")
+            after = same_face(face, detect(rotate.apply(img, copy.deepcopy(face), yaw)))
+            d = after.pose.yaw - face.pose.yaw if after else float("nan")
             measured.append(d)
             ratios.append(d / yaw)
         there = rotate.apply(img, copy.deepcopy(face), 20)
-        back = detect(rotate.apply(there, detect(there)[0], -20))[0]
+        back = same_face(face, detect(rotate.apply(there, same_face(face, detect(there)), -20)))
         nme = shape_distance(face.landmarks68, back.landmarks68)
         f = copy.deepcopy(face)
         analyse(img, f)

@@ -33,7 +33,8 @@ DEFAULTS = {"yaw": 0.0}
 CHANGES_GEOMETRY = True
 MAX_YAW = 45.0           # degrees; beyond this too much of the head is invented
 MARGIN = 0.9             # region edited around the face box, x face size on each side
-PIVOT_DEPTH = 0.5        # rotation axis behind the face's mean depth, x face width
+PIVOT_DEPTH = 0.5        # the neck's axis (about the ears' depth) behind the face's mean, x face width
+HEAD_REACH = 0.6         # hair belongs to the head up to this far from the face, x face size
 NECK = 0.1               # the head ends this far below the chin, x face size
 FALLOFF = 0.4            # motion fades to zero this far outside the head, x face size
 PREVIEW_SIDE = 512
@@ -41,12 +42,12 @@ PREVIEW_FIELD = 0.5       # the preview's motion field is computed at this fract
 # mediapipe's mesh is about as deep as a face (nose tip to the mesh's side edge ~0.7 x its
 # width), yet a head turned with that depth reads as turned by only ~0.65 of the angle when the
 # result is analysed again (13 of 36 turns within 5°), although our pose estimate reads real
-# turned faces right (AFLW2000-3D). The missing cues are not shading (relighting the turned
-# surface did not change the reading) and not the pivot; a uniformly deeper head (depth and
-# pivot scaled together) does read as asked: 1.75, fitted on the 6 photos of bench/rotate.py
-# (34 of 36 turns of ±10/20/30° within 5°; 1.5: 28, 2.0: 32), checked on 6 other photos.
+# turned faces right (AFLW2000-3D). The missing cue is not shading (relighting the turned
+# surface did not change the reading) nor the pivot (it only shifts the head). The head's relief
+# is deepened instead, the pivot kept at a real head's neck: 1.75, fitted on the 6 photos of
+# bench/rotate.py (34 of 36 turns of ±10/20/30° within 5°; 1.5: 28, 2.0: 32).
 DEPTH_GAIN = 1.75
-PIVOT_GAIN = 1.75
+STRETCHED = 1.2          # the turn stretches the surface more than this: 2x2 splats per pixel
 SPECK_SIGMA = 2.0        # px: head splats covering less than SPECK_DENSITY of their
 SPECK_DENSITY = 0.35     # neighbourhood are specks, not surface
 
@@ -77,7 +78,7 @@ def head_frame(mesh: np.ndarray, face_width: float) -> tuple[np.ndarray, np.ndar
     face on its own depth axis."""
     m = np.asarray(mesh, np.float64)[:468]
     R = head_axes(m)
-    return R, m.mean(0) + R[:, 2] * PIVOT_DEPTH * PIVOT_GAIN * face_width
+    return R, m.mean(0) + R[:, 2] * PIVOT_DEPTH * face_width
 
 
 def turn(points: np.ndarray, R: np.ndarray, pivot: np.ndarray, yaw: float) -> np.ndarray:
@@ -164,12 +165,19 @@ def head_model(src: np.ndarray, face_width: float, head: np.ndarray, face_px: fl
     chin = topo.CHIN
     ys, xs = np.mgrid[0:head.shape[0], 0:head.shape[1]]
     below = ((xs - src[chin, 0]) * R[0, 1] + (ys - src[chin, 1]) * R[1, 1]) > NECK * face_px
-    region = head & ~below
-    region[raster[0], raster[1]] = True
+    on_face = np.zeros(head.shape, bool)
+    on_face[raster[0], raster[1]] = True
+    # Hair further than HEAD_REACH from the face, or not joined to it, is someone else's (a
+    # neighbour's hair touching this one's is parsed as hair too).
+    near = cv2.distanceTransform((~on_face).view(np.uint8), cv2.DIST_L2, 5) < HEAD_REACH * face_px
+    labels, _ = ndimage.label((head & ~below & near) | on_face)
+    region = np.isin(labels, np.unique(labels[on_face]))
     # pockets the parsing left inside the head (eyes, gaps in the hair) are part of it: as
     # outline they would pin the depth there to the back of the head and tear the motion
     region = ndimage.binary_fill_holes(region)
-    z = head_depth(src, raster, region, float(pivot[2]))
+    # the outline lies in the plane of the head's widest part, as deep as the (deepened) ears
+    widest = src.mean(0) + R[:, 2] * PIVOT_DEPTH * DEPTH_GAIN * face_width
+    z = head_depth(src, raster, region, float(widest[2]))
     hy, hx = np.nonzero(region)
     dist = cv2.distanceTransform((~region).astype(np.uint8), cv2.DIST_L2, 5)
     t = np.clip(1 - dist / (FALLOFF * face_px), 0, 1)
@@ -268,15 +276,23 @@ def _splat_layers(work: np.ndarray, target: np.ndarray, depth: np.ndarray, head:
     the camera), it is absent there, so the background or a hole shows instead of scattered
     dots of hair and skin."""
     away = np.float32(-1e4)   # a target no splat reaches: the pixel is left out of this layer
-    # The head is splatted as 2x2 samples per pixel: where the turn brings a surface round to
-    # the camera and stretches it up to twice (four times with the gap closing below), its
-    # splats still land densely instead of as scattered dots.
+    # Where the turn brings a surface round to the camera and stretches it, one splat per pixel
+    # lands as scattered dots: there the head is splatted as 2x2 samples per pixel (dense up to
+    # twice the stretch, four times with the gap closing below). Elsewhere one sample keeps it
+    # sharp (four spread a pixel's colour over 1.5 px).
     h, w = head.shape
     up = (2 * w, 2 * h)
+    dx = np.gradient(target, axis=2)
+    dy = np.gradient(target, axis=1)
+    stretched = np.maximum(np.hypot(dx[0], dx[1]), np.hypot(dy[0], dy[1])) > STRETCHED
     fg_target = np.stack([cv2.resize(c, up, interpolation=cv2.INTER_LINEAR) for c in target])
-    fg_target[:, ~cv2.resize(head.view(np.uint8), up, interpolation=cv2.INTER_NEAREST).view(bool)] = away
+    single = np.zeros((2 * h, 2 * w), bool)
+    single[::2, ::2] = ~stretched
+    fg_target[:, single] = target[:, ~stretched]
+    fg_target[:, (~cv2.resize(head.view(np.uint8), up, interpolation=cv2.INTER_NEAREST).view(bool))
+              | (~single & ~cv2.resize(stretched.view(np.uint8), up, interpolation=cv2.INTER_NEAREST).view(bool))] = away
     fg, _, fg_w = forward_warp_image(cv2.resize(work, up, interpolation=cv2.INTER_NEAREST), fg_target,
-                                     cv2.resize(depth, up, interpolation=cv2.INTER_LINEAR), out_size=(h, w),
+                                     cv2.resize(depth, up, interpolation=cv2.INTER_NEAREST), out_size=(h, w),
                                      tau=tau, with_weight=True)
     # the rest barely moves and overlaps little: no depth test for it
     bg, _, bg_w = forward_warp_image(work, np.where(head, away, target), with_weight=True)
