@@ -45,9 +45,10 @@ PREVIEW_FIELD = 0.5       # the preview's motion field is computed at this fract
 # turned faces right (AFLW2000-3D). The missing cue is not shading (relighting the turned
 # surface did not change the reading) nor the pivot (it only shifts the head). The head's relief
 # is deepened instead, the pivot kept at a real head's neck: 1.85, fitted on the 6 photos of
-# bench/rotate.py (turns of ±10/20/30° within 5°: 36 of 36; 1.5: 28, 1.75: 34, 1.8: 34, 2.0: 32;
-# the reading wobbles by ~1° from one gain to the next). On 6 other photos 25 of 36 (1.75: 27):
-# the misses are mostly faces already turned 15-33° turned further, and a small grainy face.
+# bench/rotate.py (turns of ±10/20/30° within 5°: 35 of 36, 1.75: 35; before the motion was
+# continued smoothly off the head, 1.5: 28, 1.75: 34, 1.85: 36, 2.0: 32 — the reading wobbles by
+# 1-2° from one setting to the next). On 6 other photos 25 of 36: the misses are mostly faces
+# already turned 15-33° turned further, and a small grainy face.
 DEPTH_GAIN = 1.85
 STRETCHED = 1.2          # the turn stretches the surface more than this: 2x2 splats per pixel
 SPECK_SIGMA = 2.0        # px: head splats covering less than SPECK_DENSITY of their
@@ -112,17 +113,6 @@ def _head_mask(face: Face, image: np.ndarray, region, shape) -> np.ndarray:
     return cv2.resize(full[y0:y1, x0:x1].astype(np.uint8), shape[::-1], interpolation=cv2.INTER_NEAREST) > 0
 
 
-def _blur(a: np.ndarray, sigma: float) -> np.ndarray:
-    """A wide Gaussian blur computed on a reduced copy (the result is smooth anyway)."""
-    k = max(1, int(sigma // 4))
-    if k == 1:
-        return cv2.GaussianBlur(a, (0, 0), sigma)
-    h, w = a.shape[:2]
-    small = cv2.resize(a, (max(1, w // k), max(1, h // k)), interpolation=cv2.INTER_AREA)
-    small = cv2.GaussianBlur(small, (0, 0), sigma / k)
-    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
-
-
 @dataclass
 class HeadModel:
     """What the turn of one face needs that does not depend on the angle (kept across the
@@ -133,9 +123,7 @@ class HeadModel:
     region: np.ndarray        # (H, W) the head: face, hair, ears
     head_pixels: tuple        # (hy, hx) of region
     surface: np.ndarray       # (n, 3) the head's surface under those pixels
-    hw: np.ndarray            # normaliser of the spread beyond the head
     fade: np.ndarray          # (H, W) motion fading to 0 off the head
-    sigma: float
     face_px: float
 
 
@@ -158,12 +146,12 @@ def head_depth(src: np.ndarray, raster: tuple, region: np.ndarray, silhouette_de
 def head_model(src: np.ndarray, face_width: float, head: np.ndarray, face_px: float) -> HeadModel:
     """The head as one surface turning about the pivot: its depth is the mesh's on the face and
     continues smoothly over hair and ears to the head's outline (so the face and the hair round
-    it move as one, with no seam between two motions); the motion is spread beyond the head
-    and fades to exactly zero FALLOFF x face size off it."""
+    it move as one, with no seam between two motions); beyond the head its motion is
+    continued and fades to exactly zero FALLOFF x face size off it."""
     R, pivot = head_frame(src, face_width)
     raster = mesh_raster.barycentric(src, head.shape)
     # Below the chin the parsing's head (a dark collar can read as hair) is neck and clothes:
-    # they are not turned, only dragged by the motion spread round the head.
+    # they are not turned, only dragged by the motion continued from the head (the neck twists).
     chin = topo.CHIN
     ys, xs = np.mgrid[0:head.shape[0], 0:head.shape[1]]
     below = ((xs - src[chin, 0]) * R[0, 1] + (ys - src[chin, 1]) * R[1, 1]) > NECK * face_px
@@ -183,11 +171,9 @@ def head_model(src: np.ndarray, face_width: float, head: np.ndarray, face_px: fl
     hy, hx = np.nonzero(region)
     dist = cv2.distanceTransform((~region).astype(np.uint8), cv2.DIST_L2, 5)
     t = np.clip(1 - dist / (FALLOFF * face_px), 0, 1)
-    sigma = 0.2 * face_px
     return HeadModel(src=src, R=R, pivot=pivot, region=region, head_pixels=(hy, hx),
                      surface=np.stack([hx, hy, z[hy, hx]], -1).astype(np.float64),
-                     hw=np.maximum(_blur(region.astype(np.float32), sigma), 1e-6),
-                     fade=t * t * (3 - 2 * t), sigma=sigma, face_px=face_px)
+                     fade=t * t * (3 - 2 * t), face_px=face_px)
 
 
 def motion_field(m: HeadModel, yaw: float):
@@ -195,15 +181,15 @@ def motion_field(m: HeadModel, yaw: float):
     H, W = m.region.shape
     hy, hx = m.head_pixels
     moved = turn(m.surface, m.R, m.pivot, yaw)
-    head_motion = np.zeros((2, H, W), np.float32)
-    head_motion[:, hy, hx] = (moved[:, :2] - m.surface[:, :2]).T
+    head_motion = np.zeros((H, W, 2), np.float32)
+    head_motion[hy, hx] = moved[:, :2] - m.surface[:, :2]
     depth = np.full((H, W), np.float32(m.pivot[2] + m.face_px), np.float32)   # off the head: far behind
     depth[hy, hx] = moved[:, 2]
-    motion = np.empty((2, H, W), np.float32)
-    for c in range(2):
-        outer = _blur(head_motion[c], m.sigma) / m.hw   # the head's border motion, spread out
-        motion[c] = np.where(m.region, head_motion[c], outer * m.fade)
-    return motion, depth, turn(m.src, m.R, m.pivot, yaw)
+    # Off the head the motion is the head's own continued smoothly from its border (no step
+    # there: the neck under the chin twists instead of tearing), fading out.
+    outer = smooth_fill(head_motion, ~m.region) * m.fade[..., None]
+    motion = np.where(m.region[..., None], head_motion, outer).transpose(2, 0, 1)
+    return np.ascontiguousarray(motion), depth, turn(m.src, m.R, m.pivot, yaw)
 
 
 def _mirror_source(src: np.ndarray, dst: np.ndarray, holes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
