@@ -35,7 +35,9 @@ MAX_YAW = 45.0           # degrees; beyond this too much of the head is invented
 MARGIN = 0.9             # region edited around the face box, x face size on each side
 PIVOT_DEPTH = 0.5        # the neck's axis (about the ears' depth) behind the face's mean, x face width
 HEAD_REACH = 0.6         # hair belongs to the head up to this far from the face, x face size
+JAW_BAND = 0.04          # the band under the jaw that turns with it, x face size
 NECK = 0.1               # the head ends this far below the chin, x face size
+EDGE_RAMP = 0.2          # motion fades to zero across this band at the region's edges, x face size
 FALLOFF = 0.4            # motion fades to zero this far outside the head, x face size
 PREVIEW_SIDE = 512
 PREVIEW_FIELD = 0.5       # the preview's motion field is computed at this fraction of its size
@@ -123,7 +125,8 @@ class HeadModel:
     region: np.ndarray        # (H, W) the head: face, hair, ears
     head_pixels: tuple        # (hy, hx) of region
     surface: np.ndarray       # (n, 3) the head's surface under those pixels
-    fade: np.ndarray          # (H, W) motion fading to 0 off the head
+    fade: np.ndarray          # (H, W) motion fading to 0 off the head and at the map's edges
+    edge: np.ndarray          # (H, W) motion fading to 0 at the map's edges
     face_px: float
 
 
@@ -147,7 +150,9 @@ def head_model(src: np.ndarray, face_width: float, head: np.ndarray, face_px: fl
     """The head as one surface turning about the pivot: its depth is the mesh's on the face and
     continues smoothly over hair and ears to the head's outline (so the face and the hair round
     it move as one, with no seam between two motions); beyond the head its motion is
-    continued and fades to exactly zero FALLOFF x face size off it."""
+    continued and fades to exactly zero FALLOFF x face size off it, and at the map's edges
+    (hair running past the region or the photo is stretched there: cut through, it would leave
+    a seam, or a hole nothing in the photo can fill)."""
     R, pivot = head_frame(src, face_width)
     raster = mesh_raster.barycentric(src, head.shape)
     # Below the chin the parsing's head (a dark collar can read as hair) is neck and clothes:
@@ -160,7 +165,11 @@ def head_model(src: np.ndarray, face_width: float, head: np.ndarray, face_px: fl
     # Hair further than HEAD_REACH from the face, or not joined to it, is someone else's (a
     # neighbour's hair touching this one's is parsed as hair too).
     near = cv2.distanceTransform((~on_face).view(np.uint8), cv2.DIST_L2, 5) < HEAD_REACH * face_px
-    labels, _ = ndimage.label((head & ~below & near) | on_face)
+    # The seam under the jaw (its shadow line) turns with the jaw: left to the neck, it is
+    # smeared into a wedge where the jaw slides over the neck.
+    lower = ((xs - src[topo.NOSE_TIP, 0]) * R[0, 1] + (ys - src[topo.NOSE_TIP, 1]) * R[1, 1]) > 0
+    jaw = lower & ~below & (cv2.distanceTransform((~on_face).view(np.uint8), cv2.DIST_L2, 5) < JAW_BAND * face_px)
+    labels, _ = ndimage.label((head & ~below & near) | on_face | jaw)
     region = np.isin(labels, np.unique(labels[on_face]))
     # pockets the parsing left inside the head (eyes, gaps in the hair) are part of it: as
     # outline they would pin the depth there to the back of the head and tear the motion
@@ -171,9 +180,13 @@ def head_model(src: np.ndarray, face_width: float, head: np.ndarray, face_px: fl
     hy, hx = np.nonzero(region)
     dist = cv2.distanceTransform((~region).astype(np.uint8), cv2.DIST_L2, 5)
     t = np.clip(1 - dist / (FALLOFF * face_px), 0, 1)
+    H, W = head.shape
+    edge = np.minimum(np.minimum(xs, W - 1 - xs), np.minimum(ys, H - 1 - ys))
+    e = np.clip(edge / (EDGE_RAMP * face_px), 0, 1)
+    e = e * e * (3 - 2 * e)
     return HeadModel(src=src, R=R, pivot=pivot, region=region, head_pixels=(hy, hx),
                      surface=np.stack([hx, hy, z[hy, hx]], -1).astype(np.float64),
-                     fade=t * t * (3 - 2 * t), face_px=face_px)
+                     fade=t * t * (3 - 2 * t) * e, edge=e, face_px=face_px)
 
 
 def motion_field(m: HeadModel, yaw: float):
@@ -188,7 +201,7 @@ def motion_field(m: HeadModel, yaw: float):
     # Off the head the motion is the head's own continued smoothly from its border (no step
     # there: the neck under the chin twists instead of tearing), fading out.
     outer = smooth_fill(head_motion, ~m.region) * m.fade[..., None]
-    motion = np.where(m.region[..., None], head_motion, outer).transpose(2, 0, 1)
+    motion = np.where(m.region[..., None], head_motion * m.edge[..., None], outer).transpose(2, 0, 1)
     return np.ascontiguousarray(motion), depth, turn(m.src, m.R, m.pivot, yaw)
 
 
@@ -234,9 +247,10 @@ def _prepare(image: np.ndarray, face: Face, preview: bool):
     return prepared
 
 
-def _close_gaps(warped: np.ndarray, weight: np.ndarray, sigma: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-    """Where the turn stretches the surface up to about twice, splats land a pixel or two apart:
-    those gaps are closed from their neighbours (normalised convolution). Returns (float image,
+def _close_gaps(warped: np.ndarray, weight: np.ndarray, sigma: float = 2.0) -> tuple[np.ndarray, np.ndarray]:
+    """Where the turn stretches the surface several times over (the near temple of a large face
+    at 30°), splats land up to a few pixels apart: those gaps are closed from their neighbours
+    (normalised convolution; a splat or two within ~2 px is enough). Returns (float image,
     filled-or-covered mask). Only the box round the under-covered pixels is worked on."""
     img = warped.astype(np.float32)
     covered = weight > 0
@@ -250,7 +264,7 @@ def _close_gaps(warped: np.ndarray, weight: np.ndarray, sigma: float = 1.0) -> t
     sub = img[y0:y1, x0:x1]
     acc = cv2.GaussianBlur(sub * w[..., None], (0, 0), sigma)
     wsum = cv2.GaussianBlur(w, (0, 0), sigma)
-    thin = (w < 0.5) & (wsum > 0.15)
+    thin = (w < 0.5) & (wsum > 0.05)
     sub[thin] = acc[thin] / wsum[thin, None]
     covered[y0:y1, x0:x1] |= thin
     return img, covered
