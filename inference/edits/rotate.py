@@ -134,7 +134,7 @@ class HeadModel:
 def head_depth(src: np.ndarray, raster: tuple, region: np.ndarray, silhouette_depth: float) -> np.ndarray:
     """Depth (H, W) of the head's surface: the mesh's own on the face, and off it (hair, ears,
     the sides of the head) a smooth continuation from the face's edge to the head's outline,
-    which lies in the plane of the pivot (the widest part of a head seen from the front)."""
+    which lies at ``silhouette_depth`` (the plane of the widest part of a head seen from the front)."""
     H, W = region.shape
     ys, xs, tri, bary = raster   # of the mesh src, over the map
     z = np.zeros((H, W), np.float32)
