@@ -26,6 +26,7 @@ from app.panels.legend import LegendPanel
 from app.panels.adjust import AdjustPanel
 from app.worker import JobContext, Worker
 from inference import edits
+from inference.edits import rotate
 from inference.io import READ_SUFFIXES, WRITE_FORMATS, Photo, read_image, same_file, write_image
 
 APP_NAME = "Visage"
@@ -437,6 +438,9 @@ class MainWindow(QMainWindow):
     def _sync_panel(self) -> None:
         """Each slider shows the value of the edit it would re-adjust, else its rest value."""
         top = self.doc.top() if self.doc else None
+        # a head already turned can be turned only so far further (its far side is not in the photo)
+        _, face = self._edit_face("rotate")
+        self.rotate_panel.set_limits(*(rotate.yaw_range(face) if face is not None else (-rotate.MAX_YAW, rotate.MAX_YAW)))
         for panel, name, key in ((self.skin_panel, "skin", "strength"), (self.rotate_panel, "rotate", "yaw")):
             same = top is not None and top.name == name and top.face_index == self.selected
             panel.set_value(top.params[key] if same else 0.0)

@@ -208,13 +208,14 @@ def _silence_native_stderr() -> None:
 def main(argv: Sequence[str] | None = None, quiet_native: bool = True) -> int:
     if quiet_native:
         _silence_native_stderr()
+    from inference.edits.rotate import RotateError
     from inference.faces import NoFaceError
     from inference.inpaint import InpaintError
     from inference.io import ImageReadError, ImageWriteError
     try:
         args = build_parser().parse_args(argv)
         args.run(args)
-    except (UserError, ImageReadError, ImageWriteError, NoFaceError, InpaintError) as exc:
+    except (UserError, ImageReadError, ImageWriteError, NoFaceError, InpaintError, RotateError) as exc:
         print(f"visage: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:

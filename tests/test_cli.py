@@ -152,3 +152,6 @@ def test_rotate_command(sample_path, tmp_path, astronaut):
     assert np.array_equal(img[:, 420:], astronaut[:, 420:])       # the shuttle far away is untouched
     assert_user_error(run("rotate", sample_path, tmp_path / "x.png", "--yaw", "50"), "within")
     assert_user_error(run("rotate", sample_path, tmp_path / "x.png"), "--yaw")
+    # the turned head (about -14°) cannot be turned 40° further: it would end past ±50°
+    assert_user_error(run("rotate", out, tmp_path / "y.png", "--yaw", "-40"), "already turned")
+    assert not (tmp_path / "y.png").exists()

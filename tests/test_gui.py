@@ -268,3 +268,22 @@ def test_turn_the_head_with_the_yaw_slider(qtbot, window, sample_path, astronaut
     w.act_undo.trigger()
     assert np.array_equal(w.doc.image(), astronaut) and w.rotate_panel.value() == 0
     assert w.doc.faces()[0] is face
+
+
+def test_yaw_slider_reaches_only_the_turns_a_face_takes(qtbot, window, astronaut, astronaut_face, tmp_path):
+    """A head already turned ~29° to the image's right can be turned back fully, but further
+    only until it ends 50° from frontal: the slider stops there."""
+    import copy
+
+    from inference.edits import rotate
+    from inference.io import write_image
+    path = write_image(tmp_path / "turned.png", rotate.apply(astronaut, copy.deepcopy(astronaut_face), -30))
+    w = window
+    open_and_detect(qtbot, w, path)
+    face = w.doc.faces()[0]
+    assert face.pose.yaw < -25
+    slider = w.rotate_panel.slider
+    assert (slider.minimum(), slider.maximum()) == (-45, 45)    # nothing selected: the full range
+    click_image(qtbot, w, (face.box[0] + face.box[2]) / 2, (face.box[1] + face.box[3]) / 2)
+    assert w.selected == 0
+    assert slider.minimum() == int(np.ceil(-50 - face.pose.yaw)) and slider.maximum() == 45

@@ -147,3 +147,19 @@ def test_neck_and_collar_stay_while_the_head_turns(astronaut, astronaut_face, ya
 
     assert change(y0, chin_y) > 30
     assert change(chin_y + int(0.3 * size), chin_y + int(0.9 * size)) < 5
+
+
+def test_a_turned_head_takes_only_turns_that_end_within_range(astronaut, astronaut_face):
+    """A head already turned can be turned back fully but further only until it ends 50° from
+    frontal: past that its far side is not in the photo (on shared-data photos, such turns read
+    wrong or were not found as faces)."""
+    turned = rotate.apply(astronaut, copy.deepcopy(astronaut_face), -30)
+    face = detect(turned)[0]
+    assert face.pose.yaw < -25
+    lo, hi = rotate.yaw_range(face)
+    assert lo == pytest.approx(-rotate.MAX_RESULT_YAW - face.pose.yaw) and hi == rotate.MAX_YAW
+    with pytest.raises(rotate.RotateError, match="already turned"):
+        rotate.apply(turned, copy.deepcopy(face), -30)
+    back = detect(rotate.apply(turned, copy.deepcopy(face), 30))[0]
+    assert abs(back.pose.yaw - astronaut_face.pose.yaw) < 5
+    assert rotate.yaw_range(astronaut_face) == (-rotate.MAX_YAW, rotate.MAX_YAW)

@@ -2,6 +2,7 @@
 previews; releasing (or a keyboard step) commits one undoable edit."""
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
@@ -50,6 +51,13 @@ class AdjustPanel(QWidget):
         """Show a value without asking for anything (undo/redo, face change)."""
         self._silent = True
         self.slider.setValue(round(value / self.scale))
+        self.value_label.setText(self._text(self.slider.value()))
+        self._silent = False
+
+    def set_limits(self, minimum: float, maximum: float) -> None:
+        """Narrow (or restore) the values the slider reaches, e.g. to what one face takes."""
+        self._silent = True
+        self.slider.setRange(int(np.ceil(minimum / self.scale - 1e-9)), int(np.floor(maximum / self.scale + 1e-9)))
         self.value_label.setText(self._text(self.slider.value()))
         self._silent = False
 

@@ -32,6 +32,8 @@ TITLE = "Head turn"
 DEFAULTS = {"yaw": 0.0}
 CHANGES_GEOMETRY = True
 MAX_YAW = 45.0           # degrees; beyond this too much of the head is invented
+MAX_RESULT_YAW = 50.0    # degrees from frontal a turned head may end at (its far side is not in the
+                         # photo: past this turns read wrong or are not found as faces at all)
 MARGIN = 0.9             # region edited around the face box, x face size on each side
 PIVOT_DEPTH = 0.5        # the neck's axis (about the ears' depth) behind the face's mean, x face width
 HEAD_REACH = 0.6         # hair belongs to the head up to this far from the face, x face size
@@ -64,6 +66,13 @@ class RotateError(ValueError):
 
 def is_identity(yaw: float = 0.0) -> bool:
     return abs(float(yaw)) < 1e-6
+
+
+def yaw_range(face: Face) -> tuple[float, float]:
+    """The turns (degrees) this face takes: within ±MAX_YAW, and ending within ±MAX_RESULT_YAW
+    of frontal (a face already turned 20° can be turned 30° back but only 30° further)."""
+    y0 = face.pose.yaw
+    return max(-MAX_YAW, -MAX_RESULT_YAW - y0), min(MAX_YAW, MAX_RESULT_YAW - y0)
 
 
 def _rotation(axis: np.ndarray, angle: float) -> np.ndarray:
@@ -318,6 +327,12 @@ def render(image: np.ndarray, face: Face, yaw: float, preview: bool = False, eng
     at most PREVIEW_SIDE pixels, returned at that size (Patch.scale says by how much)."""
     if abs(yaw) > MAX_YAW:
         raise RotateError(f"yaw must be within ±{MAX_YAW:.0f}°, not {yaw:g}°")
+    lo, hi = yaw_range(face)
+    if not lo - 1e-6 <= yaw <= hi + 1e-6:
+        y0 = face.pose.yaw
+        raise RotateError(f"this head is already turned {y0:+.0f}°: turning it {yaw:+g}° more would take it to "
+                          f"{y0 + yaw:+.0f}°, past the ±{MAX_RESULT_YAW:.0f}° a turn can show; "
+                          f"this face takes {lo:+.0f}°…{hi:+.0f}°")
     (x0, y0, x1, y1), work, s, model = _prepare(image, face, preview)
     if is_identity(yaw):
         return Patch(work.copy(), x0, y0, scale=1 / s)
