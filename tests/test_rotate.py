@@ -163,3 +163,14 @@ def test_a_turned_head_takes_only_turns_that_end_within_range(astronaut, astrona
     back = detect(rotate.apply(turned, copy.deepcopy(face), 30))[0]
     assert abs(back.pose.yaw - astronaut_face.pose.yaw) < 5
     assert rotate.yaw_range(astronaut_face) == (-rotate.MAX_YAW, rotate.MAX_YAW)
+
+
+def test_a_profile_can_still_be_turned_back(astronaut_face):
+    """A face already past 50° takes only turns towards frontal, and 0 stays in range (the
+    slider's rest)."""
+    import dataclasses
+    face = copy.deepcopy(astronaut_face)
+    face.pose = dataclasses.replace(face.pose, yaw=-60.0)
+    assert rotate.yaw_range(face) == (0.0, rotate.MAX_YAW)
+    face.pose = dataclasses.replace(face.pose, yaw=20.0)
+    assert rotate.yaw_range(face) == (-rotate.MAX_YAW, 30.0)

@@ -70,9 +70,10 @@ def is_identity(yaw: float = 0.0) -> bool:
 
 def yaw_range(face: Face) -> tuple[float, float]:
     """The turns (degrees) this face takes: within ±MAX_YAW, and ending within ±MAX_RESULT_YAW
-    of frontal (a face already turned 20° can be turned 30° back but only 30° further)."""
+    of frontal (a face already turned 20° can be turned 45° back but only 30° further). A face
+    turned past that already can still be turned back, towards frontal; 0 is always in range."""
     y0 = face.pose.yaw
-    return max(-MAX_YAW, -MAX_RESULT_YAW - y0), min(MAX_YAW, MAX_RESULT_YAW - y0)
+    return max(-MAX_YAW, min(0.0, -MAX_RESULT_YAW - y0)), min(MAX_YAW, max(0.0, MAX_RESULT_YAW - y0))
 
 
 def _rotation(axis: np.ndarray, angle: float) -> np.ndarray:
