@@ -168,18 +168,22 @@ def head_model(src: np.ndarray, face_width: float, head: np.ndarray, face_px: fl
     raster = mesh_raster.barycentric(src, head.shape)
     # Below the chin the parsing's head (a dark collar can read as hair) is neck and clothes:
     # they are not turned, only dragged by the motion continued from the head (the neck twists).
-    chin = topo.CHIN
     ys, xs = np.mgrid[0:head.shape[0], 0:head.shape[1]]
-    below = ((xs - src[chin, 0]) * R[0, 1] + (ys - src[chin, 1]) * R[1, 1]) > NECK * face_px
+
+    def down_from(vertex: int) -> np.ndarray:
+        # how far each pixel lies below a mesh vertex, along the head's own vertical axis
+        return (xs - src[vertex, 0]) * R[0, 1] + (ys - src[vertex, 1]) * R[1, 1]
+
+    below = down_from(topo.CHIN) > NECK * face_px
     on_face = np.zeros(head.shape, bool)
     on_face[raster[0], raster[1]] = True
+    off_face = cv2.distanceTransform((~on_face).view(np.uint8), cv2.DIST_L2, 5)
     # Hair further than HEAD_REACH from the face, or not joined to it, is someone else's (a
     # neighbour's hair touching this one's is parsed as hair too).
-    near = cv2.distanceTransform((~on_face).view(np.uint8), cv2.DIST_L2, 5) < HEAD_REACH * face_px
+    near = off_face < HEAD_REACH * face_px
     # The seam under the jaw (its shadow line) turns with the jaw: left to the neck, it is
     # smeared into a wedge where the jaw slides over the neck.
-    lower = ((xs - src[topo.NOSE_TIP, 0]) * R[0, 1] + (ys - src[topo.NOSE_TIP, 1]) * R[1, 1]) > 0
-    jaw = lower & ~below & (cv2.distanceTransform((~on_face).view(np.uint8), cv2.DIST_L2, 5) < JAW_BAND * face_px)
+    jaw = (down_from(topo.NOSE_TIP) > 0) & ~below & (off_face < JAW_BAND * face_px)
     labels, _ = ndimage.label((head & ~below & near) | on_face | jaw)
     region = np.isin(labels, np.unique(labels[on_face]))
     # pockets the parsing left inside the head (eyes, gaps in the hair) are part of it: as
@@ -233,7 +237,7 @@ _prepared: dict = {}
 
 
 def _prepare(image: np.ndarray, face: Face, preview: bool):
-    """(region, working copy, scale, head mask): the same for every angle of one slider drag,
+    """(region, working copy, scale, head model): the same for every angle of one slider drag,
     so the last one is kept."""
     # The cache holds the image itself, so a new image can never pass for it (ids are reused).
     key = (id(image), id(face), face.box, preview)
