@@ -15,10 +15,8 @@ from pathlib import Path
 
 from common import SHARED_DATA
 
-import numpy as np
-
 from inference.edits import rotate
-from inference.faces import analyse, detect
+from inference.faces import analyse, detect, face_at
 from inference.io import read_image
 from inference.landmarks import shape_distance
 from inference.sample import sample_image
@@ -30,11 +28,11 @@ ASKS = (-30, -20, -10, 10, 20, 30)
 
 
 def same_face(face, found):
-    """Of the faces found on a result, the one nearest to where ``face`` was (a photo can hold
-    others, which a turn does not move)."""
-    centre = lambda f: np.array([(f.box[0] + f.box[2]) / 2, (f.box[1] + f.box[3]) / 2])
-    near = [f for f in found if np.linalg.norm(centre(f) - centre(face)) < face.size]
-    return min(near, key=lambda f: np.linalg.norm(centre(f) - centre(face)), default=None)
+    """Of the faces found on a result, the one whose box holds where ``face``'s centre was (a
+    photo can hold others, which a turn does not move; a turned head shifts far less than its
+    box's half width)."""
+    i = face_at(found, (face.box[0] + face.box[2]) / 2, (face.box[1] + face.box[3]) / 2)
+    return None if i is None else found[i]
 
 
 def main() -> None:
