@@ -303,11 +303,15 @@ def _splat_layers(work: np.ndarray, target: np.ndarray, depth: np.ndarray, head:
     dy = np.gradient(target, axis=1)
     stretched = np.maximum(np.hypot(dx[0], dx[1]), np.hypot(dy[0], dy[1])) > STRETCHED
     fg_target = np.stack([cv2.resize(c, up, interpolation=cv2.INTER_LINEAR) for c in target])
-    single = np.zeros((2 * h, 2 * w), bool)
-    single[::2, ::2] = ~stretched
-    fg_target[:, single] = target[:, ~stretched]
-    fg_target[:, (~cv2.resize(head.view(np.uint8), up, interpolation=cv2.INTER_NEAREST).view(bool))
-              | (~single & ~cv2.resize(stretched.view(np.uint8), up, interpolation=cv2.INTER_NEAREST).view(bool))] = away
+    # sample (2y+a, 2x+b) belongs to pixel (y, x): set per offset on strided views (a full-size
+    # boolean mask of the 2x grid costs more than the splatting itself)
+    for a in (0, 1):
+        for b in (0, 1):
+            v = fg_target[:, a::2, b::2]
+            if a == b == 0:   # the pixel's own sample: at its own target where not stretched
+                v[:] = np.where(head & ~stretched, target, np.where(head, v, away))
+            else:
+                v[:] = np.where(head & stretched, v, away)
     fg, _, fg_w = forward_warp_image(cv2.resize(work, up, interpolation=cv2.INTER_NEAREST), fg_target,
                                      cv2.resize(depth, up, interpolation=cv2.INTER_NEAREST), out_size=(h, w),
                                      tau=tau, with_weight=True)
