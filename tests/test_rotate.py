@@ -37,6 +37,20 @@ def test_turned_head_is_seen_turned_and_nothing_else_moves(astronaut, astronaut_
     assert info["holes"] == info["mirrored"] + info["inpainted"]
 
 
+def test_a_small_turn_keeps_the_photo_sharp(astronaut, astronaut_face):
+    """A 3° turn moves the face by a pixel or two: splatting colours blurred it (the face's
+    Laplacian variance fell to 0.66 of the photo's); the photo is resampled through the
+    splatted positions instead (0.80: what a cubic resampling at a fraction of a pixel keeps)."""
+    import cv2
+    out = rotate.apply(astronaut, copy.deepcopy(astronaut_face), 3)
+    x0, y0, x1, y1 = (int(v) for v in astronaut_face.box)
+
+    def detail(img):
+        return cv2.Laplacian(cv2.cvtColor(img[y0:y1, x0:x1], cv2.COLOR_RGB2GRAY).astype(np.float32), cv2.CV_32F).var()
+
+    assert detail(out) > 0.75 * detail(astronaut)
+
+
 def test_identity_is_kept_turning_there_and_back(astronaut, astronaut_face):
     there = rotate.apply(astronaut, copy.deepcopy(astronaut_face), 20)
     turned = detect(there)[0]
@@ -111,24 +125,13 @@ def test_filled_holes_are_not_blended_with_black(astronaut, monkeypatch):
 
 
 @pytest.mark.parametrize("yaw", [-30, 30])
-def test_turn_scatters_no_dark_specks(astronaut, astronaut_face, yaw):
+def test_a_stretched_head_is_covered_without_gaps(astronaut, astronaut_face, yaw):
     """Where the turn stretches a surface (the side of the head coming round to the camera),
-    its splats must still cover it, not land as dots with hair or background between them.
-    Isolated dark pixels (3x3 median more than 40 grey levels brighter) round the face: the
-    photo itself has ~34 (lashes, nostrils); a turned head must not add any. Splatting one
-    sample per pixel gave 49-62 here."""
-    import cv2
-
-    def specks(img: np.ndarray) -> int:
-        g = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
-        x0, y0, x1, y1 = (int(v) for v in astronaut_face.box)
-        m = int(0.5 * astronaut_face.size)
-        dark = (cv2.medianBlur(g, 3).astype(int) - g) > 40
-        return int(dark[max(0, y0 - m):y1 + m, max(0, x0 - m):x1 + m].sum())
-
-    before = specks(astronaut)
-    assert before > 10          # the measure sees real dark details
-    assert specks(rotate.apply(astronaut, copy.deepcopy(astronaut_face), yaw)) <= before
+    its splats must still cover it, not land as dots with gaps between them that then have to
+    be invented (inpainted: a pale blob on the temple). The sample at ±30° leaves no such hole;
+    splatting one sample per pixel there left 10 and 51 (and 864 / 2295 on a larger face)."""
+    patch = rotate.apply_region(astronaut, copy.deepcopy(astronaut_face), yaw)
+    assert patch.info["holes"] <= 5
 
 
 @pytest.mark.parametrize("yaw", [-30, 30])

@@ -5,13 +5,15 @@ hair and ears a smooth continuation of its depth out to the head's outline. That
 rotated about the head's own vertical axis through a pivot behind the face and projected; the
 motion is spread beyond the head and fades out, leaving the background beyond a margin exactly
 as it was. The photo is forward-warped along that field (csrc/warp.cpp, with a soft z-buffer
-so the nose hides the cheek behind it). What the turn reveals is filled first from the mirror
-side of the face (the mesh knows which point mirrors which), then by an inpainting engine,
-blended in.
+so the nose hides the cheek behind it): what is splatted is each pixel's position in the photo,
+and the photo is resampled through the result, which keeps it sharp. What the turn reveals is
+filled first from the mirror side of the face (the mesh knows which point mirrors which), then
+by an inpainting engine, blended in.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -25,7 +27,7 @@ from inference.faces import Face, analyse
 from inference.inpaint import get as get_engine
 from inference.inpaint.base import compose, smooth_fill
 from inference.landmarks import head_axes
-from inference.ops.warp import forward_warp_image
+from inference.ops.warp import SourceMap, splat_source_map
 
 NAME = "rotate"
 TITLE = "Head turn"
@@ -58,6 +60,9 @@ DEPTH_GAIN = 1.7
 STRETCHED = 1.2          # the turn stretches the surface more than this: 2x2 splats per pixel
 SPECK_SIGMA = 2.0        # px: head splats covering less than SPECK_DENSITY of their
 SPECK_DENSITY = 0.35     # neighbourhood are specks, not surface
+GAP_WEIGHT = 0.2         # splat weight below which a pixel is a gap, closed from its neighbours
+SHARP_SPREAD = 0.75      # px: samples mixed into one pixel from up to this far apart (a shift) are
+MIXED_SPREAD = 1.1       # resampled sharp; from more than this (squeezed, folds) through a blur
 
 
 class RotateError(ValueError):
@@ -262,27 +267,45 @@ def _prepare(image: np.ndarray, face: Face, preview: bool):
     return prepared
 
 
-def _close_gaps(warped: np.ndarray, weight: np.ndarray, sigma: float = 2.0) -> tuple[np.ndarray, np.ndarray]:
-    """Where the turn stretches the surface several times over (the near temple of a large face
-    at 30°), splats land up to a few pixels apart: those gaps are closed from their neighbours
-    (normalised convolution; a splat or two within ~2 px is enough). Returns (float image,
-    filled-or-covered mask). Only the box round the under-covered pixels is worked on."""
-    img = warped.astype(np.float32)
-    covered = weight > 0
-    ys, xs = np.nonzero(weight < 0.5)
+def _from_neighbours(img: np.ndarray, weight: np.ndarray, pick: np.ndarray, sigma: float) -> np.ndarray:
+    """The ``pick`` pixels of img (H, W, C) float32, in place, recomputed from their
+    neighbourhood (normalised convolution by ``weight``); returns the mask of those that had
+    enough neighbours to be. Only the box round the picked pixels is worked on."""
+    ys, xs = np.nonzero(pick)
+    done = np.zeros(pick.shape, bool)
     if not len(ys):
-        return img, covered
+        return done
     r = int(np.ceil(3 * sigma))
-    y0, y1 = max(0, ys.min() - r), min(weight.shape[0], ys.max() + r + 1)
-    x0, x1 = max(0, xs.min() - r), min(weight.shape[1], xs.max() + r + 1)
+    y0, y1 = max(0, ys.min() - r), min(pick.shape[0], ys.max() + r + 1)
+    x0, x1 = max(0, xs.min() - r), min(pick.shape[1], xs.max() + r + 1)
     w = weight[y0:y1, x0:x1]
     sub = img[y0:y1, x0:x1]
     acc = cv2.GaussianBlur(sub * w[..., None], (0, 0), sigma)
     wsum = cv2.GaussianBlur(w, (0, 0), sigma)
-    thin = (w < 0.5) & (wsum > 0.05)
-    sub[thin] = acc[thin] / wsum[thin, None]
-    covered[y0:y1, x0:x1] |= thin
-    return img, covered
+    ok = pick[y0:y1, x0:x1] & (wsum > 0.05)
+    sub[ok] = acc[ok] / wsum[ok, None]
+    done[y0:y1, x0:x1] = ok
+    return done
+
+
+def _close_gaps(values: np.ndarray, weight: np.ndarray, sigma: float = 2.0,
+                only: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Where the turn stretches the surface several times over (the near temple of a large face
+    at 30°), splats land up to a few pixels apart: those gaps (no or hardly any splat weight;
+    of ``only`` if given) are closed from their neighbours (a splat or two within ~2 px is
+    enough). Returns (values (H, W, C) float32, covered-or-closed mask)."""
+    img = values.astype(np.float32)
+    gaps = weight < GAP_WEIGHT
+    return img, (weight > 0) | _from_neighbours(img, weight, gaps if only is None else gaps & only, sigma)
+
+
+@lru_cache(maxsize=2)
+def _fine_grid(h: int, w: int) -> np.ndarray:
+    """(2, 2h, 2w) photo positions (x, y) of 2x2 samples per pixel of an (h, w) image."""
+    ys, xs = np.mgrid[0:2 * h, 0:2 * w].astype(np.float32) / 2 - 0.25
+    grid = np.stack([xs, ys])
+    grid.flags.writeable = False
+    return grid
 
 
 def _splat_layers(work: np.ndarray, target: np.ndarray, depth: np.ndarray, head: np.ndarray,
@@ -291,42 +314,64 @@ def _splat_layers(work: np.ndarray, target: np.ndarray, depth: np.ndarray, head:
     cheek by the z-buffer) covers the rest wherever its splats are dense; where the turn
     stretches it so much that its splats land as isolated specks (the cheek coming round to
     the camera), it is absent there, so the background or a hole shows instead of scattered
-    dots of hair and skin."""
+    dots of hair and skin. What is splatted is each sample's position in the photo (an inverse
+    map), which the photo is then resampled through: splatting colours would blur it."""
     away = np.float32(-1e4)   # a target no splat reaches: the pixel is left out of this layer
+    h, w = head.shape
+    gy, gx = np.mgrid[0:h, 0:w].astype(np.float32)
+    grid = np.stack([gx, gy])
     # Where the turn brings a surface round to the camera and stretches it, one splat per pixel
     # lands as scattered dots: there the head is splatted as 2x2 samples per pixel (dense up to
-    # twice the stretch, four times with the gap closing below). Elsewhere one sample keeps it
-    # sharp (four spread a pixel's colour over 1.5 px).
-    h, w = head.shape
-    up = (2 * w, 2 * h)
+    # twice the stretch, four times with the gap closing below), elsewhere as one. The samples
+    # lie on a grid twice as fine, each at its own position in the photo: sample (2y+a, 2x+b) at
+    # (x + b/2 - 1/4, y + a/2 - 1/4), landing where the field (bilinear) takes that point.
     dx = np.gradient(target, axis=2)
     dy = np.gradient(target, axis=1)
-    stretched = np.maximum(np.hypot(dx[0], dx[1]), np.hypot(dy[0], dy[1])) > STRETCHED
-    fg_target = np.stack([cv2.resize(c, up, interpolation=cv2.INTER_LINEAR) for c in target])
-    # sample (2y+a, 2x+b) belongs to pixel (y, x): set per offset on strided views (a full-size
-    # boolean mask of the 2x grid costs more than the splatting itself)
-    for a in (0, 1):
-        for b in (0, 1):
-            v = fg_target[:, a::2, b::2]
-            if a == b == 0:   # the pixel's own sample: at its own target where not stretched
-                v[:] = np.where(head & ~stretched, target, np.where(head, v, away))
-            else:
-                v[:] = np.where(head & stretched, v, away)
-    fg, _, fg_w = forward_warp_image(cv2.resize(work, up, interpolation=cv2.INTER_NEAREST), fg_target,
-                                     cv2.resize(depth, up, interpolation=cv2.INTER_NEAREST), out_size=(h, w),
-                                     tau=tau, with_weight=True)
+    stretched = head & (np.maximum(np.hypot(dx[0], dx[1]), np.hypot(dy[0], dy[1])) > STRETCHED)
+    up = (2 * w, 2 * h)
+    keep = cv2.resize(stretched.view(np.uint8), up, interpolation=cv2.INTER_NEAREST).view(bool)
+    keep[::2, ::2] |= head
+    fg_target = np.stack([np.where(keep, cv2.resize(c, up, interpolation=cv2.INTER_LINEAR), away) for c in target])
+    fg = splat_source_map(_fine_grid(h, w), fg_target, cv2.resize(depth, up, interpolation=cv2.INTER_NEAREST),
+                          out_size=(h, w), tau=tau)
     # the rest barely moves and overlaps little: no depth test for it
-    bg, _, bg_w = forward_warp_image(work, np.where(head, away, target), with_weight=True)
+    bg = splat_source_map(grid, np.where(head, away, target))
 
     def dense(w: np.ndarray) -> np.ndarray:
         # coverage, not weight: the z-buffer makes a hidden surface's weight small where it is dense
         covered = (w > 0).view(np.uint8) * np.uint8(255)
         return cv2.GaussianBlur(covered, (0, 0), SPECK_SIGMA) >= 255 * SPECK_DENSITY
 
-    use_fg = dense(fg_w)
-    out, covered = _close_gaps(np.where(use_fg[..., None], fg, bg), np.where(use_fg, fg_w, bg_w))
+    def closed(m: SourceMap, only: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        # (way back (dx, dy) and its second moment with the gaps closed, covered) of one layer:
+        # averaged as moments, a gap between far-apart sources comes out with a large spread
+        back = m.where - np.stack([gx, gy])
+        return _close_gaps(np.dstack([back[0], back[1], m.spread ** 2 + back[0] ** 2 + back[1] ** 2]), m.weight,
+                           only=only)
+
+    use_fg = dense(fg.weight)
+    fg_back, fg_covered = closed(fg)
+    from_fg = use_fg & fg_covered
+    bg_back, bg_covered = closed(bg, only=~from_fg)
+    back = np.where(from_fg[..., None], fg_back, bg_back)
     # the rest's specks (hair the parsing left out, dragged along) are no surface either
-    holes = ~covered | (~use_fg & ~dense(bg_w))
+    holes = ~(from_fg | bg_covered) | (~use_fg & ~dense(bg.weight))
+    sharp = cv2.remap(work, gx + back[..., 0], gy + back[..., 1], cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+    # Where samples from apart in the photo meet in one pixel, one position cannot show them:
+    # where the turn squeezes the surface (the far cheek) a point sample aliases (its edge line
+    # comes out as dark dots), and at a fold (the cheek going behind the nose) the mean position
+    # lies between the two. There the photo is sampled through a blur instead.
+    spread = np.sqrt(np.maximum(back[..., 2] - back[..., 0] ** 2 - back[..., 1] ** 2, 0))
+    t = np.clip((spread - SHARP_SPREAD) / (MIXED_SPREAD - SHARP_SPREAD), 0, 1)[..., None]
+    soft = cv2.remap(cv2.GaussianBlur(work, (0, 0), 1.0), gx + back[..., 0], gy + back[..., 1], cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_REFLECT)
+    out = sharp * (1 - t) + soft * t
+    # The head's outline, where one layer meets the other, is drawn from both (anti-aliased:
+    # each pixel there showing one layer or the other leaves a jagged edge).
+    ring = np.ones((3, 3), np.uint8)
+    edge = from_fg & ~cv2.erode(from_fg.view(np.uint8), ring).view(bool)
+    weight = np.where(holes, 0, np.minimum(np.where(from_fg, fg.weight, bg.weight), 1) + 0.2).astype(np.float32)
+    _from_neighbours(out, weight, cv2.dilate(edge.view(np.uint8), ring).view(bool) & ~holes, sigma=0.7)
     return np.clip(out + 0.5, 0, 255).astype(np.uint8), holes
 
 
