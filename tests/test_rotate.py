@@ -51,6 +51,13 @@ def test_a_small_turn_keeps_the_photo_sharp(astronaut, astronaut_face):
     assert detail(out) > 0.75 * detail(astronaut)
 
 
+def test_a_hundredth_of_a_degree_changes_nothing_visible(astronaut, astronaut_face):
+    """Every pixel moves by less than a hundredth of a pixel: the result is the photo, edges
+    included (the head's edge must not grow by the tail of a splat, nor be re-drawn)."""
+    out = rotate.apply(astronaut, copy.deepcopy(astronaut_face), 0.01)
+    assert np.abs(out.astype(int) - astronaut).max() <= 4
+
+
 def test_identity_is_kept_turning_there_and_back(astronaut, astronaut_face):
     there = rotate.apply(astronaut, copy.deepcopy(astronaut_face), 20)
     turned = detect(there)[0]

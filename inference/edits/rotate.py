@@ -301,7 +301,7 @@ def _close_gaps(values: np.ndarray, weight: np.ndarray, sigma: float = 2.0,
 
 @lru_cache(maxsize=2)
 def _fine_grid(h: int, w: int) -> np.ndarray:
-    """(2, 2h, 2w) photo positions (x, y) of 2x2 samples per pixel of an (h, w) image."""
+    """(2, 2h, 2w) photo positions (x, y) of 2x2 samples per pixel of an (h, w) image (read-only)."""
     ys, xs = np.mgrid[0:2 * h, 0:2 * w].astype(np.float32) / 2 - 0.25
     grid = np.stack([xs, ys])
     grid.flags.writeable = False
@@ -322,9 +322,10 @@ def _splat_layers(work: np.ndarray, target: np.ndarray, depth: np.ndarray, head:
     grid = np.stack([gx, gy])
     # Where the turn brings a surface round to the camera and stretches it, one splat per pixel
     # lands as scattered dots: there the head is splatted as 2x2 samples per pixel (dense up to
-    # twice the stretch, four times with the gap closing below), elsewhere as one. The samples
-    # lie on a grid twice as fine, each at its own position in the photo: sample (2y+a, 2x+b) at
-    # (x + b/2 - 1/4, y + a/2 - 1/4), landing where the field (bilinear) takes that point.
+    # twice the stretch, four times with the gap closing below), elsewhere as one, the pixel's
+    # own (a sample off its centre would shift the head's edge, where it has no neighbour to
+    # even it out). The samples lie on a grid twice as fine: sample (2y+a, 2x+b) of a stretched
+    # pixel at (x + b/2 - 1/4, y + a/2 - 1/4) in the photo, landing where the field takes that point.
     dx = np.gradient(target, axis=2)
     dy = np.gradient(target, axis=1)
     stretched = head & (np.maximum(np.hypot(dx[0], dx[1]), np.hypot(dy[0], dy[1])) > STRETCHED)
@@ -332,7 +333,11 @@ def _splat_layers(work: np.ndarray, target: np.ndarray, depth: np.ndarray, head:
     keep = cv2.resize(stretched.view(np.uint8), up, interpolation=cv2.INTER_NEAREST).view(bool)
     keep[::2, ::2] |= head
     fg_target = np.stack([np.where(keep, cv2.resize(c, up, interpolation=cv2.INTER_LINEAR), away) for c in target])
-    fg = splat_source_map(_fine_grid(h, w), fg_target, cv2.resize(depth, up, interpolation=cv2.INTER_NEAREST),
+    fg_source = _fine_grid(h, w).copy()
+    for c, own in enumerate((gx, gy)):
+        fg_source[c, ::2, ::2] = np.where(stretched, fg_source[c, ::2, ::2], own)
+        fg_target[c, ::2, ::2] = np.where(head & ~stretched, target[c], fg_target[c, ::2, ::2])
+    fg = splat_source_map(fg_source, fg_target, cv2.resize(depth, up, interpolation=cv2.INTER_NEAREST),
                           out_size=(h, w), tau=tau)
     # the rest barely moves and overlaps little: no depth test for it
     bg = splat_source_map(grid, np.where(head, away, target))
@@ -351,7 +356,12 @@ def _splat_layers(work: np.ndarray, target: np.ndarray, depth: np.ndarray, head:
 
     use_fg = dense(fg.weight)
     fg_back, fg_covered = closed(fg)
-    from_fg = use_fg & fg_covered
+    # Inside the head (its gaps closed: up to 4 px wide) the head shows; just off its edge, where
+    # it sends only the tail of a splat, the rest shows if it is there (else the head's edge would
+    # grow by a pixel wherever the field moves it at all).
+    solid = cv2.morphologyEx((fg.weight >= GAP_WEIGHT).view(np.uint8), cv2.MORPH_CLOSE,
+                             np.ones((5, 5), np.uint8)).view(bool)
+    from_fg = use_fg & fg_covered & (solid | (bg.weight == 0))
     bg_back, bg_covered = closed(bg, only=~from_fg)
     back = np.where(from_fg[..., None], fg_back, bg_back)
     # the rest's specks (hair the parsing left out, dragged along) are no surface either
@@ -366,12 +376,14 @@ def _splat_layers(work: np.ndarray, target: np.ndarray, depth: np.ndarray, head:
     soft = cv2.remap(cv2.GaussianBlur(work, (0, 0), 1.0), gx + back[..., 0], gy + back[..., 1], cv2.INTER_LINEAR,
                      borderMode=cv2.BORDER_REFLECT)
     out = sharp * (1 - t) + soft * t
-    # The head's outline, where one layer meets the other, is drawn from both (anti-aliased:
-    # each pixel there showing one layer or the other leaves a jagged edge).
+    # Where the head's outline has moved, each pixel there shows one layer or the other, which
+    # leaves a jagged edge: it is drawn from both (anti-aliased). Where it has not (a turn of a
+    # fraction of a degree) the photo's own edge stays.
     ring = np.ones((3, 3), np.uint8)
     edge = from_fg & ~cv2.erode(from_fg.view(np.uint8), ring).view(bool)
+    moved = np.hypot(target[0] - gx, target[1] - gy) > 0.25
     weight = np.where(holes, 0, np.minimum(np.where(from_fg, fg.weight, bg.weight), 1) + 0.2).astype(np.float32)
-    _from_neighbours(out, weight, cv2.dilate(edge.view(np.uint8), ring).view(bool) & ~holes, sigma=0.7)
+    _from_neighbours(out, weight, cv2.dilate(edge.view(np.uint8), ring).view(bool) & moved & ~holes, sigma=0.7)
     return np.clip(out + 0.5, 0, 255).astype(np.uint8), holes
 
 

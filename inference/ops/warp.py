@@ -136,6 +136,9 @@ def splat_source_map(source: np.ndarray, target: np.ndarray, z: np.ndarray | Non
     zt = torch.empty(0) if z is None else torch.from_numpy(np.ascontiguousarray(z, dtype=np.float32))
     y, w, _ = native().forward_warp(torch.from_numpy(x), torch.from_numpy(target), zt, Ho, Wo, float(tau), float(eps))
     y, w = y.numpy(), w.numpy()
+    # the op divides by w + eps: where a pixel got only the tail of a splat (w ~ eps) that would
+    # pull its position towards 0
+    y *= (w + np.float32(eps)) / np.where(w > 0, w, 1)
     spread = np.sqrt(np.maximum(y[4] - y[2] ** 2 - y[3] ** 2, 0))
     where = y[:2]
     where[:, w == 0] = -1
