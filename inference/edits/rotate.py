@@ -334,9 +334,10 @@ def _splat_layers(work: np.ndarray, target: np.ndarray, depth: np.ndarray, head:
     keep[::2, ::2] |= head
     fg_target = np.stack([np.where(keep, cv2.resize(c, up, interpolation=cv2.INTER_LINEAR), away) for c in target])
     fg_source = _fine_grid(h, w).copy()
+    single = head & ~stretched
     for c, own in enumerate((gx, gy)):
-        fg_source[c, ::2, ::2] = np.where(stretched, fg_source[c, ::2, ::2], own)
-        fg_target[c, ::2, ::2] = np.where(head & ~stretched, target[c], fg_target[c, ::2, ::2])
+        np.copyto(fg_source[c, ::2, ::2], own, where=single)
+        np.copyto(fg_target[c, ::2, ::2], target[c], where=single)
     fg = splat_source_map(fg_source, fg_target, cv2.resize(depth, up, interpolation=cv2.INTER_NEAREST),
                           out_size=(h, w), tau=tau)
     # the rest barely moves and overlaps little: no depth test for it
@@ -372,18 +373,23 @@ def _splat_layers(work: np.ndarray, target: np.ndarray, depth: np.ndarray, head:
     # comes out as dark dots), and at a fold (the cheek going behind the nose) the mean position
     # lies between the two. There the photo is sampled through a blur instead.
     spread = np.sqrt(np.maximum(back[..., 2] - back[..., 0] ** 2 - back[..., 1] ** 2, 0))
-    t = np.clip((spread - SHARP_SPREAD) / (MIXED_SPREAD - SHARP_SPREAD), 0, 1)[..., None]
-    soft = cv2.remap(cv2.GaussianBlur(work, (0, 0), 1.0), gx + back[..., 0], gy + back[..., 1], cv2.INTER_LINEAR,
-                     borderMode=cv2.BORDER_REFLECT)
-    out = sharp * (1 - t) + soft * t
+    out = sharp.astype(np.float32)
+    mixed = spread > SHARP_SPREAD
+    if mixed.any():
+        t = np.clip((spread[mixed] - SHARP_SPREAD) / (MIXED_SPREAD - SHARP_SPREAD), 0, 1)[:, None]
+        soft = cv2.remap(cv2.GaussianBlur(work, (0, 0), 1.0), gx + back[..., 0], gy + back[..., 1],
+                         cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+        out[mixed] = out[mixed] * (1 - t) + soft[mixed] * t
     # Where the head's outline has moved, each pixel there shows one layer or the other, which
     # leaves a jagged edge: it is drawn from both (anti-aliased). Where it has not (a turn of a
     # fraction of a degree) the photo's own edge stays.
     ring = np.ones((3, 3), np.uint8)
     edge = from_fg & ~cv2.erode(from_fg.view(np.uint8), ring).view(bool)
-    moved = np.hypot(target[0] - gx, target[1] - gy) > 0.25
+    near_edge = cv2.dilate(edge.view(np.uint8), ring).view(bool) & ~holes
+    ey, ex = np.nonzero(near_edge)
+    near_edge[ey, ex] = np.hypot(target[0, ey, ex] - ex, target[1, ey, ex] - ey) > 0.25   # moved
     weight = np.where(holes, 0, np.minimum(np.where(from_fg, fg.weight, bg.weight), 1) + 0.2).astype(np.float32)
-    _from_neighbours(out, weight, cv2.dilate(edge.view(np.uint8), ring).view(bool) & moved & ~holes, sigma=0.7)
+    _from_neighbours(out, weight, near_edge, sigma=0.7)
     return np.clip(out + 0.5, 0, 255).astype(np.uint8), holes
 
 

@@ -138,7 +138,8 @@ def splat_source_map(source: np.ndarray, target: np.ndarray, z: np.ndarray | Non
     y, w = y.numpy(), w.numpy()
     # the op divides by w + eps: where a pixel got only the tail of a splat (w ~ eps) that would
     # pull its position towards 0
-    y *= (w + np.float32(eps)) / np.where(w > 0, w, 1)
+    tail = (w > 0) & (w < 1e3 * eps)   # elsewhere the difference is below float32's precision
+    y[:, tail] *= (w[tail] + np.float32(eps)) / w[tail]
     spread = np.sqrt(np.maximum(y[4] - y[2] ** 2 - y[3] ** 2, 0))
     where = y[:2]
     where[:, w == 0] = -1
