@@ -351,7 +351,7 @@ def _splat_layers(work: np.ndarray, target: np.ndarray, depth: np.ndarray, head:
     def closed(m: SourceMap, only: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         # (way back (dx, dy) and its second moment with the gaps closed, covered) of one layer:
         # averaged as moments, a gap between far-apart sources comes out with a large spread
-        back = m.where - np.stack([gx, gy])
+        back = m.where - grid
         return _close_gaps(np.dstack([back[0], back[1], m.spread ** 2 + back[0] ** 2 + back[1] ** 2]), m.weight,
                            only=only)
 

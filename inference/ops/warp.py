@@ -112,8 +112,7 @@ class SourceMap(NamedTuple):
 
 
 def splat_source_map(source: np.ndarray, target: np.ndarray, z: np.ndarray | None = None,
-                     out_size: tuple[int, int] | None = None, tau: float = DEFAULT_TAU,
-                     eps: float = DEFAULT_EPS) -> SourceMap:
+                     out_size: tuple[int, int] | None = None, tau: float = DEFAULT_TAU) -> SourceMap:
     """Forward-warp source positions instead of colours: source (2, H, W) holds where each
     sample lies in the photo (x, y), target (2, H, W) where it lands, z (H, W) its depth.
 
@@ -134,7 +133,8 @@ def splat_source_map(source: np.ndarray, target: np.ndarray, z: np.ndarray | Non
     np.multiply(x[2], x[2], out=x[4])
     x[4] += x[3] * x[3]
     zt = torch.empty(0) if z is None else torch.from_numpy(np.ascontiguousarray(z, dtype=np.float32))
-    y, w, _ = native().forward_warp(torch.from_numpy(x), torch.from_numpy(target), zt, Ho, Wo, float(tau), float(eps))
+    eps = DEFAULT_EPS
+    y, w, _ = native().forward_warp(torch.from_numpy(x), torch.from_numpy(target), zt, Ho, Wo, float(tau), eps)
     y, w = y.numpy(), w.numpy()
     # the op divides by w + eps: where a pixel got only the tail of a splat (w ~ eps) that would
     # pull its position towards 0
