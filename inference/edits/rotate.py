@@ -47,16 +47,17 @@ PREVIEW_SIDE = 512
 PREVIEW_FIELD = 0.5       # the preview's motion field is computed at this fraction of its size
 # mediapipe's mesh is about as deep as a face (nose tip to the mesh's side edge ~0.7 x its
 # width), yet a head turned with that depth reads as turned by only ~0.65 of the angle when the
-# result is analysed again (13 of 36 turns within 5°), although our pose estimate reads real
-# turned faces right (AFLW2000-3D). The missing cue is not shading (relighting the turned
-# surface did not change the reading) nor the pivot (it only shifts the head). The head's relief
-# is deepened instead, the pivot kept at a real head's neck: 1.7, fitted on the 6 photos of
-# bench/rotate.py (turns of ±10/20/30° within 5°: 34 of 36; 1.85: 35) and checked on 6 others
-# (25 of 36; 1.85: 23). The reading wobbles by 1-2° from one photo or setting to the next, and
-# turns by the same angle read 20% apart from photo to photo: no gain suits all. The misses are
-# mostly +30° asks reading 24-25°, faces already turned 15-33° turned further, and a small
-# grainy face (Einstein, 84 px) whose turned result is often not found as a face at all.
-DEPTH_GAIN = 1.7
+# result is analysed again, although our pose estimate reads real turned faces right
+# (AFLW2000-3D). The missing cue is not shading (relighting the turned surface did not change
+# the reading) nor the pivot (it only shifts the head). The head's relief is deepened instead,
+# the pivot kept at a real head's neck: 1.5, of 1.4 / 1.5 / 1.55 / 1.7 the one with the most
+# turns of ±10/20/30° read within 5° on 14 photos (bench/rotate.py's fit set: 72 of the 79
+# turns found again; 1.4: 70 of 78, 1.7: 64 of 81, all about turn_axis), checked on 6 others (28 of 30). Turns by
+# the same angle read up to 20% apart from photo to photo (no measured trait of the face
+# predicts it: not its mesh's depth, size or pose): no gain suits all. The misses are mostly
+# ±30° asks read 24°, faces that over-read (±20° as 25°) and a small grainy face (Einstein,
+# 84 px) whose turned result is often not found as a face at all.
+DEPTH_GAIN = 1.5
 STRETCHED = 1.2          # the turn stretches the surface more than this: 2x2 splats per pixel
 SPECK_SIGMA = 2.0        # px: head splats covering less than SPECK_DENSITY of their
 SPECK_DENSITY = 0.35     # neighbourhood are specks, not surface
@@ -102,9 +103,19 @@ def head_frame(mesh: np.ndarray, face_width: float) -> tuple[np.ndarray, np.ndar
     return R, m.mean(0) + R[:, 2] * PIVOT_DEPTH * face_width
 
 
+def turn_axis(R: np.ndarray) -> np.ndarray:
+    """The axis a turn is about: the image's vertical, tilted by the head's roll (in the image
+    plane), not the head's own vertical axis. The `faces` pose is roll x yaw x pitch (Euler
+    angles, roll outermost): turning about this axis changes its yaw by exactly the angle and
+    keeps pitch and roll, where turning about the head's own axis of a face looking down or up
+    changes the yaw read by less (by ~cos(pitch): 27° for 30° at a pitch of 23°)."""
+    a = np.array([-R[1, 0], R[0, 0], 0.0])
+    return a / np.linalg.norm(a)
+
+
 def turn(points: np.ndarray, R: np.ndarray, pivot: np.ndarray, yaw: float) -> np.ndarray:
-    """3D points turned by ``yaw`` degrees about the head's vertical axis through the pivot."""
-    return (points - pivot) @ _rotation(R[:, 1], np.radians(yaw)).T + pivot
+    """3D points turned by ``yaw`` degrees about the turn's axis (turn_axis) through the pivot."""
+    return (points - pivot) @ _rotation(turn_axis(R), np.radians(yaw)).T + pivot
 
 
 def rotated_mesh(mesh: np.ndarray, yaw: float, face_width: float) -> np.ndarray:
