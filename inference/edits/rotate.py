@@ -13,7 +13,6 @@ by an inpainting engine, blended in.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -305,18 +304,43 @@ def _close_gaps(values: np.ndarray, weight: np.ndarray, sigma: float = 2.0,
     at 30°), splats land up to a few pixels apart: those gaps (no or hardly any splat weight;
     of ``only`` if given) are closed from their neighbours (a splat or two within ~2 px is
     enough). Returns (values (H, W, C) float32, covered-or-closed mask)."""
-    img = values.astype(np.float32)
+    img = values.astype(np.float32, copy=False)
     gaps = weight < GAP_WEIGHT
     return img, (weight > 0) | _from_neighbours(img, weight, gaps if only is None else gaps & only, sigma)
 
 
-@lru_cache(maxsize=2)
-def _fine_grid(h: int, w: int) -> np.ndarray:
-    """(2, 2h, 2w) photo positions (x, y) of 2x2 samples per pixel of an (h, w) image (read-only)."""
-    ys, xs = np.mgrid[0:2 * h, 0:2 * w].astype(np.float32) / 2 - 0.25
-    grid = np.stack([xs, ys])
-    grid.flags.writeable = False
-    return grid
+def _head_samples(grid: np.ndarray, target: np.ndarray, depth: np.ndarray, single: np.ndarray,
+                  fine: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The head's samples for the splat op: (photo position (2, h + r, w), target (2, h + r, w),
+    depth (h + r, w)). Rows 0..h-1 are the pixels' own samples, of the ``single`` pixels only
+    (the others land nowhere); the r rows below list 2x2 samples of each ``fine`` pixel, in
+    raster order (a row of them lands in a few rows of the output: the op's work per band stays
+    small), padded with samples that land nowhere. Sample (a, b) of a fine pixel (x, y) lies at
+    (x + b/2 - 1/4, y + a/2 - 1/4) in the photo, has the pixel's depth and lands where the field,
+    interpolated bilinearly, takes that point."""
+    h, w = single.shape
+    fy, fx = np.nonzero(fine)
+    n = 4 * len(fy)
+    r = -(-n // w)
+    source = np.empty((2, h + r, w), np.float32)
+    dest = np.full((2, h + r, w), -1e4, np.float32)   # -1e4: lands nowhere
+    z = np.zeros((h + r, w), np.float32)
+    source[:, :h] = grid
+    np.copyto(dest[:, :h], target, where=single)
+    z[:h] = depth
+    if n:
+        # the field at the quarter-pixel offsets is the field scaled up 2x (bilinear) at the
+        # samples of the finer grid: (2y + a, 2x + b)
+        at = ((2 * fy) * (2 * w) + 2 * fx)[:, None] + np.array([0, 1, 2 * w, 2 * w + 1])
+        pad = r * w - n
+        for c in range(2):
+            up = cv2.resize(target[c], (2 * w, 2 * h), interpolation=cv2.INTER_LINEAR)
+            dest[c, h:] = np.pad(np.take(up, at).ravel(), (0, pad), constant_values=-1e4).reshape(r, w)
+        quarter = np.array([-0.25, 0.25], np.float32)
+        source[0, h:] = np.pad((fx[:, None] + np.tile(quarter, 2)).ravel(), (0, pad)).reshape(r, w)
+        source[1, h:] = np.pad((fy[:, None] + np.repeat(quarter, 2)).ravel(), (0, pad)).reshape(r, w)
+        z[h:] = np.pad(np.repeat(depth[fy, fx], 4), (0, pad)).reshape(r, w)
+    return source, dest, z
 
 
 def _splat_layers(work: np.ndarray, target: np.ndarray, depth: np.ndarray, head: np.ndarray,
@@ -335,22 +359,12 @@ def _splat_layers(work: np.ndarray, target: np.ndarray, depth: np.ndarray, head:
     # lands as scattered dots: there the head is splatted as 2x2 samples per pixel (dense up to
     # twice the stretch, four times with the gap closing below), elsewhere as one, the pixel's
     # own (a sample off its centre would shift the head's edge, where it has no neighbour to
-    # even it out). The samples lie on a grid twice as fine: sample (2y+a, 2x+b) of a stretched
-    # pixel at (x + b/2 - 1/4, y + a/2 - 1/4) in the photo, landing where the field takes that point.
+    # even it out).
     dx = np.gradient(target, axis=2)
     dy = np.gradient(target, axis=1)
-    stretched = head & (np.maximum(np.hypot(dx[0], dx[1]), np.hypot(dy[0], dy[1])) > STRETCHED)
-    up = (2 * w, 2 * h)
-    keep = cv2.resize(stretched.view(np.uint8), up, interpolation=cv2.INTER_NEAREST).view(bool)
-    keep[::2, ::2] |= head
-    fg_target = np.stack([np.where(keep, cv2.resize(c, up, interpolation=cv2.INTER_LINEAR), away) for c in target])
-    fg_source = _fine_grid(h, w).copy()
-    single = head & ~stretched
-    for c, own in enumerate((gx, gy)):
-        np.copyto(fg_source[c, ::2, ::2], own, where=single)
-        np.copyto(fg_target[c, ::2, ::2], target[c], where=single)
-    fg = splat_source_map(fg_source, fg_target, cv2.resize(depth, up, interpolation=cv2.INTER_NEAREST),
-                          out_size=(h, w), tau=tau)
+    stretched = head & (np.maximum(dx[0] ** 2 + dx[1] ** 2, dy[0] ** 2 + dy[1] ** 2) > STRETCHED ** 2)
+    fg_source, fg_target, fg_depth = _head_samples(grid, target, depth, head & ~stretched, stretched)
+    fg = splat_source_map(fg_source, fg_target, fg_depth, out_size=(h, w), tau=tau)
     # the rest barely moves and overlaps little: no depth test for it
     bg = splat_source_map(grid, np.where(head, away, target))
 
@@ -362,9 +376,12 @@ def _splat_layers(work: np.ndarray, target: np.ndarray, depth: np.ndarray, head:
     def closed(m: SourceMap, only: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         # (way back (dx, dy) and its second moment with the gaps closed, covered) of one layer:
         # averaged as moments, a gap between far-apart sources comes out with a large spread
-        back = m.where - grid
-        return _close_gaps(np.dstack([back[0], back[1], m.spread ** 2 + back[0] ** 2 + back[1] ** 2]), m.weight,
-                           only=only)
+        moments = np.empty((h, w, 3), np.float32)
+        np.subtract(m.where[0], grid[0], out=moments[..., 0])
+        np.subtract(m.where[1], grid[1], out=moments[..., 1])
+        np.square(m.spread, out=moments[..., 2])
+        moments[..., 2] += np.square(moments[..., 0]) + np.square(moments[..., 1])
+        return _close_gaps(moments, m.weight, only=only)
 
     use_fg = dense(fg.weight)
     fg_back, fg_covered = closed(fg)

@@ -142,5 +142,5 @@ def splat_source_map(source: np.ndarray, target: np.ndarray, z: np.ndarray | Non
     y[:, tail] *= (w[tail] + np.float32(eps)) / w[tail]
     spread = np.sqrt(np.maximum(y[4] - y[2] ** 2 - y[3] ** 2, 0))
     where = y[:2]
-    where[:, w == 0] = -1
+    np.copyto(where, np.float32(-1), where=w == 0)
     return SourceMap(where, w, spread)
