@@ -280,14 +280,17 @@ def _prepare(image: np.ndarray, face: Face, preview: bool):
 def _from_neighbours(img: np.ndarray, weight: np.ndarray, pick: np.ndarray, sigma: float) -> np.ndarray:
     """The ``pick`` pixels of img (H, W, C) float32, in place, recomputed from their
     neighbourhood (normalised convolution by ``weight``); returns the mask of those that had
-    enough neighbours to be. Only the box round the picked pixels is worked on."""
-    ys, xs = np.nonzero(pick)
-    done = np.zeros(pick.shape, bool)
-    if not len(ys):
-        return done
+    enough neighbours to be. Only the box round the picked pixels that have some weight within
+    3 sigma is worked on (the others cannot be: a gap off the head's splats, say)."""
     r = int(np.ceil(3 * sigma))
-    y0, y1 = max(0, ys.min() - r), min(pick.shape[0], ys.max() + r + 1)
-    x0, x1 = max(0, xs.min() - r), min(pick.shape[1], xs.max() + r + 1)
+    reach = cv2.dilate((weight > 0).view(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8))
+    pick = pick & reach.view(bool)
+    done = np.zeros(pick.shape, bool)
+    bx, by, bw, bh = cv2.boundingRect(pick.view(np.uint8))
+    if not bw:
+        return done
+    y0, y1 = max(0, by - r), min(pick.shape[0], by + bh + r)
+    x0, x1 = max(0, bx - r), min(pick.shape[1], bx + bw + r)
     w = weight[y0:y1, x0:x1]
     sub = img[y0:y1, x0:x1]
     acc = cv2.GaussianBlur(sub * w[..., None], (0, 0), sigma)
