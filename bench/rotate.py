@@ -1,5 +1,5 @@
 """Head turn, measured by re-running face analysis on the result: the yaw change against the
-angle asked, the 68-point shape after turning +20° and back (identity: mean point distance
+angle asked, the 68-point shape after turning 20° and back (identity: mean point distance
 after a similarity alignment, over sqrt(w*h)), and the preview time for one slider step, on
 the sample portrait and photos of ../shared/data: the 14 photos DEPTH_GAIN was chosen on (the
 fit set) and 6 others (held out). A turn that would end past MAX_RESULT_YAW is refused ("refused"),
@@ -61,9 +61,10 @@ def turns(name: str, img, ratios: list) -> tuple[int, int]:
         ok += abs(d - yaw) <= 5
         ratios.append(d / yaw)
         cells.append(f"{d:+.1f}" + (" " if abs(d - yaw) <= 5 else "*"))
-    there = rotate.apply(img, copy.deepcopy(face), 20)
+    side = 1 if hi >= 30 else -1   # a head already turned far is turned back (the other way)
+    there = rotate.apply(img, copy.deepcopy(face), 20 * side)
     turned = same_face(face, detect(there))
-    back = same_face(face, detect(rotate.apply(there, turned, -20))) if turned else None
+    back = same_face(face, detect(rotate.apply(there, turned, -20 * side))) if turned else None
     shape = f"{100 * shape_distance(face.landmarks68, back.landmarks68):12.2f}%" if back else f"{'lost':>13s}"
     f = copy.deepcopy(face)
     analyse(img, f)
@@ -71,7 +72,7 @@ def turns(name: str, img, ratios: list) -> tuple[int, int]:
     times = []
     for yaw in (5, 10, 15, 20, 25, 30):
         t = time.perf_counter()
-        rotate.apply_region(img, f, yaw, preview=True)
+        rotate.apply_region(img, f, yaw * side, preview=True)
         times.append(time.perf_counter() - t)
     print(f"{name[:18]:18s} {face.pose.yaw:+5.1f}° " + " ".join(f"{c:>8s}" for c in cells)
           + f"   {shape}   {1e3 * statistics.median(times[1:]):8.0f}", flush=True)

@@ -2,9 +2,9 @@
 
 The head is taken as one surface: the face's dense 3D mesh where it covers the face, and over
 hair and ears a smooth continuation of its depth out to the head's outline. That surface is
-rotated about the head's own vertical axis through a pivot behind the face and projected; the
-motion is spread beyond the head and fades out, leaving the background beyond a margin exactly
-as it was. The photo is forward-warped along that field (csrc/warp.cpp, with a soft z-buffer
+rotated through a pivot behind the face (about the image's vertical, tilted by the head's
+roll: the pose's yaw changes by the angle) and projected; the motion is spread beyond the head
+and fades out, leaving the background beyond a margin exactly as it was. The photo is forward-warped along that field (csrc/warp.cpp, with a soft z-buffer
 so the nose hides the cheek behind it): what is splatted is each pixel's position in the photo,
 and the photo is resampled through the result, which keeps it sharp. What the turn reveals is
 filled first from the mirror side of the face (the mesh knows which point mirrors which), then
