@@ -4,9 +4,10 @@ The head is taken as one surface: the face's dense 3D mesh where it covers the f
 hair and ears a smooth continuation of its depth out to the head's outline. That surface is
 rotated through a pivot behind the face (about the image's vertical, tilted by the head's
 roll: the pose's yaw changes by the angle) and projected; the motion is spread beyond the head
-and fades out, leaving the background beyond a margin exactly as it was. The photo is forward-warped along that field (csrc/warp.cpp, with a soft z-buffer
-so the nose hides the cheek behind it): what is splatted is each pixel's position in the photo,
-and the photo is resampled through the result, which keeps it sharp. What the turn reveals is
+and fades out, leaving the background beyond a margin exactly as it was. The photo is
+forward-warped along that field (csrc/warp.cpp, with a soft z-buffer so the nose hides the
+cheek behind it): what is splatted is each pixel's position in the photo, and the photo is
+resampled through the result, which keeps it sharp. What the turn reveals is
 filled first from the mirror side of the face (the mesh knows which point mirrors which), then
 by an inpainting engine, blended in.
 """
@@ -51,9 +52,9 @@ PREVIEW_FIELD = 0.5       # the preview's motion field is computed at this fract
 # the reading) nor the pivot (it only shifts the head). The head's relief is deepened instead,
 # the pivot kept at a real head's neck: 1.5, of 1.4 / 1.5 / 1.55 / 1.7 the one with the most
 # turns of ±10/20/30° read within 5° on 14 photos (bench/rotate.py's fit set: 72 of the 79
-# turns found again; 1.4: 70 of 78, 1.7: 64 of 81, all about turn_axis), checked on 6 others (28 of 30). Turns by
-# the same angle read up to 20% apart from photo to photo (no measured trait of the face
-# predicts it: not its mesh's depth, size or pose): no gain suits all. The misses are mostly
+# turns found again; 1.4: 70 of 78, 1.7: 64 of 81, all about turn_axis), checked on 6 others
+# (28 of 30). Turns by the same angle read up to 20% apart from photo to photo (no measured
+# trait of the face predicts it: not its mesh's depth, size or pose): no gain suits all. The misses are mostly
 # ±30° asks read 24°, faces that over-read (±20° as 25°) and a small grainy face (Einstein,
 # 84 px) whose turned result is often not found as a face at all.
 DEPTH_GAIN = 1.5
@@ -106,8 +107,9 @@ def turn_axis(R: np.ndarray) -> np.ndarray:
     """The axis a turn is about: the image's vertical, tilted by the head's roll (in the image
     plane), not the head's own vertical axis. The `faces` pose is roll x yaw x pitch (Euler
     angles, roll outermost): turning about this axis changes its yaw by exactly the angle and
-    keeps pitch and roll, where turning about the head's own axis of a face looking down or up
-    changes the yaw read by less (by ~cos(pitch): 27° for 30° at a pitch of 23°)."""
+    keeps its roll and Euler pitch (head_pose's pitch reading drifts a few degrees), where
+    turning about the head's own axis of a face looking down or up changes the yaw read by less
+    (by ~cos(pitch): 27° for 30° at a pitch of 23°)."""
     a = np.array([-R[1, 0], R[0, 0], 0.0])
     return a / np.linalg.norm(a)
 

@@ -72,7 +72,7 @@ def smooth_fill(img: np.ndarray, hole: np.ndarray) -> np.ndarray:
     """A smooth, fast fill (push-pull): known pixels averaged down a pyramid until nothing is
     missing, then pulled back up, each level filling its holes from the coarser one. Float
     images of any channel count; the first guess of PatchMatch and the head-turn preview."""
-    img = img.astype(np.float32)   # a copy: filled in place below
+    img = img.astype(np.float32)   # a copy: its holes are written over below
     if not hole.any() or hole.all():
         return img
     h, w = hole.shape
@@ -83,8 +83,7 @@ def smooth_fill(img: np.ndarray, hole: np.ndarray) -> np.ndarray:
     small = _per_plane(cv2.divide, small, np.maximum(den, 1e-6))
     coarse = smooth_fill(small, den <= 0)  # a block is known if any pixel is
     up = resize_any(coarse, (w, h), cv2.INTER_LINEAR)
-    cv2.copyTo(up, hole.astype(np.uint8), img)
-    return img
+    return cv2.copyTo(up, hole.astype(np.uint8), img).reshape(img.shape)
 
 
 def _per_plane(op, img: np.ndarray, plane: np.ndarray) -> np.ndarray:
