@@ -61,6 +61,9 @@ DEPTH_GAIN = 1.5
 STRETCHED = 1.2          # the turn stretches the surface more than this: 2x2 splats per pixel
 SPECK_SIGMA = 2.0        # px: head splats covering less than SPECK_DENSITY of their
 SPECK_DENSITY = 0.35     # neighbourhood are specks, not surface
+MIRROR_DETAIL = 0.02      # x face size: the mirror side gives revealed skin its detail below this
+                         # scale; the colour comes from round the hole (the two sides of a face
+                         # are lit differently: copied whole, a lit cheek showed as a pale patch)
 GAP_WEIGHT = 0.2         # splat weight below which a pixel is a gap, closed from its neighbours
 SHARP_SPREAD = 0.75      # px: samples mixed into one pixel from up to this far apart (a shift) are
 MIXED_SPREAD = 1.1       # resampled sharp; from more than this (squeezed, folds) through a blur
@@ -238,6 +241,23 @@ def motion_field(m: HeadModel, yaw: float):
         np.multiply(outer[..., c], m.fade, out=motion[c])
         np.copyto(motion[c], head_motion[..., c] * m.edge, where=m.region)
     return motion, depth, turn(m.src, m.R, m.pivot, yaw)
+
+
+def _detail_on(base: np.ndarray, texture: np.ndarray, mask: np.ndarray, sigma: float) -> np.ndarray:
+    """base (H, W, 3) uint8 with the detail of texture (texture minus its blur taken within
+    mask) added where mask is; base elsewhere."""
+    out = base.copy()
+    bx, by, bw, bh = cv2.boundingRect(mask.astype(np.uint8))
+    r = int(np.ceil(3 * sigma))
+    box = (slice(max(0, by - r), by + bh + r), slice(max(0, bx - r), bx + bw + r))
+    m = mask[box].astype(np.float32)
+    t = texture[box].astype(np.float32)
+    num = cv2.GaussianBlur(cv2.merge([cv2.multiply(p, m) for p in cv2.split(t)]), (0, 0), sigma)
+    den = np.maximum(cv2.GaussianBlur(m, (0, 0), sigma), 1e-3)
+    low = cv2.merge([cv2.divide(p, den) for p in cv2.split(num)])
+    detailed = np.clip(base[box].astype(np.float32) + t - low + 0.5, 0, 255).astype(np.uint8)
+    out[box] = cv2.copyTo(detailed, mask[box].astype(np.uint8), np.ascontiguousarray(base[box]))
+    return out
 
 
 def _mirror_source(src: np.ndarray, dst: np.ndarray, holes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -476,11 +496,12 @@ def render(image: np.ndarray, face: Face, yaw: float, preview: bool = False, eng
         out[holes] = np.clip(smooth_fill(out, holes)[holes] + 0.5, 0, 255).astype(np.uint8)
     if progress:
         progress(0.4)
-    # Revealed skin: copied from the mirror side of the face, then blended in.
+    # Revealed skin: the detail of the mirror side of the face on the smooth guess, blended in.
     mirror, where = _mirror_source(src, dst, holes)
     if mirror.any():
         sampled = cv2.remap(work, where[0], where[1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
-        out = compose(out, sampled, mirror, feather=max(1.0, 0.01 * face_px))
+        out = compose(out, _detail_on(out, sampled, mirror, sigma=MIRROR_DETAIL * face_px), mirror,
+                      feather=max(1.0, 0.01 * face_px))
         holes = holes & ~mirror
     info["mirrored"] = int(mirror.sum())
     # While the slider moves the smooth guess already in the holes is the fill.
