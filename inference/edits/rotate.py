@@ -7,9 +7,9 @@ roll: the pose's yaw changes by the angle) and projected; the motion is spread b
 and fades out, leaving the background beyond a margin exactly as it was. The photo is
 forward-warped along that field (csrc/warp.cpp, with a soft z-buffer so the nose hides the
 cheek behind it): what is splatted is each pixel's position in the photo, and the photo is
-resampled through the result, which keeps it sharp. What the turn reveals is
-filled first from the mirror side of the face (the mesh knows which point mirrors which), then
-by an inpainting engine, blended in.
+resampled through the result, which keeps it sharp. What the turn reveals gets first the
+detail of the mirror side of the face (the mesh knows which point mirrors which) on a smooth
+fill from round it, the rest an inpainting engine's fill, blended in.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from inference import parsing as P
 from inference.edits.base import Patch
 from inference.faces import Face, analyse
 from inference.inpaint import get as get_engine
-from inference.inpaint.base import compose, smooth_fill
+from inference.inpaint.base import compose, per_plane, smooth_fill
 from inference.landmarks import head_axes
 from inference.ops.warp import SourceMap, splat_source_map
 
@@ -54,14 +54,14 @@ PREVIEW_FIELD = 0.5       # the preview's motion field is computed at this fract
 # turns of ±10/20/30° read within 5° on 14 photos (bench/rotate.py's fit set: 72 of the 79
 # turns found again; 1.4: 70 of 78, 1.7: 64 of 81, all about turn_axis), checked on 6 others
 # (28 of 30). Turns by the same angle read up to 20% apart from photo to photo (no measured
-# trait of the face predicts it: not its mesh's depth, size or pose): no gain suits all. The misses are mostly
-# ±30° asks read 24°, faces that over-read (±20° as 25°) and a small grainy face (Einstein,
-# 84 px) whose turned result is often not found as a face at all.
+# trait of the face predicts it: not its mesh's depth, size or pose): no gain suits all. The
+# misses are mostly ±30° asks read 24°, faces that over-read (±20° as 25°) and a small grainy
+# face (Einstein, 84 px) whose turned result is often not found as a face at all.
 DEPTH_GAIN = 1.5
 STRETCHED = 1.2          # the turn stretches the surface more than this: 2x2 splats per pixel
 SPECK_SIGMA = 2.0        # px: head splats covering less than SPECK_DENSITY of their
 SPECK_DENSITY = 0.35     # neighbourhood are specks, not surface
-MIRROR_DETAIL = 0.02      # x face size: the mirror side gives revealed skin its detail below this
+MIRROR_DETAIL = 0.02     # x face size: the mirror side gives revealed skin its detail below this
                          # scale; the colour comes from round the hole (the two sides of a face
                          # are lit differently: copied whole, a lit cheek showed as a pale patch)
 GAP_WEIGHT = 0.2         # splat weight below which a pixel is a gap, closed from its neighbours
@@ -245,18 +245,16 @@ def motion_field(m: HeadModel, yaw: float):
 
 def _detail_on(base: np.ndarray, texture: np.ndarray, mask: np.ndarray, sigma: float) -> np.ndarray:
     """base (H, W, 3) uint8 with the detail of texture (texture minus its blur taken within
-    mask) added where mask is; base elsewhere."""
+    mask) added: the fill to compose into mask (what lies outside it is not meant to be used)."""
     out = base.copy()
     bx, by, bw, bh = cv2.boundingRect(mask.astype(np.uint8))
     r = int(np.ceil(3 * sigma))
     box = (slice(max(0, by - r), by + bh + r), slice(max(0, bx - r), bx + bw + r))
     m = mask[box].astype(np.float32)
     t = texture[box].astype(np.float32)
-    num = cv2.GaussianBlur(cv2.merge([cv2.multiply(p, m) for p in cv2.split(t)]), (0, 0), sigma)
-    den = np.maximum(cv2.GaussianBlur(m, (0, 0), sigma), 1e-3)
-    low = cv2.merge([cv2.divide(p, den) for p in cv2.split(num)])
-    detailed = np.clip(base[box].astype(np.float32) + t - low + 0.5, 0, 255).astype(np.uint8)
-    out[box] = cv2.copyTo(detailed, mask[box].astype(np.uint8), np.ascontiguousarray(base[box]))
+    num = cv2.GaussianBlur(per_plane(cv2.multiply, t, m), (0, 0), sigma)
+    low = per_plane(cv2.divide, num, np.maximum(cv2.GaussianBlur(m, (0, 0), sigma), 1e-3))
+    out[box] = np.clip(base[box].astype(np.float32) + t - low + 0.5, 0, 255).astype(np.uint8)
     return out
 
 

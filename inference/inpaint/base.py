@@ -79,14 +79,14 @@ def smooth_fill(img: np.ndarray, hole: np.ndarray) -> np.ndarray:
     size = ((w + 1) // 2, (h + 1) // 2)
     k = (~hole).astype(np.float32)
     den = cv2.resize(k, size, interpolation=cv2.INTER_AREA)
-    small = resize_any(_per_plane(cv2.multiply, img, k), size, cv2.INTER_AREA)
-    small = _per_plane(cv2.divide, small, np.maximum(den, 1e-6))
+    small = resize_any(per_plane(cv2.multiply, img, k), size, cv2.INTER_AREA)
+    small = per_plane(cv2.divide, small, np.maximum(den, 1e-6))
     coarse = smooth_fill(small, den <= 0)  # a block is known if any pixel is
     up = resize_any(coarse, (w, h), cv2.INTER_LINEAR)
     return cv2.copyTo(up, hole.astype(np.uint8), img).reshape(img.shape)
 
 
-def _per_plane(op, img: np.ndarray, plane: np.ndarray) -> np.ndarray:
+def per_plane(op, img: np.ndarray, plane: np.ndarray) -> np.ndarray:
     """op (cv2.multiply, cv2.divide) of each channel of img (H, W[, C]) float32 with one plane
     (H, W): numpy's broadcast over a short last axis is several times slower."""
     if img.ndim == 2:
