@@ -56,14 +56,15 @@ PREVIEW_FIELD = 0.5       # the preview's motion field is computed at this fract
 # the pivot kept at a real head's neck: 1.5, of 1.4 / 1.5 / 1.55 / 1.7 the one with the most
 # turns of ±10/20/30° read within 5° on 14 photos (bench/rotate.py's fit set: 72 of the 79
 # turns found again; 1.4: 70 of 78, 1.7: 64 of 81, all about turn_axis), checked on 6 others
-# (28 of 30). With the depth's rise limited (MAX_SLOPE) the turns read ~10% less (median
-# ratio 1.08 -> 0.95) and 1.5 still does best: 73 of 80 and 28 of 30; 1.6 lost three results
-# as faces and read 2.jpg's +30° as 22°. Turns by the same angle read up to 20% apart from
-# photo to photo, although the turned landmarks land where the turned mesh puts them (within
-# 6%, on 5 photos: it is the reading, not the warp, that differs; no measured trait of the face
-# predicts it: not its mesh's depth, size or pose): no gain suits all. The misses are mostly
-# +30° asks read 23-24° and a small grainy face (Einstein, 84 px) whose turned result is often
-# not found as a face at all.
+# (28 of 30). With the depth's rise limited and blurred over hair and rim (surface_depth) the
+# turns read ~10% less (median ratio 1.08 -> 0.97) and 1.5 still does best: 74 of 80 and 28
+# of 30; 1.6 (with the limit alone) lost three results as faces and read 2.jpg's +30° as 22°.
+# Turns by the same angle read up to 20% apart from photo to photo, although the turned
+# landmarks land where the turned mesh puts them (eyes, brows, nose, mouth moved 0.94-1.06 of
+# the way on 5 photos, before the limit): it is the reading, not the warp, that differs, and no
+# measured trait of the face predicts it (not its mesh's depth, size or pose): no gain suits
+# all. The misses are mostly +30° asks read 23-24° and a small grainy face (Einstein, 84 px)
+# whose turned result is often not found as a face at all.
 DEPTH_GAIN = 1.5
 STRETCHED = 1.2          # the turn stretches the surface more than this: 2x2 splats per pixel
 SPECK_SIGMA = 2.0        # px: head splats covering less than SPECK_DENSITY of their
