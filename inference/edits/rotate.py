@@ -24,7 +24,6 @@ from scipy import ndimage
 
 from inference import mesh_raster
 from inference import mesh_topology as topo
-from inference import parsing as P
 from inference.edits.base import Patch
 from inference.faces import Face, analyse
 from inference.inpaint import get as get_engine
@@ -56,8 +55,8 @@ PREVIEW_FIELD = 0.5       # the preview's motion field is computed at this fract
 # the pivot kept at a real head's neck: 1.5, of 1.4 / 1.5 / 1.55 / 1.7 the one with the most
 # turns of ±10/20/30° read within 5° on 14 photos (bench/rotate.py's fit set: 72 of the 79
 # turns found again; 1.4: 70 of 78, 1.7: 64 of 81, all about turn_axis), checked on 6 others
-# (28 of 30). With the depth's rise limited and blurred over hair and rim (surface_depth) the
-# turns read ~10% less (median ratio 1.08 -> 0.97) and 1.5 still does best: 74 of 80 and 28
+# (28 of 30). With the depth's rise limited and blurred off the nose (surface_depth) the
+# turns read ~10% less (median ratio 1.08 -> 0.97) and 1.5 still does best: 73 of 80 and 28
 # of 30; 1.6 (with the limit alone) lost three results as faces and read 2.jpg's +30° as 22°.
 # Turns by the same angle read up to 20% apart from photo to photo, although the turned
 # landmarks land where the turned mesh puts them (eyes, brows, nose, mouth moved 0.94-1.06 of
@@ -72,8 +71,8 @@ SPECK_DENSITY = 0.35     # neighbourhood are specks, not surface
 MAX_SLOPE = 2.0          # the head's depth rises by at most this many px per px towards the side a
                          # turn brings round (slope_limited); with 2.5, 3 or 4 a large face's hair
                          # beside the cheek still came out streaked at 30°
-DEPTH_SMOOTH = 0.04      # x face size: the head's depth is blurred at this scale (surface_depth),
-DEPTH_SMOOTH_BAND = 0.1  # over hair and the face's rim: from this far inside the mesh's edge, not
+DEPTH_SMOOTH = 0.04      # x face size: the head's depth is blurred at this scale (surface_depth)
+NOSE_KEPT = 0.1          # x face size: but not on the nose, and fully only this far off it
 MIRROR_DETAIL = 0.02     # x face size: the mirror side gives revealed skin its detail below this
                          # scale; the colour comes from round the hole (the two sides of a face
                          # are lit differently: copied whole, a lit cheek showed as a pale patch)
@@ -223,21 +222,22 @@ def slope_limited(z: np.ndarray, slope: float, side: int) -> np.ndarray:
     return _rise_limited(out, slope, axis=0, reverse=True)
 
 
-def surface_depth(z: np.ndarray, side: int, inside: np.ndarray, face_px: float) -> np.ndarray:
-    """The depth a turn bringing ``side`` round moves the head by: slope-limited and, over hair
-    and the face's rim, blurred at DEPTH_SMOOTH x face size. Limited, the side's depth rises row
-    by row from the rim of the mesh, whose depth steps from facet to facet: turned, those steps
-    bent hair strands beside the cheek into waves. The face's inside (``inside``: px from the
-    mesh's edge) keeps its depth from DEPTH_SMOOTH_BAND x face size in: blurred there too, the
-    nose lost the crisp profile a turned nose shows (and turns read less turned: 2.jpg's +30°
-    as 21° instead of 28°). A blur keeps the slope limit (a weighted mean of values that each
-    rise no faster rises no faster); the blend into the kept inside adds a little."""
+def surface_depth(z: np.ndarray, side: int, blurred: np.ndarray, face_px: float) -> np.ndarray:
+    """The depth a turn bringing ``side`` round moves the head by: slope-limited and, by the
+    weight ``blurred`` (0..1: all but the nose), blurred at DEPTH_SMOOTH x face size. Limited,
+    the side's depth rises row by row from the rim of the mesh, whose depth steps from facet to
+    facet; inside, the mesh is flat facets ~15 px across on a 300 px face: turned, those steps
+    and kinks bent hair strands beside and over the cheek into waves and zig-zags (the parsing
+    calls hair lying over a cheek skin, so it cannot be told apart). The nose keeps its depth:
+    blurred too, it lost the crisp profile a turned nose shows (and turns read less turned:
+    2.jpg's +30° as 21° instead of 28°). A blur keeps the slope limit (a weighted mean of
+    values that each rise no faster rises no faster); the blend into the kept nose adds a
+    little."""
     limited = slope_limited(z, MAX_SLOPE, side)
     if DEPTH_SMOOTH <= 0:
         return limited
     smooth = cv2.GaussianBlur(limited, (0, 0), DEPTH_SMOOTH * face_px)
-    w = np.clip(1 - inside / (DEPTH_SMOOTH_BAND * face_px), 0, 1)
-    return smooth * w + limited * (1 - w)
+    return smooth * blurred + limited * (1 - blurred)
 
 
 def head_model(src: np.ndarray, face_width: float, head: np.ndarray, face_px: float) -> HeadModel:
@@ -261,7 +261,11 @@ def head_model(src: np.ndarray, face_width: float, head: np.ndarray, face_px: fl
     on_face = np.zeros(head.shape, bool)
     on_face[raster[0], raster[1]] = True
     off_face = cv2.distanceTransform((~on_face).view(np.uint8), cv2.DIST_L2, 5)
-    inside = cv2.distanceTransform(on_face.view(np.uint8), cv2.DIST_L2, 5)
+    # the depth is blurred everywhere but on the nose and round it (surface_depth)
+    nose = np.zeros(head.shape, np.uint8)
+    cv2.fillConvexPoly(nose, cv2.convexHull(np.round(src[topo.NOSE, :2]).astype(np.int32)), 1)
+    off_nose = cv2.distanceTransform(1 - nose, cv2.DIST_L2, 5)
+    blurred = np.clip(off_nose / (NOSE_KEPT * face_px), 0, 1)
     # Hair further than HEAD_REACH from the face, or not joined to it, is someone else's (a
     # neighbour's hair touching this one's is parsed as hair too).
     near = off_face < HEAD_REACH * face_px
@@ -284,7 +288,7 @@ def head_model(src: np.ndarray, face_width: float, head: np.ndarray, face_px: fl
     e = np.clip(edge / (EDGE_RAMP * face_px), 0, 1)
     e = e * e * (3 - 2 * e)
     return HeadModel(src=src, R=R, pivot=pivot, region=region, head_pixels=(hy, hx),
-                     surfaces=tuple(np.stack([hx, hy, surface_depth(z, side, inside, face_px)[hy, hx]], -1)
+                     surfaces=tuple(np.stack([hx, hy, surface_depth(z, side, blurred, face_px)[hy, hx]], -1)
                                     .astype(np.float64) for side in (1, -1)),
                      fade=t * t * (3 - 2 * t) * e, edge=e, face_px=face_px)
 
