@@ -2,17 +2,17 @@
 
 The head is taken as one surface: the face's dense 3D mesh where it covers the face, and over
 hair and ears a smooth continuation of its depth out to the head's outline. That surface is
-rotated through a pivot behind the face (about the image's vertical, tilted by the head's
-roll: the pose's yaw changes by the angle) and projected. Its depth rises at most MAX_SLOPE
-per pixel towards the side the turn brings round, so that side (the rim of the face, the hair
-beside it) is stretched at most ~2x, not a pixel-wide band into streaks. The motion is spread
-beyond the head and fades out, leaving the background beyond a margin exactly as it was. The
-photo is forward-warped along that field (csrc/warp.cpp, with a soft z-buffer so the nose
-hides the cheek behind it): what is splatted is each pixel's position in the photo, and the
-photo is resampled through the result, which keeps it sharp. What the turn still opens (with the
-slope limited, nothing on the photos measured; a steeper surface would) gets first the detail
-of the mirror side of the face (the mesh knows which point mirrors which) on a smooth fill from
-round it, the rest an inpainting engine's fill, blended in.
+rotated through a pivot behind the face (about the image's vertical, tilted by the head's roll:
+the pose's yaw changes by the angle) and projected. Its depth rises at most MAX_SLOPE per pixel
+towards the side the turn brings round, so that side (the rim of the face, the hair beside it)
+is stretched at most ~2x, not a pixel-wide band into streaks. The motion is spread beyond the
+head and fades out, leaving the background beyond a margin exactly as it was. The photo is
+forward-warped along that field (csrc/warp.cpp, with a soft z-buffer so the nose hides the
+cheek behind it): what is splatted is each pixel's position in the photo, and the photo is
+resampled through the result, which keeps it sharp. What the turn still opens (with the slope
+limited, nothing on the photos measured; a steeper surface would) gets first the detail of the
+mirror side of the face (the mesh knows which point mirrors which) on a smooth fill from round
+it, the rest an inpainting engine's fill, blended in.
 """
 from __future__ import annotations
 
@@ -192,17 +192,12 @@ def head_depth(src: np.ndarray, raster: tuple, region: np.ndarray, silhouette_de
 
 def _rise_limited(z: np.ndarray, slope: float, axis: int, reverse: bool) -> np.ndarray:
     """z with its rise along ``axis`` (towards lower indices if ``reverse``) at most ``slope``
-    per pixel: each value no more than ``slope`` x distance above any value before it, i.e.
-    min over j <= i of z[j] + slope (i - j), a running minimum of z - slope i."""
-    n = z.shape[axis]
-    ramp = slope * np.arange(n, dtype=np.float32)
-    ramp = ramp.reshape((n, 1) if axis == 0 else (1, n))
+    per pixel: min over j <= i of z[j] + slope (i - j), a running minimum of z - slope i."""
     if reverse:
-        ramp = ramp[::-1] if axis == 0 else ramp[:, ::-1]
-    if not reverse:
-        return np.minimum.accumulate(z - ramp, axis=axis) + ramp
-    flipped = np.flip(z - ramp, axis)
-    return np.flip(np.minimum.accumulate(flipped, axis=axis), axis) + ramp
+        return np.flip(_rise_limited(np.flip(z, axis), slope, axis, False), axis)
+    n = z.shape[axis]
+    ramp = (slope * np.arange(n, dtype=np.float32)).reshape((n, 1) if axis == 0 else (1, n))
+    return np.minimum.accumulate(z - ramp, axis=axis) + ramp
 
 
 def slope_limited(z: np.ndarray, slope: float, side: int) -> np.ndarray:
