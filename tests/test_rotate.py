@@ -307,16 +307,11 @@ def test_hair_strands_stay_straight(astronaut, astronaut_face, yaw, monkeypatch)
     the hair into waves and zig-zags. Mean bend (second difference of the horizontal motion
     down the image) over the head, off the nose, on the sample at ±30°: 0.038, 0.11-0.12 with
     the depth not blurred."""
-    import cv2
-    from inference import mesh_topology as topo
-
     def bend() -> float:
         rotate._prepared.clear()
         _, _, _, model = rotate._prepare(astronaut, copy.deepcopy(astronaut_face), False)
         motion, _, _ = rotate.motion_field(model, yaw)
-        nose = np.zeros(model.region.shape, np.uint8)
-        cv2.fillConvexPoly(nose, cv2.convexHull(np.round(model.src[topo.NOSE, :2]).astype(np.int32)), 1)
-        away = cv2.distanceTransform(1 - nose, cv2.DIST_L2, 5) > rotate.NOSE_KEPT * model.face_px
+        away = rotate.depth_blur_weight(model.src, model.region.shape, model.face_px) >= 1
         return float(np.abs(np.diff(motion[0], 2, axis=0))[(model.region & away)[1:-1]].mean())
 
     blurred = bend()

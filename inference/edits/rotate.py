@@ -235,6 +235,14 @@ def surface_depth(z: np.ndarray, side: int, blurred: np.ndarray, face_px: float)
     return smooth * blurred + limited * (1 - blurred)
 
 
+def depth_blur_weight(src: np.ndarray, shape: tuple, face_px: float) -> np.ndarray:
+    """(H, W) 0..1: how far surface_depth blurs the depth at each pixel: not on the nose (the
+    convex hull of the mesh's nose), fully from NOSE_KEPT x face size off it."""
+    nose = np.zeros(shape, np.uint8)
+    cv2.fillConvexPoly(nose, cv2.convexHull(np.round(src[topo.NOSE, :2]).astype(np.int32)), 1)
+    return np.clip(cv2.distanceTransform(1 - nose, cv2.DIST_L2, 5) / (NOSE_KEPT * face_px), 0, 1)
+
+
 def head_model(src: np.ndarray, face_width: float, head: np.ndarray, face_px: float) -> HeadModel:
     """The head as one surface turning about the pivot: its depth is the mesh's on the face and
     continues smoothly over hair and ears to the head's outline (so the face and the hair round
@@ -256,11 +264,7 @@ def head_model(src: np.ndarray, face_width: float, head: np.ndarray, face_px: fl
     on_face = np.zeros(head.shape, bool)
     on_face[raster[0], raster[1]] = True
     off_face = cv2.distanceTransform((~on_face).view(np.uint8), cv2.DIST_L2, 5)
-    # the depth is blurred everywhere but on the nose and round it (surface_depth)
-    nose = np.zeros(head.shape, np.uint8)
-    cv2.fillConvexPoly(nose, cv2.convexHull(np.round(src[topo.NOSE, :2]).astype(np.int32)), 1)
-    off_nose = cv2.distanceTransform(1 - nose, cv2.DIST_L2, 5)
-    blurred = np.clip(off_nose / (NOSE_KEPT * face_px), 0, 1)
+    blurred = depth_blur_weight(src, head.shape, face_px)
     # Hair further than HEAD_REACH from the face, or not joined to it, is someone else's (a
     # neighbour's hair touching this one's is parsed as hair too).
     near = off_face < HEAD_REACH * face_px
