@@ -422,29 +422,32 @@ def _head_samples(grid: np.ndarray, target: np.ndarray, depth: np.ndarray, singl
     n = 4 * len(fy)
     r = -(-n // w)
     source = np.empty((2, h + r, w), np.float32)
-    dest = np.full((2, h + r, w), -1e4, np.float32)   # -1e4: lands nowhere
-    z = np.zeros((h + r, w), np.float32)
+    dest = np.empty((2, h + r, w), np.float32)
+    z = np.empty((h + r, w), np.float32)
     source[:, :h] = grid
+    dest[:, :h] = -1e4   # lands nowhere
     np.copyto(dest[:, :h], target, where=single)
     z[:h] = depth
     if n:
-        # the field at the quarter-pixel offsets is the field scaled up 2x (bilinear) at the
-        # samples of the finer grid: (2y + a, 2x + b)
-        at = ((2 * fy) * (2 * w) + 2 * fx)[:, None] + np.array([0, 1, 2 * w, 2 * w + 1])
-        pad = r * w - n
-        for c in range(2):
-            up = cv2.resize(target[c], (2 * w, 2 * h), interpolation=cv2.INTER_LINEAR)
-            dest[c, h:] = np.pad(np.take(up, at).ravel(), (0, pad), constant_values=-1e4).reshape(r, w)
+        # the quarter-pixel points (the rows below, padded), and the field there, bilinear (the
+        # quarters are exact in remap's 1/32 px steps; at the border the field continues flat)
         quarter = np.array([-0.25, 0.25], np.float32)
-        source[0, h:] = np.pad((fx[:, None] + np.tile(quarter, 2)).ravel(), (0, pad)).reshape(r, w)
-        source[1, h:] = np.pad((fy[:, None] + np.repeat(quarter, 2)).ravel(), (0, pad)).reshape(r, w)
-        z[h:] = np.pad(np.repeat(depth[fy, fx], 4), (0, pad)).reshape(r, w)
+        sx, sy, sz = source[0, h:].reshape(-1), source[1, h:].reshape(-1), z[h:].reshape(-1)
+        sx[:n].reshape(-1, 4)[:] = fx[:, None] + np.tile(quarter, 2)
+        sy[:n].reshape(-1, 4)[:] = fy[:, None] + np.repeat(quarter, 2)
+        sx[n:] = sy[n:] = sz[n:] = 0
+        sz[:n].reshape(-1, 4)[:] = depth[fy, fx][:, None]
+        for c in range(2):
+            cv2.remap(target[c], source[0, h:], source[1, h:], cv2.INTER_LINEAR, dst=dest[c, h:],
+                      borderMode=cv2.BORDER_REPLICATE)
+            dest[c, h:].reshape(-1)[n:] = -1e4
     return source, dest, z
 
 
-def _splat_layers(work: np.ndarray, target: np.ndarray, depth: np.ndarray, head: np.ndarray,
+def _splat_layers(work: np.ndarray, motion: np.ndarray, depth: np.ndarray, head: np.ndarray,
                   tau: float) -> tuple[np.ndarray, np.ndarray]:
-    """Forward-warp the head and the rest as two layers: (image, holes). The head (nose over
+    """Forward-warp the head and the rest as two layers along ``motion`` (2, h, w): (image,
+    holes). The head (nose over
     cheek by the z-buffer) covers the rest wherever its splats are dense; where the turn
     stretches it so much that its splats land as isolated specks (the cheek coming round to
     the camera), it is absent there, so the background or a hole shows instead of scattered
@@ -452,8 +455,9 @@ def _splat_layers(work: np.ndarray, target: np.ndarray, depth: np.ndarray, head:
     map), which the photo is then resampled through: splatting colours would blur it."""
     away = np.float32(-1e4)   # a target no splat reaches: the pixel is left out of this layer
     h, w = head.shape
-    gy, gx = np.mgrid[0:h, 0:w].astype(np.float32)
-    grid = np.stack([gx, gy])
+    grid = np.mgrid[0:h, 0:w][::-1].astype(np.float32, order="C")   # (x, y) of each pixel
+    gx, gy = grid
+    target = grid + motion
     # Where the turn brings a surface round to the camera and stretches it, one splat per pixel
     # lands as scattered dots: there the head is splatted as 2x2 samples per pixel (dense up to
     # twice the stretch, four times with the gap closing below), elsewhere as one, the pixel's
@@ -547,11 +551,9 @@ def render(image: np.ndarray, face: Face, yaw: float, preview: bool = False, eng
         depth = cv2.resize(depth, (w, h), interpolation=cv2.INTER_LINEAR) / f
         src, dst = src / f, dst / f
     moving = np.abs(motion).max(0) > 1e-3
-    gy, gx = np.mgrid[0:h, 0:w].astype(np.float32)
-    target = np.stack([gx + motion[0], gy + motion[1]])
     head = model.region if model.region.shape == (h, w) else \
         cv2.resize(model.region.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
-    out, holes = _splat_layers(work, target, depth, head, tau=0.02 * face_px)
+    out, holes = _splat_layers(work, motion, depth, head, tau=0.02 * face_px)
     info = {"holes": int(holes.sum())}
     # Where nothing moves, nothing changes (not even by resampling).
     still = ~cv2.dilate(moving.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & ~holes
@@ -564,7 +566,9 @@ def render(image: np.ndarray, face: Face, yaw: float, preview: bool = False, eng
     if progress:
         progress(0.4)
     # Revealed skin: the detail of the mirror side of the face on the smooth guess, blended in.
-    mirror, where = _mirror_source(src, dst, holes)
+    mirror = np.zeros_like(holes)
+    if holes.any():
+        mirror, where = _mirror_source(src, dst, holes)
     if mirror.any():
         sampled = cv2.remap(work, where[0], where[1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
         out = compose(out, _detail_on(out, sampled, mirror, sigma=MIRROR_DETAIL * face_px), mirror,
