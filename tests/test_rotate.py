@@ -318,3 +318,25 @@ def test_hair_strands_stay_straight(astronaut, astronaut_face, yaw, monkeypatch)
     monkeypatch.setattr(rotate, "DEPTH_SMOOTH", 0.0)
     unblurred = bend()
     assert blurred < 0.5 * unblurred, (blurred, unblurred)
+
+
+def test_the_side_turned_away_keeps_the_hair_beside_the_forehead(astronaut, astronaut_face):
+    """Turned 30° to the image's left, the head's far side (its left) folds behind the face.
+    With the outline there as deep as the near side's (the plane of the ears), the hair that
+    framed the forehead went behind it too and the forehead stuck out to the head's outline;
+    with it at the pivot's depth, hair still lies beside the forehead. Measured by parsing the
+    result: hair in the band a quarter of the face wide left of the turned face's mesh, from the
+    mesh's top down to the eye (0.00 with the deeper outline, 0.35 now)."""
+    from inference import parsing
+    from inference.faces import analyse
+    out = rotate.apply(astronaut, copy.deepcopy(astronaut_face), 30)
+    face = detect(out)[0]
+    analyse(out, face)
+    p = face.parsing
+    labels = np.zeros(out.shape[:2], np.int32)
+    labels[p.y0:p.y0 + p.height, p.x0:p.x0 + p.width] = p.labels_full()
+    m = np.asarray(face.mesh)
+    left, top, eye = m[:, 0].min(), m[:, 1].min(), m[33, 1]
+    band = labels[int(top):int(eye), int(left - 0.25 * face.size):int(left)]
+    assert band.size > 300
+    assert (band == parsing.HAIR).mean() > 0.15

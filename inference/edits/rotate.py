@@ -40,6 +40,12 @@ MAX_RESULT_YAW = 50.0    # degrees from frontal a turned head may end at (its fa
                          # photo: past this turns read wrong or are not found as faces at all)
 MARGIN = 0.9             # region edited around the face box, x face size on each side
 PIVOT_DEPTH = 0.5        # the neck's axis (about the ears' depth) behind the face's mean, x face width
+NEAR_OUTLINE = 0.75      # the head's outline lies this deep behind the face's mean, x face width, on
+                         # the side a turn brings round (the plane of the ears, deepened: the side
+                         # of the head comes into view)
+FAR_OUTLINE = 0.5        # and on the side it turns away (see outline_depths)
+BACK_YAW = 25.0          # degrees: a face turned this far shows the back of its head on the far side
+OUTLINE_BLEND = 0.5      # x face width: the blend between the two across the middle of the face
 HEAD_REACH = 0.6         # hair belongs to the head up to this far from the face, x face size
 JAW_BAND = 0.04          # the band under the jaw that turns with it, x face size
 NECK = 0.1               # the head ends this far below the chin, x face size
@@ -58,6 +64,7 @@ PREVIEW_FIELD = 0.5       # the preview's motion field is computed at this fract
 # (28 of 30). With the depth's rise limited and blurred off the nose (surface_depth) the
 # turns read ~10% less (median ratio 1.08 -> 0.97) and 1.5 still does best: 73 of 80 and 28
 # of 30; 1.6 (with the limit alone) lost three results as faces and read 2.jpg's +30° as 22°.
+# With the far side's outline shallower (outline_depths): 73 of 80 and 30 of 31, median 0.94.
 # Turns by the same angle read up to 20% apart from photo to photo, although the turned
 # landmarks land where the turned mesh puts them (eyes, brows, nose, mouth moved 0.94-1.06 of
 # the way on 5 photos, before the limit): it is the reading, not the warp, that differs, and no
@@ -174,20 +181,43 @@ class HeadModel:
     face_px: float
 
 
-def head_depth(src: np.ndarray, raster: tuple, region: np.ndarray, silhouette_depth: float) -> np.ndarray:
-    """Depth (H, W) of the head's surface: the mesh's own on the face, and off it (hair, ears,
-    the sides of the head) a smooth continuation from the face's edge to the head's outline,
-    which lies at ``silhouette_depth`` (the plane of the widest part of a head seen from the front)."""
-    H, W = region.shape
+def head_depth(src: np.ndarray, raster: tuple, region: np.ndarray, outline_depth: np.ndarray) -> np.ndarray:
+    """Depth (H, W, C) of C versions of the head's surface: the mesh's own on the face, and
+    off it (hair, ears, the sides of the head) a smooth continuation from the face's edge to
+    the head's outline, which lies at ``outline_depth`` (H, W, C) there."""
+    H, W, C = outline_depth.shape
     ys, xs, tri, bary = raster   # of the mesh src, over the map
-    z = np.zeros((H, W), np.float32)
-    z[ys, xs] = mesh_raster.interpolate(src[:, 2], tri, bary)
+    z = np.zeros((H, W, C), np.float32)
+    z[ys, xs] = mesh_raster.interpolate(src[:, 2], tri, bary)[:, None]
     known = np.zeros((H, W), bool)
     known[ys, xs] = True
     outline = cv2.dilate(region.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & ~region & ~known
-    z[outline] = silhouette_depth
+    z[outline] = outline_depth[outline]
     known |= outline
-    return smooth_fill(z, ~known)
+    return smooth_fill(z, ~known).reshape(H, W, C)
+
+
+def outline_depths(src: np.ndarray, R: np.ndarray, shape: tuple, face_width: float, yaw0: float) -> np.ndarray:
+    """(H, W, 2): how deep the head's outline lies for a turn to the image's left (yaw > 0,
+    bringing its right side round) and to its right. On the side the turn brings round,
+    NEAR_OUTLINE x face width behind the face's mean (the side of the head comes into view).
+    On the side it turns away, of a face seen from the front, FAR_OUTLINE: as deep, that side's
+    hair folded behind the face and the forehead stuck out past it where hair had framed it
+    (hair stands off the skull; the surface here is one sheet). Of a face already turned
+    (``yaw0``, degrees) towards the other side, that outline is the back of the head: deeper,
+    NEAR_OUTLINE from BACK_YAW on (a turn back left it in view and read ~3° short). A smooth
+    blend joins the two sides across the middle of the face (OUTLINE_BLEND x face width)."""
+    ys, xs = np.mgrid[0:shape[0], 0:shape[1]].astype(np.float32)
+    c = src.mean(0)
+    across = (xs - c[0]) * R[0, 0] + (ys - c[1]) * R[1, 0]   # along the head's x axis
+    out = np.empty((*shape, 2), np.float32)
+    for i, side in enumerate((1, -1)):
+        back = np.clip(-side * yaw0 / BACK_YAW, 0, 1)
+        far = FAR_OUTLINE + (NEAR_OUTLINE - FAR_OUTLINE) * back
+        t = np.clip(0.5 + side * across / (OUTLINE_BLEND * face_width), 0, 1)
+        depth = far + (NEAR_OUTLINE - far) * t * t * (3 - 2 * t)
+        out[..., i] = c[2] + R[2, 2] * face_width * depth
+    return out
 
 
 def _rise_limited(z: np.ndarray, slope: float, axis: int, reverse: bool) -> np.ndarray:
@@ -243,7 +273,8 @@ def depth_blur_weight(src: np.ndarray, shape: tuple, face_px: float) -> np.ndarr
     return np.clip(cv2.distanceTransform(1 - nose, cv2.DIST_L2, 5) / (NOSE_KEPT * face_px), 0, 1)
 
 
-def head_model(src: np.ndarray, face_width: float, head: np.ndarray, face_px: float) -> HeadModel:
+def head_model(src: np.ndarray, face_width: float, head: np.ndarray, face_px: float,
+               yaw0: float = 0.0) -> HeadModel:
     """The head as one surface turning about the pivot: its depth is the mesh's on the face and
     continues smoothly over hair and ears to the head's outline (so the face and the hair round
     it move as one, with no seam between two motions); beyond the head its motion is
@@ -276,9 +307,7 @@ def head_model(src: np.ndarray, face_width: float, head: np.ndarray, face_px: fl
     # pockets the parsing left inside the head (eyes, gaps in the hair) are part of it: as
     # outline they would pin the depth there to the back of the head and tear the motion
     region = ndimage.binary_fill_holes(region)
-    # the outline lies in the plane of the head's widest part, as deep as the (deepened) ears
-    widest = src.mean(0) + R[:, 2] * PIVOT_DEPTH * DEPTH_GAIN * face_width
-    z = head_depth(src, raster, region, float(widest[2]))
+    z = head_depth(src, raster, region, outline_depths(src, R, head.shape, face_width, yaw0))
     hy, hx = np.nonzero(region)
     dist = cv2.distanceTransform((~region).astype(np.uint8), cv2.DIST_L2, 5)
     t = np.clip(1 - dist / (FALLOFF * face_px), 0, 1)
@@ -287,8 +316,8 @@ def head_model(src: np.ndarray, face_width: float, head: np.ndarray, face_px: fl
     e = np.clip(edge / (EDGE_RAMP * face_px), 0, 1)
     e = e * e * (3 - 2 * e)
     return HeadModel(src=src, R=R, pivot=pivot, region=region, head_pixels=(hy, hx),
-                     surfaces=tuple(np.stack([hx, hy, surface_depth(z, side, blurred, face_px)[hy, hx]], -1)
-                                    .astype(np.float64) for side in (1, -1)),
+                     surfaces=tuple(np.stack([hx, hy, surface_depth(z[..., i], side, blurred, face_px)[hy, hx]], -1)
+                                    .astype(np.float64) for i, side in enumerate((1, -1))),
                      fade=t * t * (3 - 2 * t) * e, edge=e, face_px=face_px)
 
 
@@ -363,7 +392,7 @@ def _prepare(image: np.ndarray, face: Face, preview: bool):
     shape = (max(1, round(work.shape[0] * f)), max(1, round(work.shape[1] * f)))
     head = _head_mask(face, image, region, shape)
     src = (deepened(face.mesh) - (x0, y0, 0)) * s * f
-    prepared = (region, work, s, head_model(src, face.width * s * f, head, face.size * s * f))
+    prepared = (region, work, s, head_model(src, face.width * s * f, head, face.size * s * f, face.pose.yaw))
     _prepared.clear()
     _prepared[key] = (image, face, prepared)
     return prepared
