@@ -43,7 +43,7 @@ PIVOT_DEPTH = 0.5        # the neck's axis (about the ears' depth) behind the fa
 NEAR_OUTLINE = 0.75      # the head's outline lies this deep behind the face's mean, x face width, on
                          # the side a turn brings round (the plane of the ears, deepened: the side
                          # of the head comes into view)
-FAR_OUTLINE = 0.5        # and on the side it turns away (see outline_depths)
+FAR_OUTLINE = 0.5        # and on the side it turns away: the pivot's depth (see outline_depths)
 BACK_YAW = 25.0          # degrees: a face turned this far shows the back of its head on the far side
 OUTLINE_BLEND = 0.5      # x face width: the blend between the two across the middle of the face
 HEAD_REACH = 0.6         # hair belongs to the head up to this far from the face, x face size
@@ -201,12 +201,13 @@ def outline_depths(src: np.ndarray, R: np.ndarray, shape: tuple, face_width: flo
     """(H, W, 2): how deep the head's outline lies for a turn to the image's left (yaw > 0,
     bringing its right side round) and to its right. On the side the turn brings round,
     NEAR_OUTLINE x face width behind the face's mean (the side of the head comes into view).
-    On the side it turns away, of a face seen from the front, FAR_OUTLINE: as deep, that side's
-    hair folded behind the face and the forehead stuck out past it where hair had framed it
-    (hair stands off the skull; the surface here is one sheet). Of a face already turned
-    (``yaw0``, degrees) towards the other side, that outline is the back of the head: deeper,
-    NEAR_OUTLINE from BACK_YAW on (a turn back left it in view and read ~3° short). A smooth
-    blend joins the two sides across the middle of the face (OUTLINE_BLEND x face width)."""
+    On the side it turns away FAR_OUTLINE, the pivot's depth: with the outline as deep there as
+    on the near side, at 30° that side's hair folded behind the face and the forehead stuck out
+    past it where hair had framed it (hair stands off the skull; the surface here is one
+    sheet). But where the face is already turned (``yaw0``, its pose, degrees) away from that
+    side, the outline there is the back of the head: deeper, NEAR_OUTLINE from BACK_YAW on
+    (shallow, it stayed in view and a turn back read ~3° short). A smooth blend joins the two
+    sides across the middle of the face (OUTLINE_BLEND x face width)."""
     ys, xs = np.mgrid[0:shape[0], 0:shape[1]].astype(np.float32)
     c = src.mean(0)
     across = (xs - c[0]) * R[0, 0] + (ys - c[1]) * R[1, 0]   # along the head's x axis
