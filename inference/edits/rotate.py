@@ -181,25 +181,28 @@ class HeadModel:
     face_px: float
 
 
-def head_depth(src: np.ndarray, raster: tuple, region: np.ndarray, outline_depth: np.ndarray) -> np.ndarray:
+def head_depth(src: np.ndarray, raster: tuple, region: np.ndarray, outline_depth) -> np.ndarray:
     """Depth (H, W, C) of C versions of the head's surface: the mesh's own on the face, and
     off it (hair, ears, the sides of the head) a smooth continuation from the face's edge to
-    the head's outline, which lies at ``outline_depth`` (H, W, C) there."""
-    H, W, C = outline_depth.shape
+    the head's outline, which lies at ``outline_depth(ys, xs)`` (n, C) there."""
+    H, W = region.shape
     ys, xs, tri, bary = raster   # of the mesh src, over the map
-    z = np.zeros((H, W, C), np.float32)
-    z[ys, xs] = mesh_raster.interpolate(src[:, 2], tri, bary)[:, None]
     known = np.zeros((H, W), bool)
     known[ys, xs] = True
     outline = cv2.dilate(region.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & ~region & ~known
-    z[outline] = outline_depth[outline]
+    oy, ox = np.nonzero(outline)
+    at_outline = outline_depth(oy, ox)
+    z = np.zeros((H, W, at_outline.shape[1]), np.float32)
+    z[ys, xs] = mesh_raster.interpolate(src[:, 2], tri, bary)[:, None]
+    z[oy, ox] = at_outline
     known |= outline
-    return smooth_fill(z, ~known).reshape(H, W, C)
+    return smooth_fill(z, ~known).reshape(z.shape)
 
 
-def outline_depths(src: np.ndarray, R: np.ndarray, shape: tuple, face_width: float, yaw0: float) -> np.ndarray:
-    """(H, W, 2): how deep the head's outline lies for a turn to the image's left (yaw > 0,
-    bringing its right side round) and to its right. On the side the turn brings round,
+def outline_depths(src: np.ndarray, R: np.ndarray, ys: np.ndarray, xs: np.ndarray, face_width: float,
+                   yaw0: float) -> np.ndarray:
+    """(n, 2): how deep the head's outline lies at pixels (ys, xs) for a turn to the image's
+    left (yaw > 0, bringing its right side round) and to its right. On the side it brings round,
     NEAR_OUTLINE x face width behind the face's mean (the side of the head comes into view).
     On the side it turns away FAR_OUTLINE, the pivot's depth: with the outline as deep there as
     on the near side, at 30° that side's hair folded behind the face and the forehead stuck out
@@ -208,16 +211,15 @@ def outline_depths(src: np.ndarray, R: np.ndarray, shape: tuple, face_width: flo
     side, the outline there is the back of the head: deeper, NEAR_OUTLINE from BACK_YAW on
     (shallow, it stayed in view and a turn back read ~3° short). A smooth blend joins the two
     sides across the middle of the face (OUTLINE_BLEND x face width)."""
-    ys, xs = np.mgrid[0:shape[0], 0:shape[1]].astype(np.float32)
     c = src.mean(0)
     across = (xs - c[0]) * R[0, 0] + (ys - c[1]) * R[1, 0]   # along the head's x axis
-    out = np.empty((*shape, 2), np.float32)
+    out = np.empty((len(xs), 2), np.float32)
     for i, side in enumerate((1, -1)):
         back = np.clip(-side * yaw0 / BACK_YAW, 0, 1)
         far = FAR_OUTLINE + (NEAR_OUTLINE - FAR_OUTLINE) * back
         t = np.clip(0.5 + side * across / (OUTLINE_BLEND * face_width), 0, 1)
         depth = far + (NEAR_OUTLINE - far) * t * t * (3 - 2 * t)
-        out[..., i] = c[2] + R[2, 2] * face_width * depth
+        out[:, i] = c[2] + R[2, 2] * face_width * depth
     return out
 
 
@@ -322,7 +324,7 @@ def head_model(src: np.ndarray, face_width: float, head: np.ndarray, face_px: fl
     # pockets the parsing left inside the head (eyes, gaps in the hair) are part of it: as
     # outline they would pin the depth there to the back of the head and tear the motion
     region = ndimage.binary_fill_holes(region)
-    z = head_depth(src, raster, region, outline_depths(src, R, head.shape, face_width, yaw0))
+    z = head_depth(src, raster, region, lambda ys, xs: outline_depths(src, R, ys, xs, face_width, yaw0))
     hy, hx = np.nonzero(region)
     dist = cv2.distanceTransform((~region).astype(np.uint8), cv2.DIST_L2, 5)
     t = np.clip(1 - dist / (FALLOFF * face_px), 0, 1)
