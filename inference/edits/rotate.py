@@ -64,7 +64,8 @@ PREVIEW_FIELD = 0.5       # the preview's motion field is computed at this fract
 # (28 of 30). With the depth's rise limited and blurred off the nose (surface_depth) the
 # turns read ~10% less (median ratio 1.08 -> 0.97) and 1.5 still does best: 73 of 80 and 28
 # of 30; 1.6 (with the limit alone) lost three results as faces and read 2.jpg's +30° as 22°.
-# With the far side's outline shallower (outline_depths): 73 of 80 and 30 of 31, median 0.94.
+# With the far side's outline shallower (outline_depths): 73 of 80 and 30 of 31, median 0.95;
+# 1.55 then: 75 of 80 but 28 of 30 held out, two results no longer found as faces.
 # Turns by the same angle read up to 20% apart from photo to photo, although the turned
 # landmarks land where the turned mesh puts them (eyes, brows, nose, mouth moved 0.94-1.06 of
 # the way on 5 photos, before the limit): it is the reading, not the warp, that differs, and no
