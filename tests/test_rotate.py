@@ -332,9 +332,7 @@ def test_the_side_turned_away_keeps_the_hair_beside_the_forehead(astronaut, astr
     out = rotate.apply(astronaut, copy.deepcopy(astronaut_face), 30)
     face = detect(out)[0]
     analyse(out, face)
-    p = face.parsing
-    labels = np.zeros(out.shape[:2], np.int32)
-    labels[p.y0:p.y0 + p.height, p.x0:p.x0 + p.width] = p.labels_full()
+    labels = face.parsing.full(*out.shape[:2])
     m = np.asarray(face.mesh)
     left, top, eye = m[:, 0].min(), m[:, 1].min(), m[33, 1]
     band = labels[int(top):int(eye), int(left - 0.25 * face.size):int(left)]

@@ -159,11 +159,9 @@ def _region(face: Face, height: int, width: int) -> tuple[int, int, int, int]:
 def _head_mask(face: Face, image: np.ndarray, region, shape) -> np.ndarray:
     """Head pixels (face parts and hair) of the region, at the working size ``shape``."""
     analyse(image, face)
-    p = face.parsing
-    full = np.zeros(image.shape[:2], bool)
-    full[p.y0:p.y0 + p.height, p.x0:p.x0 + p.width] = p.labels_full() > 0
     x0, y0, x1, y1 = region
-    return cv2.resize(full[y0:y1, x0:x1].astype(np.uint8), shape[::-1], interpolation=cv2.INTER_NEAREST) > 0
+    head = (face.parsing.full(*image.shape[:2])[y0:y1, x0:x1] > 0).view(np.uint8)
+    return cv2.resize(head, shape[::-1], interpolation=cv2.INTER_NEAREST) > 0
 
 
 @dataclass
@@ -292,13 +290,14 @@ def depth_blur_weight(src: np.ndarray, shape: tuple, face_px: float) -> np.ndarr
 
 
 def head_model(src: np.ndarray, face_width: float, head: np.ndarray, face_px: float,
-               yaw0: float = 0.0) -> HeadModel:
+               yaw0: float) -> HeadModel:
     """The head as one surface turning about the pivot: its depth is the mesh's on the face and
     continues smoothly over hair and ears to the head's outline (so the face and the hair round
     it move as one, with no seam between two motions); beyond the head its motion is
     continued and fades to exactly zero FALLOFF x face size off it, and at the map's edges
     (hair running past the region or the photo is stretched there: cut through, it would leave
-    a seam, or a hole nothing in the photo can fill)."""
+    a seam, or a hole nothing in the photo can fill). ``yaw0`` is the face's pose yaw, which
+    decides how deep the outline lies on each side (outline_depths)."""
     R, pivot = head_frame(src, face_width)
     raster = mesh_raster.barycentric(src, head.shape)
     # Below the chin the parsing's head (a dark collar can read as hair) is neck and clothes:
@@ -494,11 +493,10 @@ def _head_samples(grid: np.ndarray, target: np.ndarray, depth: np.ndarray, singl
 def _splat_layers(work: np.ndarray, motion: np.ndarray, depth: np.ndarray, head: np.ndarray,
                   tau: float) -> tuple[np.ndarray, np.ndarray]:
     """Forward-warp the head and the rest as two layers along ``motion`` (2, h, w): (image,
-    holes). The head (nose over
-    cheek by the z-buffer) covers the rest wherever its splats are dense; where the turn
-    stretches it so much that its splats land as isolated specks (the cheek coming round to
-    the camera), it is absent there, so the background or a hole shows instead of scattered
-    dots of hair and skin. What is splatted is each sample's position in the photo (an inverse
+    holes). The head (nose over cheek by the z-buffer) covers the rest wherever its splats are
+    dense; where the turn stretches it so much that its splats land as isolated specks (the
+    cheek coming round to the camera), it is absent there, so the background or a hole shows
+    instead of scattered dots of hair and skin. What is splatted is each sample's position in the photo (an inverse
     map), which the photo is then resampled through: splatting colours would blur it."""
     away = np.float32(-1e4)   # a target no splat reaches: the pixel is left out of this layer
     h, w = head.shape
