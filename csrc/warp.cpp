@@ -277,12 +277,14 @@ void warp_backward_impl(const T* g, const T* xp, const T* u, const T* v, const T
   }
 }
 
-// C known at compile time for the usual channel counts (grey, RGB, RGBA).
+// C known at compile time for the usual channel counts (grey, RGB, RGBA, and the 5 of a source
+// map: position, way back and its square, ops/warp.py's splat_source_map).
 template <typename F>
 void by_channels(int64_t C, F&& run) {
   if (C == 1) run(std::integral_constant<int, 1>{});
   else if (C == 3) run(std::integral_constant<int, 3>{});
   else if (C == 4) run(std::integral_constant<int, 4>{});
+  else if (C == 5) run(std::integral_constant<int, 5>{});
   else run(std::integral_constant<int, 0>{});
 }
 

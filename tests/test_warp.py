@@ -13,7 +13,7 @@ def _grid(H, W, dtype=torch.float32):
     return xs, ys
 
 
-@pytest.mark.parametrize("channels", [1, 3, 5])
+@pytest.mark.parametrize("channels", [1, 3, 5, 7])
 @pytest.mark.parametrize("with_depth", [False, True])
 def test_native_matches_reference(astronaut, channels, with_depth):
     g = torch.Generator().manual_seed(channels)
