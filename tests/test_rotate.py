@@ -29,6 +29,31 @@ def test_rotated_mesh_turns_by_the_angle_asked(astronaut_face, tilt):
         assert roll1 == pytest.approx(roll0, abs=0.05)
 
 
+@pytest.mark.parametrize("yaw0", [-30, -15, 20])
+def test_turned_face_turned_back_keeps_its_width(astronaut_face, yaw0):
+    """A face photographed turned (the astronaut's mesh turned by yaw0), turned back to the
+    camera, is as wide across as the face was frontal: its relief is deepened along its own
+    depth axis. Deepened along the view, it came out wider by cos^2 + 1.5 sin^2 of yaw0 (x 1.12
+    at 30°, x 1.03 at 15°) and its pose read a different angle."""
+    from inference.landmarks import head_pose
+    from inference.mesh_topology import SYMMETRIC_PAIRS
+    width = astronaut_face.width
+    frontal = np.asarray(astronaut_face.mesh, np.float64)[:468]
+    turned = rotate.rotated_mesh(frontal, yaw0, width)
+    src = rotate.deepened(turned)
+    R, _ = rotate.head_frame(src, width)
+    back = rotate.relief_frame(src, R, width).turn(src, -yaw0)
+    right, left = (list(i) for i in zip(*SYMMETRIC_PAIRS))
+
+    def across(m):
+        return np.abs(m[left, 0] - m[right, 0]).mean()
+
+    assert across(back) / across(frontal) == pytest.approx(1.0, abs=0.01)
+    # the face's own relief comes back to the camera too: its landmarks' pose (from x, y and
+    # the deepened depth) reads frontal again
+    assert head_pose(back)[0] == pytest.approx(head_pose(frontal)[0], abs=1.0)
+
+
 @pytest.mark.parametrize("yaw", [-20, 20])
 def test_turned_head_is_seen_turned_and_nothing_else_moves(astronaut, astronaut_face, yaw):
     patch = rotate.apply_region(astronaut, copy.deepcopy(astronaut_face), yaw)
