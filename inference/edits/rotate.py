@@ -215,7 +215,6 @@ class HeadModel:
     """What the turn of one face needs that does not depend on the angle (kept across the
     steps of a slider drag)."""
     src: np.ndarray           # (468, 3) mesh in the map's pixels
-    R: np.ndarray             # head axes
     frame: TurnFrame          # how it turns
     region: np.ndarray        # (H, W) the head: face, hair, ears
     head_pixels: tuple        # (hy, hx) of region
@@ -379,7 +378,7 @@ def head_model(src: np.ndarray, face_width: float, head: np.ndarray, face_px: fl
     edge = np.minimum(np.minimum(xs, W - 1 - xs), np.minimum(ys, H - 1 - ys))
     e = np.clip(edge / (EDGE_RAMP * face_px), 0, 1)
     e = e * e * (3 - 2 * e)
-    return HeadModel(src=src, R=R, frame=frame, region=region, head_pixels=(hy, hx),
+    return HeadModel(src=src, frame=frame, region=region, head_pixels=(hy, hx),
                      surfaces=tuple(np.stack([hx, hy, surface_depth(z[..., i], side, blurred, face_px)[hy, hx]], -1)
                                     .astype(np.float64) for i, side in enumerate((1, -1))),
                      fade=t * t * (3 - 2 * t) * e, edge=e, face_px=face_px)
