@@ -75,7 +75,9 @@ PREVIEW_FIELD = 0.5       # the preview's motion field is computed at this fract
 # whose turned result is often not found as a face at all. With the relief deepened along the
 # head's own axis instead of the view's (relief_frame): 73 of 81 and 27 of 29, median 0.94 (turns
 # back read nearer the angle, -33° +30° 31.1° instead of 25.9°; turns further from a turned face
-# a little less, -20° -30° -24.9° instead of -29.1°).
+# a little less, -20° -30° -24.9° instead of -29.1°). 1.6 then: 73 of 79 and 29 of 31, but two
+# more results lost as faces, turns back read up to 35.7° for 30°, and the sample's +30° still
+# 22.9°: 1.5 kept.
 DEPTH_GAIN = 1.5
 STRETCHED = 1.2          # the turn stretches the surface more than this: 2x2 splats per pixel
 SPECK_SIGMA = 2.0        # px: head splats covering less than SPECK_DENSITY of their
