@@ -4,9 +4,9 @@ The head is taken as one surface: the face's dense 3D mesh where it covers the f
 hair and ears a smooth continuation of its depth out to the head's outline. That surface is
 rotated through a pivot behind the face (about the image's vertical, tilted by the head's roll:
 the pose's yaw changes by the angle) and projected; its relief is deepened along the head's own
-depth axis, so a turned face turned back is as wide as it was frontal (relief_frame). Its depth rises at most MAX_SLOPE per pixel
-towards the side the turn brings round, so that side (the rim of the face, the hair beside it)
-is stretched at most ~2x, not a pixel-wide band into streaks. The motion is spread beyond the
+depth axis, so a turned face turned back is as wide as it was frontal (relief_frame). Its depth
+rises at most MAX_SLOPE per pixel towards the side the turn brings round, so that side (the rim
+of the face, the hair beside it) is stretched at most ~2x, not a pixel-wide band into streaks. The motion is spread beyond the
 head and fades out, leaving the background beyond a margin exactly as it was. The photo is
 forward-warped along that field (csrc/warp.cpp, with a soft z-buffer so the nose hides the
 cheek behind it): what is splatted is each pixel's position in the photo, and the photo is
@@ -179,8 +179,10 @@ class TurnFrame:
 
 def relief_frame(src: np.ndarray, R: np.ndarray, face_width: float) -> TurnFrame:
     """The turn of a head whose mesh ``src`` is deepened along the view (``deepened``): the
-    relief is deepened along the head's own depth axis instead (made level: its tilt along the
-    turn's axis, the head looking up or down, is left out) and the pivot lies on that axis.
+    relief is deepened along the head's own depth axis instead and the pivot lies on that axis.
+    The axis is made level (its tilt along the turn's axis, the head looking up or down, left
+    out): tilted, a face looking at the camera had its forehead and chin deepened unevenly,
+    turned by different amounts, and read differently (the sample's -30° as -24.6°).
     Along the view, a face turned by yaw0 became one turned by atan(DEPTH_GAIN tan yaw0) and
     wider across by cos^2 yaw0 + DEPTH_GAIN sin^2 yaw0 once turned back to the camera (x 1.06
     at 20°, x 1.12 at 30°): turning a turned face back widened the side brought round and
