@@ -163,12 +163,28 @@ def write_image(path: str | os.PathLike, rgb: np.ndarray, alpha: np.ndarray | No
     return _atomic_save(p, img, fmt, kwargs)
 
 
+# The process's umask, read once (reading it means setting it: not safe once threads run).
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+
+def _file_mode(p: Path) -> int:
+    """The permissions a saved photo gets: those of the file it replaces, else those of a newly
+    created file (the temporary file it is written through is private: 0600)."""
+    try:
+        return p.stat().st_mode & 0o7777
+    except OSError:
+        return 0o666 & ~_UMASK
+
+
 def _atomic_save(p: Path, img: Image.Image, fmt: str, kwargs: dict) -> Path:
     parent = p.parent if str(p.parent) else Path(".")
     if not parent.is_dir():
         raise ImageWriteError(f"{p}: folder {parent} does not exist")
+    mode = _file_mode(p)
     fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=parent)
     try:
+        os.chmod(tmp, mode)
         with os.fdopen(fd, "wb") as f:
             img.save(f, format=fmt, **kwargs)
             f.flush()

@@ -1,6 +1,7 @@
 """Reading photos in every mode we meet, refusing bad files clearly, writing atomically."""
 from __future__ import annotations
 
+import os
 import struct
 import zlib
 
@@ -144,6 +145,21 @@ def test_write_is_atomic_and_leaves_no_temp_files(tmp_path, astronaut):
     write_image(target, astronaut)
     assert read_image(target).rgb.shape == astronaut.shape
     assert [q.name for q in tmp_path.iterdir()] == ["out.jpg"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_saved_photo_has_a_normal_files_permissions(tmp_path, astronaut):
+    """Written through a private temporary file (0600), a new photo still gets what any new
+    file gets (0666 less the umask), and a replaced one keeps its own permissions."""
+    from inference import io
+    new = tmp_path / "new.png"
+    write_image(new, astronaut)
+    assert new.stat().st_mode & 0o777 == 0o666 & ~io._UMASK
+    old = tmp_path / "old.jpg"
+    old.write_bytes(b"old contents")
+    old.chmod(0o640)
+    write_image(old, astronaut)
+    assert old.stat().st_mode & 0o777 == 0o640
 
 
 def test_write_errors_are_clear(tmp_path, astronaut):
