@@ -3,9 +3,10 @@ angle asked, the 68-point shape after turning 20° and back (identity: mean poin
 after a similarity alignment, over sqrt(w*h)), and the preview time for one slider step, on
 the sample portrait and photos of ../shared/data: the 14 photos DEPTH_GAIN was chosen on (the
 fit set) and 6 others (held out). A turn that would end past MAX_RESULT_YAW is refused ("refused"),
-one whose result is not found as a face again reads "lost". A second reading of each turn, independent of the
-pose model's own depth: a fit of the result's 2D brows, eyes, nose and mouth (68-point landmarks 17-67) to the 3D
-landmarks of one frontal AFLW2000-3D face (cv2.solvePnP), when ../shared/data holds it.
+one whose result is not found as a face again reads "lost". A second reading of each turn,
+independent of the pose model's own depth: a fit of the result's 2D brows, eyes, nose and mouth
+(68-point landmarks 17-67) to the 3D landmarks of one frontal AFLW2000-3D face (cv2.solvePnP),
+when ../shared/data holds it.
 
     python bench/rotate.py [DATA_DIR] [--quick]   (--quick: the first 6 of the fit set, no held-out)
 """

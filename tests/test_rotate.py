@@ -41,8 +41,7 @@ def test_turned_face_turned_back_keeps_its_width(astronaut_face, yaw0):
     frontal = np.asarray(astronaut_face.mesh, np.float64)[:468]
     turned = rotate.rotated_mesh(frontal, yaw0, width)
     src = rotate.deepened(turned)
-    R, _ = rotate.head_frame(src, width)
-    back = rotate.relief_frame(src, R, width).turn(src, -yaw0)
+    back = rotate.relief_frame(src, width).turn(src, -yaw0)
     right, left = (list(i) for i in zip(*SYMMETRIC_PAIRS))
 
     def across(m):

@@ -6,14 +6,14 @@ rotated through a pivot behind the face (about the image's vertical, tilted by t
 the pose's yaw changes by the angle) and projected; its relief is deepened along the head's own
 depth axis, so a turned face turned back is as wide as it was frontal (relief_frame). Its depth
 rises at most MAX_SLOPE per pixel towards the side the turn brings round, so that side (the rim
-of the face, the hair beside it) is stretched at most ~2x, not a pixel-wide band into streaks. The motion is spread beyond the
-head and fades out, leaving the background beyond a margin exactly as it was. The photo is
-forward-warped along that field (csrc/warp.cpp, with a soft z-buffer so the nose hides the
-cheek behind it): what is splatted is each pixel's position in the photo, and the photo is
-resampled through the result, which keeps it sharp. What the turn still opens (with the slope
-limited, nothing on the photos measured; a steeper surface would) gets first the detail of the
-mirror side of the face (the mesh knows which point mirrors which) on a smooth fill from round
-it, the rest an inpainting engine's fill, blended in.
+of the face, the hair beside it) is stretched at most ~2x, not a pixel-wide band into streaks.
+The motion is spread beyond the head and fades out, leaving the background beyond a margin
+exactly as it was. The photo is forward-warped along that field (csrc/warp.cpp, with a soft
+z-buffer so the nose hides the cheek behind it): what is splatted is each pixel's position in
+the photo, and the photo is resampled through the result, which keeps it sharp. What the turn
+still opens (with the slope limited, nothing on the photos measured; a steeper surface would)
+gets first the detail of the mirror side of the face (the mesh knows which point mirrors which)
+on a smooth fill from round it, the rest an inpainting engine's fill, blended in.
 """
 from __future__ import annotations
 
@@ -177,7 +177,7 @@ class TurnFrame:
         return moved
 
 
-def relief_frame(src: np.ndarray, R: np.ndarray, face_width: float) -> TurnFrame:
+def relief_frame(src: np.ndarray, face_width: float) -> TurnFrame:
     """The turn of a head whose mesh ``src`` is deepened along the view (``deepened``): the
     relief is deepened along the head's own depth axis instead and the pivot lies on that axis.
     The axis is made level (its tilt along the turn's axis, the head looking up or down, left
@@ -188,6 +188,7 @@ def relief_frame(src: np.ndarray, R: np.ndarray, face_width: float) -> TurnFrame
     at 20°, x 1.12 at 30°): turning a turned face back widened the side brought round and
     stretched its mouth, and a face at -33° turned +30° read +25.9°. For a face looking at the
     camera the two are the same."""
+    R = head_axes(src)
     centre = src.mean(0)
     flat = np.array(src, np.float64)
     flat[:, 2] = centre[2] + (flat[:, 2] - centre[2]) / DEPTH_GAIN
@@ -347,8 +348,8 @@ def head_model(src: np.ndarray, face_width: float, head: np.ndarray, face_px: fl
     (hair running past the region or the photo is stretched there: cut through, it would leave
     a seam, or a hole nothing in the photo can fill). ``yaw0`` is the face's pose yaw, which
     decides how deep the outline lies on each side (outline_depths)."""
-    R, _ = head_frame(src, face_width)
-    frame = relief_frame(src, R, face_width)
+    frame = relief_frame(src, face_width)
+    R = frame.axes
     raster = mesh_raster.barycentric(src, head.shape)
     # Below the chin the parsing's head (a dark collar can read as hair) is neck and clothes:
     # they are not turned, only dragged by the motion continued from the head (the neck twists).
@@ -546,8 +547,9 @@ def _splat_layers(work: np.ndarray, motion: np.ndarray, depth: np.ndarray, head:
     holes). The head (nose over cheek by the z-buffer) covers the rest wherever its splats are
     dense; where the turn stretches it so much that its splats land as isolated specks (the
     cheek coming round to the camera), it is absent there, so the background or a hole shows
-    instead of scattered dots of hair and skin. What is splatted is each sample's position in the photo (an inverse
-    map), which the photo is then resampled through: splatting colours would blur it."""
+    instead of scattered dots of hair and skin. What is splatted is each sample's position in
+    the photo (an inverse map), which the photo is then resampled through: splatting colours
+    would blur it."""
     away = np.float32(-1e4)   # a target no splat reaches: the pixel is left out of this layer
     h, w = head.shape
     grid = np.mgrid[0:h, 0:w][::-1].astype(np.float32, order="C")   # (x, y) of each pixel
