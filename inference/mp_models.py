@@ -1,5 +1,5 @@
 """The models mediapipe 0.10.21 ships inside its wheel (nothing is downloaded): face detector
-(full range), 478-point face mesh, selfie/person segmenter. Created lazily, once per thread,
+(full range, and short range for close-ups), 478-point face mesh, selfie/person segmenter. Created lazily, once per thread,
 because mediapipe graphs are not thread-safe."""
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ _local = threading.local()
 @dataclass
 class _Models:
     detector: Any
+    near_detector: Any   # short range: faces filling the frame, which the full-range one can miss
     mesh: Any
     segmenter: Any
 
@@ -29,6 +30,7 @@ def models() -> _Models:
         s = mp.solutions
         m = _Models(
             detector=s.face_detection.FaceDetection(model_selection=1, min_detection_confidence=0.5),
+            near_detector=s.face_detection.FaceDetection(model_selection=0, min_detection_confidence=0.5),
             mesh=s.face_mesh.FaceMesh(static_image_mode=True, max_num_faces=1, refine_landmarks=True,
                                       min_detection_confidence=0.3),
             segmenter=s.selfie_segmentation.SelfieSegmentation(model_selection=0),

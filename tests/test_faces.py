@@ -114,6 +114,27 @@ def test_face_filling_the_frame_is_found(shared_data):
     assert len(faces) == 1 and faces[0].width > 0.4 * photo.rgb.shape[1]
 
 
+@pytest.mark.parametrize("name, crop", [
+    # close-ups cut from real photos, where the full-range detector alone finds nothing (a face
+    # looking up, AFLW2000-3D, cut to its box x 1.1) or only part of the face, which the mesh
+    # then rejects (a portrait cut to its box x 1.15)
+    ("landmarks_aflw2000_prnet/image00514.jpg", (107, 147, 334, 374)),
+    ("parsing_celebamaskhq/maskgan_samples/images/1.jpg", (131, 227, 909, 1005)),
+])
+def test_close_up_is_found_with_its_landmarks(shared_data, name, crop):
+    photo = read_image(shared_data / name).rgb
+    whole = detect(photo)[0]
+    x0, y0, x1, y1 = crop
+    found = detect(np.ascontiguousarray(photo[y0:y1, x0:x1]))
+    assert len(found) == 1
+    # the close-up's landmarks lie where those found on the whole photo do (33 close-ups of 6
+    # photos found this way: median 2.0 % apart, at most 4.4 %, on a profile cut to its box)
+    assert nme(found[0].landmarks68 + (x0, y0), whole.landmarks68) < 0.03
+    truth = [gt for _, p, gt, _ in annotated_photos(shared_data) if p.name == name.split("/")[-1]]
+    if truth:
+        assert nme(found[0].landmarks68 + (x0, y0), truth[0]) < 0.07
+
+
 def _group_photo(astronaut, sizes):
     """A 12-megapixel 'group photo': her head pasted at several sizes on a busy background."""
     import cv2
