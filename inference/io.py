@@ -50,8 +50,10 @@ class Photo:
         return self.rgb.shape[1], self.rgb.shape[0]
 
 
-def _to_uint8(arr: np.ndarray) -> np.ndarray:
-    """Scale 16-bit / 32-bit integer or float samples to 8 bits (Pillow's convert clips)."""
+def _to_uint8(arr: np.ndarray, full_scale: float | None = None) -> np.ndarray:
+    """Scale 16-bit / 32-bit integer or float samples to 8 bits (Pillow's convert clips);
+    integers by ``full_scale`` when the file says it (16-bit: 65535), else by 65535 or 255,
+    whichever their largest value fits under."""
     if arr.dtype == np.uint8:
         return arr
     if arr.dtype == np.bool_:
@@ -59,7 +61,7 @@ def _to_uint8(arr: np.ndarray) -> np.ndarray:
     if np.issubdtype(arr.dtype, np.floating):
         hi = 1.0 if float(np.nanmax(arr)) <= 1.0 else 255.0
         return np.clip(np.nan_to_num(arr) / hi * 255.0 + 0.5, 0, 255).astype(np.uint8)
-    hi = 65535.0 if arr.max() > 255 else 255.0
+    hi = full_scale or (65535.0 if arr.max() > 255 else 255.0)
     return np.clip(arr.astype(np.float64) / hi * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
@@ -68,7 +70,10 @@ def _decode(img: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     mode = img.mode
     if mode in ("RGB", "L", "RGBA", "LA"):
         arr = np.asarray(img)
-    elif mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+    elif mode in ("I;16", "I;16B", "I;16L"):
+        # a dark 16-bit photo (all samples below 256) is dark, not an 8-bit one
+        arr = _to_uint8(np.asarray(img), 65535.0)
+    elif mode in ("I", "F"):
         arr = _to_uint8(np.asarray(img))
     elif mode == "P" or mode == "PA":
         img = img.convert("RGBA" if ("transparency" in img.info or mode == "PA") else "RGB")

@@ -79,6 +79,16 @@ def test_16bit_grey_png_is_scaled_not_clipped(tmp_path):
     assert p.rgb[..., 0].max() == 255 and p.rgb[..., 0].min() == 0  # full range, no clipping at 255
 
 
+def test_dark_16bit_photo_stays_dark(tmp_path, astronaut):
+    # the portrait 8 stops under-exposed in a 16-bit file: every sample below 256 of 65535
+    dark = astronaut.mean(axis=2).astype(np.uint16)
+    f = tmp_path / "dark16.png"
+    Image.fromarray(dark).save(f)
+    assert Image.open(f).mode.startswith("I;16")
+    p = read_image(f)
+    assert p.rgb.max() <= 1   # 255 / 65535 of full scale, not taken for 8-bit values
+
+
 def test_16bit_rgb_png(tmp_path, astronaut):
     deep = astronaut.astype(np.uint16) * 257
     f = tmp_path / "rgb16.png"
