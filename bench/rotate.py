@@ -6,7 +6,10 @@ fit set) and 6 others (held out). A turn that would end past MAX_RESULT_YAW is r
 one whose result is not found as a face again reads "lost". A second reading of each turn,
 independent of the pose model's own depth: a fit of the result's 2D brows, eyes, nose and mouth
 (68-point landmarks 17-67) to the 3D landmarks of one frontal AFLW2000-3D face (cv2.solvePnP),
-when ../shared/data holds it.
+when ../shared/data holds it. And what the pose model reads its yaw from, for the turns of
+±30°: the result's width across (2D spans of the mesh's symmetric pairs, as face analysis
+finds them) and the depth across those pairs that it infers, each over the same of the face's
+own mesh turned rigidly by the ask (rotate.rotated_mesh).
 
     python bench/rotate.py [DATA_DIR] [--quick]   (--quick: the first 6 of the fit set, no held-out)
 """
@@ -28,6 +31,7 @@ from inference.edits import rotate
 from inference.faces import analyse, detect, face_at
 from inference.io import read_image
 from inference.landmarks import shape_distance
+from inference.mesh_topology import SYMMETRIC_PAIRS
 from inference.sample import sample_image
 
 HELEN = "landmarks_300w/helen_testset/"
@@ -68,6 +72,13 @@ def template_yaw(landmarks68: np.ndarray, shape: tuple) -> float | None:
     return float(np.degrees(np.arcsin(np.clip(-R[2, 0], -1.0, 1.0)))) if ok else None
 
 
+def spans(mesh: np.ndarray) -> tuple[float, float]:
+    """(width, depth) across the face: the summed 2D and depth spans of its symmetric pairs."""
+    right, left = (list(v) for v in zip(*SYMMETRIC_PAIRS))
+    d = np.asarray(mesh, np.float64)[left] - np.asarray(mesh, np.float64)[right]
+    return float(np.linalg.norm(d[:, :2], axis=1).sum()), float(np.abs(d[:, 2]).sum())
+
+
 def same_face(face, found):
     """Of the faces found on a result, the one whose box holds where ``face``'s centre was (a
     photo can hold others, which a turn does not move; a turned head shifts far less than its
@@ -76,9 +87,10 @@ def same_face(face, found):
     return None if i is None else found[i]
 
 
-def turns(name: str, img, ratios: list, fitted: list) -> tuple[int, int]:
+def turns(name: str, img, ratios: list, fitted: list, against_rigid: list) -> tuple[int, int]:
     """Prints one photo's row; returns (turns within 5° of the ask, turns made and found again).
-    Appends (ask, change read by the template fit) to ``fitted``."""
+    Appends (ask, change read by the template fit) to ``fitted``, and for turns of ±30° the
+    result's (width, depth) across over a rigid turn's to ``against_rigid``."""
     face = detect(img)[0]
     t0 = template_yaw(face.landmarks68, img.shape)
     lo, hi = rotate.yaw_range(face)
@@ -96,6 +108,9 @@ def turns(name: str, img, ratios: list, fitted: list) -> tuple[int, int]:
         t1 = template_yaw(after.landmarks68, img.shape) if t0 is not None else None
         if t1 is not None:
             fitted.append((yaw, t1 - t0))
+        if abs(yaw) == 30:
+            got, rigid = spans(after.mesh), spans(rotate.rotated_mesh(face.mesh, yaw, face.width))
+            against_rigid.append((got[0] / rigid[0], got[1] / rigid[1]))
         ok += abs(d - yaw) <= 5
         ratios.append(d / yaw)
         cells.append(f"{d:+.1f}" + (" " if abs(d - yaw) <= 5 else "*"))
@@ -127,18 +142,23 @@ def main() -> None:
           + "   there+back shape   preview ms")
     ratios = []
     for title, paths in sets:
-        fitted = []
+        fitted, against_rigid = [], []
         photos = [("sample", sample_image())] if title == "fit" else []
         photos += [(p.split("/")[-1], read_image(Path(a.data) / p).rgb) for p in paths if (Path(a.data) / p).exists()]
         ok = made = 0
         for name, img in photos:
-            o, m = turns(name, img, ratios, fitted)
+            o, m = turns(name, img, ratios, fitted, against_rigid)
             ok, made = ok + o, made + m
         print(f"{title}: {ok} of {made} turns within 5° ({len(photos) * len(ASKS)} asked on {len(photos)} photos)")
         if fitted:
             near = sum(abs(d - a) <= 5 for a, d in fitted)
             print(f"  read by the template fit instead: {near} of {len(fitted)} within 5°, measured / asked median "
                   f"{statistics.median(d / a for a, d in fitted):.2f}")
+        if against_rigid:
+            w, z = zip(*against_rigid)
+            print(f"  turns of ±30° against the face's own mesh turned rigidly: width across {statistics.median(w):.3f} "
+                  f"({min(w):.3f}-{max(w):.3f}), depth across as face analysis infers it {statistics.median(z):.2f} "
+                  f"({min(z):.2f}-{max(z):.2f})")
     print(f"measured / asked: median {statistics.median(ratios):.2f}, "
           f"min {min(ratios):.2f}, max {max(ratios):.2f}")
 
