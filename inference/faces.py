@@ -1,6 +1,6 @@
 """Face detection and the dense face mesh, from the models that mediapipe 0.10.21 ships.
 
-``detect(image)`` finds every face (full-range detector; short-range for close-ups), runs the
+``detect(image)`` finds every face (full-range detector, and short-range for close-ups), runs the
 478-point mesh on a crop around each one, and returns plain :class:`Face` records, largest
 first. Models are created lazily, once per thread (mediapipe graphs are not thread-safe), so
 the GUI's worker thread and the CLI each own theirs.
@@ -21,6 +21,7 @@ DETECT_MAX_SIDE = 1280    # the detector sees 192x192 anyway; a smaller copy is 
 MESH_CROP_SIDE = 384      # the mesh model sees 192x192 inside its own crop of this
 MIN_FACE_PX = 40          # smaller faces are reported but not meshed or edited
 TILE_MIN_FRACTION = 0.07   # tiles are made small enough that a MIN_FACE_PX face is this fraction of one
+NESTED = 0.6              # a face whose box lies this much inside a larger face's is part of it
 PROFILE_YAW = 50.0         # beyond this the fit is flagged uncertain (our yaw reads ~10° low near 65°)
 
 
@@ -117,10 +118,11 @@ def _tiles(h: int, w: int, side: int) -> list[tuple[int, int, int, int]]:
     return [(x, y, min(w, x + side), min(h, y + side)) for y in ys for x in xs]
 
 
-def _nms(boxes: list[tuple[np.ndarray, float]], iou: float = 0.3) -> list[tuple[np.ndarray, float]]:
+def _nms(boxes: list[tuple[np.ndarray, float]], iou: float = 0.3,
+         kept: list[tuple[np.ndarray, float]] | None = None) -> list[tuple[np.ndarray, float]]:
     """Keep the best-scoring box of every cluster; a box mostly inside a kept one (a face
-    found whole in one tile and cut in another) goes too."""
-    kept: list[tuple[np.ndarray, float]] = []
+    found whole in one tile and cut in another) goes too. Boxes already ``kept`` come first."""
+    kept = list(kept or [])
     for box, score in sorted(boxes, key=lambda bs: -bs[1]):
         if all(_iou(box, k) < iou and _inside(box, k) < 0.6 for k, _ in kept):
             kept.append((box, score))
@@ -141,7 +143,10 @@ def _detect_boxes(image: np.ndarray) -> list[tuple[np.ndarray, float]]:
     The full-range detector sees a 192x192 copy of what it is given and misses faces smaller
     than about 3.5 % of that side, so big photos are also searched in tiles, halving the tile
     side until a MIN_FACE_PX face is large enough in its tile. A face that fills the frame
-    (aligned crops, close-ups) is missed too; a padded copy finds it."""
+    (aligned crops, close-ups) it can miss, or find only in part (an eye and a nose, in a
+    tile); a padded copy finds some of those, and the short-range detector, made for faces
+    near the camera, adds its boxes (a part meshed as a small face is dropped once the whole is
+    found: detect_all)."""
     h, w = image.shape[:2]
     boxes = _run_detector(image)
     side = max(h, w)
@@ -151,14 +156,9 @@ def _detect_boxes(image: np.ndarray) -> list[tuple[np.ndarray, float]]:
             boxes += [(b + (x0, y0, x0, y0), sc) for b, sc in _run_detector(image[y0:y1, x0:x1])]
     if not boxes:
         boxes = _run_detector(image, pad=0.4)
-    return _nms(boxes)
-
-
-def _close_up_boxes(image: np.ndarray) -> list[tuple[np.ndarray, float]]:
-    """Boxes by the short-range detector (made for faces near the camera), for a close-up in
-    which the full-range one finds no face, or only part of one (a box the mesh then rejects):
-    of 276 tight crops of 23 real photos it missed 36; with these, none."""
-    return _nms(_run_detector(image, near=True) or _run_detector(image, pad=0.2, near=True))
+    near = _run_detector(image, near=True) or _run_detector(image, pad=0.2, near=True)
+    # the full-range boxes first: where both find a face, its mesh is found in the same box
+    return _nms(near, kept=_nms(boxes))
 
 
 def _square_crop(image: np.ndarray, box: np.ndarray, factor: float) -> tuple[np.ndarray, float, float, float]:
@@ -231,17 +231,11 @@ def detect_all(image: np.ndarray) -> Detection:
     """Faces in an (H, W, 3) uint8 RGB image, and the tiny ones left out."""
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         raise ValueError("detect expects an (H, W, 3) uint8 RGB image")
-    found = _faces_in(image, _detect_boxes(image))
-    if not found.faces and not found.tiny:
-        found = _faces_in(image, _close_up_boxes(image))
-    return found
-
-
-def _faces_in(image: np.ndarray, boxes: list[tuple[np.ndarray, float]]) -> Detection:
-    """The faces meshed in detector boxes, largest first, and the boxes too small to mesh."""
     faces: list[Face] = []
     tiny: list[tuple[float, float, float, float]] = []
-    for box, score in boxes:
+    # best-scoring first: where two boxes give one face (a part of it found in a tile and the
+    # whole by the short-range detector), the surer box's mesh is kept
+    for box, score in sorted(_detect_boxes(image), key=lambda bs: -bs[1]):
         if max(box[2] - box[0], box[3] - box[1]) < MIN_FACE_PX:
             tiny.append(tuple(float(v) for v in box))
             continue
@@ -253,6 +247,11 @@ def _faces_in(image: np.ndarray, boxes: list[tuple[np.ndarray, float]]) -> Detec
             continue  # two detections of one face
         faces.append(face)
     faces.sort(key=lambda f: -f.width * f.height)
+    # A face lying mostly inside one twice its size is a part of it (a close-up's eyes and
+    # nose, found in a tile) meshed as a face of its own.
+    faces = [f for i, f in enumerate(faces) if not any(
+        _inside(np.array(f.box), np.array(g.box)) > NESTED and g.width * g.height > 2 * f.width * f.height
+        for g in faces[:i])]
     return Detection(faces, tiny)
 
 

@@ -116,10 +116,12 @@ def test_face_filling_the_frame_is_found(shared_data):
 
 @pytest.mark.parametrize("name, crop", [
     # close-ups cut from real photos, where the full-range detector alone finds nothing (a face
-    # looking up, AFLW2000-3D, cut to its box x 1.1) or only part of the face, which the mesh
-    # then rejects (a portrait cut to its box x 1.15)
+    # looking up, AFLW2000-3D, cut to its box x 1.1), only part of the face, which the mesh
+    # then rejects (a portrait cut to its box x 1.15), or only part of it in a tile, which the
+    # mesh took for a small face (a HELEN photo cut to its box: landmarks 13 % off)
     ("landmarks_aflw2000_prnet/image00514.jpg", (107, 147, 334, 374)),
     ("parsing_celebamaskhq/maskgan_samples/images/1.jpg", (131, 227, 909, 1005)),
+    ("landmarks_300w/helen_testset/3030012395_1.jpg", (749, 779, 1903, 1933)),
 ])
 def test_close_up_is_found_with_its_landmarks(shared_data, name, crop):
     photo = read_image(shared_data / name).rgb
