@@ -1,9 +1,9 @@
 """Face detection and the dense face mesh, from the models that mediapipe 0.10.21 ships.
 
-``detect(image)`` finds every face (full-range detector, and short-range for close-ups), runs the
-478-point mesh on a crop around each one, and returns plain :class:`Face` records, largest
-first. Models are created lazily, once per thread (mediapipe graphs are not thread-safe), so
-the GUI's worker thread and the CLI each own theirs.
+``detect(image)`` finds every face (full-range detector, and short-range for close-ups),
+runs the 478-point mesh on a crop around each one, and returns plain :class:`Face` records,
+largest first. Models are created lazily, once per thread (mediapipe graphs are not
+thread-safe), so the GUI's worker thread and the CLI each own theirs.
 """
 from __future__ import annotations
 

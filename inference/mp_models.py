@@ -1,6 +1,6 @@
-"""The models mediapipe 0.10.21 ships inside its wheel (nothing is downloaded): face detector
-(full range, and short range for close-ups), 478-point face mesh, selfie/person segmenter. Created lazily, once per thread,
-because mediapipe graphs are not thread-safe."""
+"""The models mediapipe 0.10.21 ships inside its wheel (nothing is downloaded): face detectors
+(full range, and short range for close-ups), 478-point face mesh, selfie/person segmenter.
+Created lazily, once per thread, because mediapipe graphs are not thread-safe."""
 from __future__ import annotations
 
 import os
