@@ -7,9 +7,10 @@ one whose result is not found as a face again reads "lost". A second reading of 
 independent of the pose model's own depth: a fit of the result's 2D brows, eyes, nose and mouth
 (68-point landmarks 17-67) to the 3D landmarks of one frontal AFLW2000-3D face (cv2.solvePnP),
 when ../shared/data holds it. And what the pose model reads its yaw from, for the turns of
-±30°: the result's width across (2D spans of the mesh's symmetric pairs, as face analysis
-finds them) and the depth across those pairs that it infers, each over the same of the face's
-own mesh turned rigidly by the ask (rotate.rotated_mesh).
+±30° that end 20° or more from frontal: the result's width across (2D spans of the mesh's
+symmetric pairs, as face analysis finds them) and the depth across those pairs that it
+infers, each over the same of the face's own mesh turned rigidly by the ask
+(rotate.rotated_mesh).
 
     python bench/rotate.py [DATA_DIR] [--quick]   (--quick: the first 6 of the fit set, no held-out)
 """
@@ -89,8 +90,9 @@ def same_face(face, found):
 
 def turns(name: str, img, ratios: list, fitted: list, against_rigid: list) -> tuple[int, int]:
     """Prints one photo's row; returns (turns within 5° of the ask, turns made and found again).
-    Appends (ask, change read by the template fit) to ``fitted``, and for turns of ±30° the
-    result's (width, depth) across over a rigid turn's to ``against_rigid``."""
+    Appends (ask, change read by the template fit) to ``fitted``, and for turns of ±30° ending
+    20° or more from frontal the result's (width, depth) across over a rigid turn's to
+    ``against_rigid``."""
     face = detect(img)[0]
     t0 = template_yaw(face.landmarks68, img.shape)
     lo, hi = rotate.yaw_range(face)
@@ -108,7 +110,7 @@ def turns(name: str, img, ratios: list, fitted: list, against_rigid: list) -> tu
         t1 = template_yaw(after.landmarks68, img.shape) if t0 is not None else None
         if t1 is not None:
             fitted.append((yaw, t1 - t0))
-        if abs(yaw) == 30:
+        if abs(yaw) == 30 and abs(face.pose.yaw + yaw) >= 20:   # nearer frontal the depth across is ~0
             got, rigid = spans(after.mesh), spans(rotate.rotated_mesh(face.mesh, yaw, face.width))
             against_rigid.append((got[0] / rigid[0], got[1] / rigid[1]))
         ok += abs(d - yaw) <= 5
@@ -156,9 +158,9 @@ def main() -> None:
                   f"{statistics.median(d / a for a, d in fitted):.2f}")
         if against_rigid:
             w, z = zip(*against_rigid)
-            print(f"  turns of ±30° against the face's own mesh turned rigidly: width across {statistics.median(w):.3f} "
-                  f"({min(w):.3f}-{max(w):.3f}), depth across as face analysis infers it {statistics.median(z):.2f} "
-                  f"({min(z):.2f}-{max(z):.2f})")
+            print(f"  turns of ±30° ending 20° or more from frontal, against the face's own mesh turned rigidly: "
+                  f"width across {statistics.median(w):.3f} ({min(w):.3f}-{max(w):.3f}), depth across as face "
+                  f"analysis infers it {statistics.median(z):.2f} ({min(z):.2f}-{max(z):.2f})")
     print(f"measured / asked: median {statistics.median(ratios):.2f}, "
           f"min {min(ratios):.2f}, max {max(ratios):.2f}")
 
