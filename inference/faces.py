@@ -156,7 +156,9 @@ def _detect_boxes(image: np.ndarray) -> list[tuple[np.ndarray, float]]:
             boxes += [(b + (x0, y0, x0, y0), sc) for b, sc in _run_detector(image[y0:y1, x0:x1])]
     if not boxes:
         boxes = _run_detector(image, pad=0.4)
-    near = _run_detector(image, near=True) or _run_detector(image, pad=0.2, near=True)
+    near = _run_detector(image, near=True)
+    if not near and not boxes:   # a padded copy only where neither has found anything yet
+        near = _run_detector(image, pad=0.2, near=True)
     # the full-range boxes first: where both find a face, its mesh is found in the same box
     return _nms(near, kept=_nms(boxes))
 
