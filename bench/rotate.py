@@ -9,7 +9,7 @@ independent of the pose model's own depth: a fit of the result's 2D brows, eyes,
 when ../shared/data holds it. And what the pose model reads its yaw from, for the turns of
 ±30° that end 20° or more from frontal: the result's width across (2D spans of the mesh's
 symmetric pairs, as face analysis finds them) and the depth across those pairs that it
-infers, each over the same of the face's own mesh turned rigidly by the ask
+infers (landmarks.spans_across), each over the same of the face's own mesh turned rigidly by the ask
 (rotate.rotated_mesh).
 
     python bench/rotate.py [DATA_DIR] [--quick]   (--quick: the first 6 of the fit set, no held-out)
@@ -31,8 +31,7 @@ from common import SHARED_DATA
 from inference.edits import rotate
 from inference.faces import analyse, detect, face_at
 from inference.io import read_image
-from inference.landmarks import shape_distance
-from inference.mesh_topology import SYMMETRIC_PAIRS
+from inference.landmarks import shape_distance, spans_across
 from inference.sample import sample_image
 
 HELEN = "landmarks_300w/helen_testset/"
@@ -73,13 +72,6 @@ def template_yaw(landmarks68: np.ndarray, shape: tuple) -> float | None:
     return float(np.degrees(np.arcsin(np.clip(-R[2, 0], -1.0, 1.0)))) if ok else None
 
 
-def spans(mesh: np.ndarray) -> tuple[float, float]:
-    """(width, depth) across the face: the summed 2D and depth spans of its symmetric pairs."""
-    right, left = (list(v) for v in zip(*SYMMETRIC_PAIRS))
-    d = np.asarray(mesh, np.float64)[left] - np.asarray(mesh, np.float64)[right]
-    return float(np.linalg.norm(d[:, :2], axis=1).sum()), float(np.abs(d[:, 2]).sum())
-
-
 def same_face(face, found):
     """Of the faces found on a result, the one whose box holds where ``face``'s centre was (a
     photo can hold others, which a turn does not move; a turned head shifts far less than its
@@ -111,7 +103,7 @@ def turns(name: str, img, ratios: list, fitted: list, against_rigid: list) -> tu
         if t1 is not None:
             fitted.append((yaw, t1 - t0))
         if abs(yaw) == 30 and abs(face.pose.yaw + yaw) >= 20:   # nearer frontal the depth across is ~0
-            got, rigid = spans(after.mesh), spans(rotate.rotated_mesh(face.mesh, yaw, face.width))
+            got, rigid = spans_across(after.mesh), spans_across(rotate.rotated_mesh(face.mesh, yaw, face.width))
             against_rigid.append((got[0] / rigid[0], got[1] / rigid[1]))
         ok += abs(d - yaw) <= 5
         ratios.append(d / yaw)

@@ -66,6 +66,14 @@ def head_pose(mesh: np.ndarray) -> tuple[float, float, float]:
     return float(yaw), float(pitch), float(roll)
 
 
+def spans_across(mesh: np.ndarray) -> tuple[float, float]:
+    """(width, depth) across the face: the 2D and the depth spans of its symmetric pairs (the
+    left minus right vectors head_axes and head_pose read), each summed over the pairs."""
+    right, left = (list(v) for v in zip(*topo.SYMMETRIC_PAIRS))
+    d = np.asarray(mesh, np.float64)[left] - np.asarray(mesh, np.float64)[right]
+    return float(np.linalg.norm(d[:, :2], axis=1).sum()), float(np.abs(d[:, 2]).sum())
+
+
 def nudge_mesh(mesh: np.ndarray, landmark: int, delta: tuple[float, float], face_size: float,
                radius: float = 0.08) -> np.ndarray:
     """The mesh with one 68-point landmark moved by ``delta`` pixels: the vertices it is made

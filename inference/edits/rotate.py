@@ -5,7 +5,7 @@ hair and ears a smooth continuation of its depth out to the head's outline. That
 rotated through a pivot behind the face (about the image's vertical, tilted by the head's roll:
 the pose's yaw changes by the angle) and projected; its relief is deepened along the head's own
 depth axis, so a turned face turned back is as wide as it was frontal (relief_frame). Its depth
-rises at most MAX_SLOPE per pixel towards the side the turn brings round, so that side (the rim
+rises at most slope_for(angle) per pixel towards the side the turn brings round, so that side (the rim
 of the face, the hair beside it) is stretched at most ~2x, not a pixel-wide band into streaks.
 The motion is spread beyond the head and fades out, leaving the background beyond a margin
 exactly as it was. The photo is forward-warped along that field (csrc/warp.cpp, with a soft
@@ -77,14 +77,17 @@ PREVIEW_FIELD = 0.5       # the preview's motion field is computed at this fract
 # back read nearer the angle, -33° +30° 31.1° instead of 25.9°; turns further from a turned face
 # a little less, -20° -30° -24.9° instead of -29.1°). 1.6 then: 73 of 79 and 29 of 31, but two
 # more results lost as faces, turns back read up to 35.7° for 30°, and the sample's +30° still
-# 22.9°: 1.5 kept.
+# 22.9°: 1.5 kept. With the rise limit steeper for turns under 30° (slope_for): 75 of 81 and 28
+# of 30, median 0.97 (breakingbad, at +40°, turned -20/-10/+10° reads -16.9/-7.7/+6.5°, was
+# -12.9/-4.9/+3.1°; Einstein -20° -15.7°, +10° +4.3°).
 DEPTH_GAIN = 1.5
 STRETCHED = 1.2          # the turn stretches the surface more than this: 2x2 splats per pixel
 SPECK_SIGMA = 2.0        # px: head splats covering less than SPECK_DENSITY of their
 SPECK_DENSITY = 0.35     # neighbourhood are specks, not surface
 MAX_SLOPE = 2.0          # the head's depth rises by at most this many px per px towards the side a
-                         # turn brings round (slope_limited); with 2.5, 3 or 4 a large face's hair
-                         # beside the cheek still came out streaked at 30°
+                         # turn of 30° or more brings round (slope_limited); with 2.5, 3 or 4 a large
+                         # face's hair beside the cheek still came out streaked at 30°. A smaller
+                         # turn stretches less and gets a steeper limit (slope_for)
 DEPTH_SMOOTH = 0.04      # x face size: the head's depth is blurred at this scale (surface_depth)
 NOSE_KEPT = 0.1          # x face size: but not on the nose, and fully only this far off it
 MIRROR_DETAIL = 0.02     # x face size: the mirror side gives revealed skin its detail below this
@@ -223,11 +226,23 @@ class HeadModel:
     frame: TurnFrame          # how it turns
     region: np.ndarray        # (H, W) the head: face, hair, ears
     head_pixels: tuple        # (hy, hx) of region
-    surfaces: tuple           # (n, 3) the head's surface under those pixels, for turns to the
-                              # image's left (yaw > 0) and to its right (slope_limited)
+    depths: np.ndarray        # (H, W, 2) the head's depth before its rise is limited, for turns
+                              # to the image's left (yaw > 0) and to its right (outline_depths)
+    blurred: np.ndarray       # (H, W) depth_blur_weight
     fade: np.ndarray          # (H, W) motion fading to 0 off the head and at the map's edges
     edge: np.ndarray          # (H, W) motion fading to 0 at the map's edges
     face_px: float
+    _surface: tuple = (None, None)   # (key, surface) of the last turn: a drag's steps past 30°
+                                     # and a release at the preview's angle reuse it
+
+    def surface(self, yaw: float) -> np.ndarray:
+        """(n, 3): x, y and depth of the head pixels for a turn by ``yaw`` (surface_depth)."""
+        i, slope = (0 if yaw > 0 else 1), slope_for(yaw)
+        if self._surface[0] != (i, slope):
+            hy, hx = self.head_pixels
+            z = surface_depth(self.depths[..., i], (1, -1)[i], self.blurred, self.face_px, slope)
+            self._surface = ((i, slope), np.stack([hx, hy, z[hy, hx]], -1).astype(np.float64))
+        return self._surface[1]
 
 
 def head_depth(src: np.ndarray, raster: tuple, region: np.ndarray, outline_depth) -> np.ndarray:
@@ -299,7 +314,18 @@ def slope_limited(z: np.ndarray, slope: float, side: int) -> np.ndarray:
     return _rise_limited(out, slope, axis=0, reverse=True)
 
 
-def surface_depth(z: np.ndarray, side: int, blurred: np.ndarray, face_px: float) -> np.ndarray:
+def slope_for(yaw: float) -> float:
+    """The depth's rise limit for a turn of ``yaw`` degrees: MAX_SLOPE from 30° on, and for a
+    smaller turn as steep as keeps the stretch ~1 + slope x sin(yaw) of the side it brings round
+    within that of a 30° turn at MAX_SLOPE (2x). One limit for all angles flattened the side a
+    small turn brings round more than its stretch asks: a face already turned 40° (breakingbad)
+    turned back 10° or 20° moved its inner features a fifth of the way a rigid turn of its mesh
+    does (their width +2.7 %, for +14.4 %) and read -4.9° / -12.9°."""
+    s = np.sin(np.radians(abs(yaw)))
+    return MAX_SLOPE * max(1.0, np.sin(np.radians(30.0)) / s) if s > 0 else np.inf
+
+
+def surface_depth(z: np.ndarray, side: int, blurred: np.ndarray, face_px: float, slope: float) -> np.ndarray:
     """The depth a turn bringing ``side`` round moves the head by: slope-limited and, by the
     weight ``blurred`` (0..1: all but the nose), blurred at DEPTH_SMOOTH x face size. Limited,
     the side's depth rises row by row from the rim of the mesh, whose depth steps from facet to
@@ -310,7 +336,7 @@ def surface_depth(z: np.ndarray, side: int, blurred: np.ndarray, face_px: float)
     2.jpg's +30° as 21° instead of 28°). A blur keeps the slope limit (a weighted mean of
     values that each rise no faster rises no faster); the blend into the kept nose adds a
     little."""
-    limited = slope_limited(z, MAX_SLOPE, side)
+    limited = slope_limited(z, slope, side)
     if DEPTH_SMOOTH <= 0:
         return limited
     smooth = _wide_blur(limited, DEPTH_SMOOTH * face_px)
@@ -383,9 +409,7 @@ def head_model(src: np.ndarray, face_width: float, head: np.ndarray, face_px: fl
     edge = np.minimum(np.minimum(xs, W - 1 - xs), np.minimum(ys, H - 1 - ys))
     e = np.clip(edge / (EDGE_RAMP * face_px), 0, 1)
     e = e * e * (3 - 2 * e)
-    return HeadModel(src=src, frame=frame, region=region, head_pixels=(hy, hx),
-                     surfaces=tuple(np.stack([hx, hy, surface_depth(z[..., i], side, blurred, face_px)[hy, hx]], -1)
-                                    .astype(np.float64) for i, side in enumerate((1, -1))),
+    return HeadModel(src=src, frame=frame, region=region, head_pixels=(hy, hx), depths=z, blurred=blurred,
                      fade=t * t * (3 - 2 * t) * e, edge=e, face_px=face_px)
 
 
@@ -393,7 +417,7 @@ def motion_field(m: HeadModel, yaw: float):
     """Per-pixel motion (2, H, W), depth after the turn (H, W) and the turned mesh."""
     H, W = m.region.shape
     hy, hx = m.head_pixels
-    surface = m.surfaces[0 if yaw > 0 else 1]
+    surface = m.surface(yaw)
     moved = m.frame.turn(surface, yaw)
     head_motion = np.zeros((H, W, 2), np.float32)
     head_motion[hy, hx] = moved[:, :2] - surface[:, :2]
