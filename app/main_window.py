@@ -39,11 +39,11 @@ def _job_load(path: str):
     return lambda ctx: read_image(path)
 
 
-def _job_detect(image: np.ndarray, state: int):
+def _job_detect(image: np.ndarray, state: int, previous: list | None = None):
     def run(ctx: JobContext):
         from inference.faces import detect_all
         ctx.progress(0.1, "Finding faces…")
-        return state, detect_all(image)
+        return state, detect_all(image, previous=previous or ())
     return run
 
 
@@ -286,9 +286,11 @@ class MainWindow(QMainWindow):
     def _faces(self):
         return self.doc.faces() if self.doc else None
 
-    def _detect_if_needed(self) -> None:
+    def _detect_if_needed(self, previous: list | None = None) -> None:
+        """Find the faces of the current state if not known yet; ``previous``: the faces before
+        an edit that moved them, looked for again where they were if the detector misses them."""
         if self.doc is not None and self._faces() is None:
-            self.worker.submit("detect", _job_detect(self.doc.image(), self.doc.cursor))
+            self.worker.submit("detect", _job_detect(self.doc.image(), self.doc.cursor, previous))
 
     def on_image_clicked(self, x: float, y: float) -> None:
         faces = self._faces()
@@ -407,7 +409,7 @@ class MainWindow(QMainWindow):
             self.canvas.set_parsing(None)
             self.canvas.set_landmarks(None)
             self._draw_faces()
-            self._detect_if_needed()
+            self._detect_if_needed(previous=self.doc.faces(base))
 
     def undo(self) -> None:
         """Undo the last mask stroke while there are strokes, else the last edit."""
@@ -429,7 +431,7 @@ class MainWindow(QMainWindow):
         faces = self._faces()
         if faces is None:
             self.selected = None
-            self._detect_if_needed()
+            self._detect_if_needed(previous=self.doc.faces(self.doc.cursor - 1) if self.doc.cursor else None)
         elif self.selected is not None and self.selected >= len(faces):
             self.selected = None
         self._draw_faces()

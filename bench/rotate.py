@@ -3,7 +3,8 @@ angle asked, the 68-point shape after turning 20° and back (identity: mean poin
 after a similarity alignment, over sqrt(w*h)), and the preview time for one slider step, on
 the sample portrait and photos of ../shared/data: the 14 photos DEPTH_GAIN was chosen on (the
 fit set) and 6 others (held out). A turn that would end past MAX_RESULT_YAW is refused ("refused"),
-one whose result is not found as a face again reads "lost". A second reading of each turn,
+one whose result is not found as a face again (as the app looks for it after the edit:
+detected, or else meshed in its old box) reads "lost". A second reading of each turn,
 independent of the pose model's own depth: a fit of the result's 2D brows, eyes, nose and mouth
 (68-point landmarks 17-67) to the 3D landmarks of one frontal AFLW2000-3D face (cv2.solvePnP),
 when ../shared/data holds it. And what the pose model reads its yaw from, for the turns of
@@ -29,7 +30,7 @@ import scipy.io
 from common import SHARED_DATA
 
 from inference.edits import rotate
-from inference.faces import analyse, detect, face_at
+from inference.faces import analyse, detect, detect_all, face_at
 from inference.io import read_image
 from inference.landmarks import shape_distance, spans_across
 from inference.sample import sample_image
@@ -72,6 +73,12 @@ def template_yaw(landmarks68: np.ndarray, shape: tuple) -> float | None:
     return float(np.degrees(np.arcsin(np.clip(-R[2, 0], -1.0, 1.0)))) if ok else None
 
 
+def found_again(result, before):
+    """The faces of a turned result as the app finds them after the edit: detected, and the
+    turned face looked for again in its old box if the detector misses it."""
+    return detect_all(result, previous=[before]).faces
+
+
 def same_face(face, found):
     """Of the faces found on a result, the one whose box holds where ``face``'s centre was (a
     photo can hold others, which a turn does not move; a turned head shifts far less than its
@@ -93,7 +100,7 @@ def turns(name: str, img, ratios: list, fitted: list, against_rigid: list) -> tu
         if not lo <= yaw <= hi:
             cells.append("refused")
             continue
-        after = same_face(face, detect(rotate.apply(img, copy.deepcopy(face), yaw)))
+        after = same_face(face, found_again(rotate.apply(img, copy.deepcopy(face), yaw), face))
         if after is None:
             cells.append("lost")
             continue
@@ -110,8 +117,8 @@ def turns(name: str, img, ratios: list, fitted: list, against_rigid: list) -> tu
         cells.append(f"{d:+.1f}" + (" " if abs(d - yaw) <= 5 else "*"))
     side = 1 if hi >= 30 else -1   # a head already turned far is turned back (the other way)
     there = rotate.apply(img, copy.deepcopy(face), 20 * side)
-    turned = same_face(face, detect(there))
-    back = same_face(face, detect(rotate.apply(there, turned, -20 * side))) if turned else None
+    turned = same_face(face, found_again(there, face))
+    back = same_face(face, found_again(rotate.apply(there, turned, -20 * side), turned)) if turned else None
     shape = f"{100 * shape_distance(face.landmarks68, back.landmarks68):12.2f}%" if back else f"{'lost':>13s}"
     f = copy.deepcopy(face)
     analyse(img, f)

