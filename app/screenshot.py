@@ -32,7 +32,7 @@ def main(out: str, strength: float = 0.8) -> None:
     _wait(app, lambda: w.doc.cursor == 1 and w.canvas.overlays_visible()["parsing"])
     w.canvas.set_zoom(2.0)
     f = w.doc.faces()[0]
-    w.canvas.centerOn((f.box[0] + f.box[2]) / 2, (f.box[1] + f.box[3]) / 2)
+    w.canvas.centerOn(*f.centre)
     app.processEvents()
     w.grab().save(out)
     w.doc.mark_saved(out)  # nothing to confirm on close

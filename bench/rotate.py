@@ -83,7 +83,7 @@ def same_face(face, found):
     """Of the faces found on a result, the one whose box holds where ``face``'s centre was (a
     photo can hold others, which a turn does not move; a turned head shifts far less than its
     box's half width)."""
-    i = face_at(found, (face.box[0] + face.box[2]) / 2, (face.box[1] + face.box[3]) / 2)
+    i = face_at(found, *face.centre)
     return None if i is None else found[i]
 
 

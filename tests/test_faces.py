@@ -63,7 +63,7 @@ def test_no_face_in_a_photo_of_coffee():
 
 def test_face_at_and_select(astronaut_faces):
     f = astronaut_faces[0]
-    cx, cy = (f.box[0] + f.box[2]) / 2, (f.box[1] + f.box[3]) / 2
+    cx, cy = f.centre
     assert face_at(astronaut_faces, cx, cy) == 0
     assert face_at(astronaut_faces, 5, 5) is None
     with pytest.raises(NoFaceError, match="face 3 does not exist"):

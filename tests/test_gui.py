@@ -44,7 +44,7 @@ def test_open_click_smooth_undo(qtbot, window, sample_path, astronaut):
     open_and_detect(qtbot, w, sample_path)
     assert len(w.doc.faces()) == 1 and w.canvas.has_image()
     face = w.doc.faces()[0]
-    cx, cy = (face.box[0] + face.box[2]) / 2, (face.box[1] + face.box[3]) / 2
+    cx, cy = face.centre
     click_image(qtbot, w, cx, cy)
     assert w.selected == 0
     qtbot.waitUntil(lambda: w.canvas.overlays_visible()["parsing"], timeout=WAIT_MS)
@@ -250,7 +250,7 @@ def test_turn_the_head_with_the_yaw_slider(qtbot, window, sample_path, astronaut
     w = window
     open_and_detect(qtbot, w, sample_path)
     face = w.doc.faces()[0]
-    click_image(qtbot, w, (face.box[0] + face.box[2]) / 2, (face.box[1] + face.box[3]) / 2)
+    click_image(qtbot, w, *face.centre)
     assert w.selected == 0 and w.rotate_panel.slider.isEnabled()
     slider = w.rotate_panel.slider
     slider.setSliderDown(True)
@@ -284,7 +284,7 @@ def test_yaw_slider_reaches_only_the_turns_a_face_takes(qtbot, window, astronaut
     assert face.pose.yaw < -20     # so that the slider's far end (-50° - yaw) stops short of -45
     slider = w.rotate_panel.slider
     assert (slider.minimum(), slider.maximum()) == (-45, 45)    # nothing selected: the full range
-    click_image(qtbot, w, (face.box[0] + face.box[2]) / 2, (face.box[1] + face.box[3]) / 2)
+    click_image(qtbot, w, *face.centre)
     assert w.selected == 0
     assert slider.minimum() == int(np.ceil(-50 - face.pose.yaw)) and slider.maximum() == 45
 
