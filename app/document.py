@@ -26,7 +26,8 @@ IMAGE_CACHE_SIZE = 3
 @dataclass
 class EditStep:
     name: str
-    face_index: int
+    face_index: int                      # the face's index in the state the step made (for an
+                                         # edit that moves faces, set once they are found again)
     params: dict[str, Any]
     patch: Patch
     base_state: int                      # the history state the edit was computed from

@@ -39,11 +39,14 @@ def _job_load(path: str):
     return lambda ctx: read_image(path)
 
 
-def _job_detect(image: np.ndarray, state: int, previous: list | None = None):
+def _job_detect(image: np.ndarray, state: int, previous: list | None = None,
+                follow: tuple[float, float] | None = None):
+    """(state, detection, (followed?, index of the face now at ``follow`` or None))."""
     def run(ctx: JobContext):
-        from inference.faces import detect_all
+        from inference.faces import detect_all, face_at
         ctx.progress(0.1, "Finding faces…")
-        return state, detect_all(image, previous=previous or ())
+        detection = detect_all(image, previous=previous or ())
+        return state, detection, (follow is not None, face_at(detection.faces, *follow) if follow else None)
     return run
 
 
@@ -286,11 +289,12 @@ class MainWindow(QMainWindow):
     def _faces(self):
         return self.doc.faces() if self.doc else None
 
-    def _detect_if_needed(self, previous: list | None = None) -> None:
+    def _detect_if_needed(self, previous: list | None = None, follow: tuple[float, float] | None = None) -> None:
         """Find the faces of the current state if not known yet; ``previous``: the faces before
-        an edit that moved them, looked for again where they were if the detector misses them."""
+        an edit that moved them, looked for again where they were if the detector misses them;
+        ``follow``: where the selected face was, to select it again wherever it is listed."""
         if self.doc is not None and self._faces() is None:
-            self.worker.submit("detect", _job_detect(self.doc.image(), self.doc.cursor, previous))
+            self.worker.submit("detect", _job_detect(self.doc.image(), self.doc.cursor, previous, follow))
 
     def on_image_clicked(self, x: float, y: float) -> None:
         faces = self._faces()
@@ -409,7 +413,10 @@ class MainWindow(QMainWindow):
             self.canvas.set_parsing(None)
             self.canvas.set_landmarks(None)
             self._draw_faces()
-            self._detect_if_needed(previous=self.doc.faces(base))
+            # faces are listed largest first: a turn can reorder them, so the selection follows
+            # the turned face by where it was, not by its index
+            follow = face.centre if face is not None and self.selected is not None else None
+            self._detect_if_needed(previous=self.doc.faces(base), follow=follow)
 
     def undo(self) -> None:
         """Undo the last mask stroke while there are strokes, else the last edit."""
@@ -576,13 +583,19 @@ class MainWindow(QMainWindow):
 
     def _done_detect(self, job_id: int, result) -> None:
         from inference.faces import MIN_FACE_PX
-        state, detection = result
+        state, detection, (followed, index) = result
         if self.doc is None or state > len(self.doc.steps):
             return
         faces = detection.faces
         self.doc.set_faces(faces, state)
         self.tiny_faces = detection.tiny
-        if self.selected is not None and self.selected >= len(faces):
+        if followed:
+            self.selected = index
+            if index is not None and state > 0:
+                # the edit that moved it re-adjusts while this face is selected (_sync_panel,
+                # adjusting_base compare indices into this state's list)
+                self.doc.steps[state - 1].face_index = index
+        elif self.selected is not None and self.selected >= len(faces):
             self.selected = None
         self._draw_faces()
         self._sync_panel()

@@ -307,3 +307,41 @@ def test_a_turned_face_stays_selectable_where_the_detector_loses_it(qtbot, windo
     qtbot.waitUntil(lambda: w.doc.faces() is not None, timeout=WAIT_MS)
     again = [f for f in w.doc.faces() if f.contains(*face.centre)]
     assert len(again) == 1 and again[0].pose.yaw < face.pose.yaw - 3
+
+
+def test_the_turned_face_stays_selected_when_the_faces_reorder(qtbot, window, astronaut, tmp_path):
+    """Faces are listed largest first. Two astronauts side by side, the second 0.97x the first:
+    turned +30°, the first one's box becomes the smaller, so it is listed second. The
+    selection must stay on the face that was turned (it stayed on index 0: the other face)."""
+    import cv2
+
+    from inference.io import write_image
+    small = cv2.resize(astronaut, None, fx=0.97, fy=0.97, interpolation=cv2.INTER_AREA)
+    two = np.zeros((512, 512 + small.shape[1], 3), np.uint8)
+    two[:, :512] = astronaut
+    two[:small.shape[0], 512:] = small
+    w = window
+    open_and_detect(qtbot, w, write_image(tmp_path / "two.png", two))
+    faces = w.doc.faces()
+    assert len(faces) == 2 and faces[0].centre[0] < 512
+    turned = faces[0]
+    click_image(qtbot, w, *turned.centre)
+    assert w.selected == 0
+    slider = w.rotate_panel.slider
+    slider.setSliderDown(True)
+    slider.setValue(30)
+    qtbot.waitUntil(lambda: w._last_preview is not None and w._last_preview[2].get("yaw") == 30, timeout=WAIT_MS)
+    slider.setSliderDown(False)
+    qtbot.waitUntil(lambda: w.doc.cursor == 1, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: w.doc.faces() is not None, timeout=WAIT_MS)
+    faces = w.doc.faces()
+    assert faces[0].centre[0] > 512                        # listed first now: the other astronaut
+    assert w.selected is not None and faces[w.selected].contains(*turned.centre)
+    # and the slider still re-adjusts that turn (from where it started), not a new one on top
+    assert w.rotate_panel.value() == 30
+    slider.setSliderDown(True)
+    slider.setValue(10)
+    qtbot.waitUntil(lambda: w._last_preview is not None and w._last_preview[2].get("yaw") == 10, timeout=WAIT_MS)
+    slider.setSliderDown(False)
+    qtbot.waitUntil(lambda: w.doc.cursor == 2, timeout=WAIT_MS)
+    assert w.doc.top().params["yaw"] == 10 and w.doc.top().base_state == 0    # turned from the photo
