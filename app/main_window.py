@@ -424,21 +424,38 @@ class MainWindow(QMainWindow):
             self._refresh_mask()
             self._update_ui()
             return
-        if self.doc is not None and not self._pending_commits and self.doc.undo():
-            self._after_history_move()
+        if self.doc is not None and not self._pending_commits:
+            before = self._faces(), self._selected_centre()
+            if self.doc.undo():
+                self._after_history_move(*before)
 
     def redo(self) -> None:
-        if self.doc is not None and not self._pending_commits and self.doc.redo():
-            self._after_history_move()
+        if self.doc is not None and not self._pending_commits:
+            before = self._faces(), self._selected_centre()
+            if self.doc.redo():
+                self._after_history_move(*before)
 
-    def _after_history_move(self) -> None:
+    def _selected_centre(self) -> tuple[float, float] | None:
+        faces = self._faces()
+        if faces and self.selected is not None and self.selected < len(faces):
+            return faces[self.selected].centre
+        return None
+
+    def _after_history_move(self, faces_before=None, follow: tuple[float, float] | None = None) -> None:
+        """``faces_before``, ``follow``: the faces of the state left and where the selected one
+        was. Across an edit that moved faces (their lists differ) the selection follows that
+        face by where it was: the lists are by size, and a turn can reorder them."""
         self.worker.cancel(kind="preview")
         self._last_preview = None
         self._show_current()
         faces = self._faces()
         if faces is None:
             self.selected = None
-            self._detect_if_needed(previous=self.doc.faces(self.doc.cursor - 1) if self.doc.cursor else None)
+            self._detect_if_needed(previous=self.doc.faces(self.doc.cursor - 1) if self.doc.cursor else None,
+                                   follow=follow)
+        elif faces is not faces_before and follow is not None:
+            from inference.faces import face_at
+            self.selected = face_at(faces, *follow)
         elif self.selected is not None and self.selected >= len(faces):
             self.selected = None
         self._draw_faces()

@@ -345,3 +345,10 @@ def test_the_turned_face_stays_selected_when_the_faces_reorder(qtbot, window, as
     slider.setSliderDown(False)
     qtbot.waitUntil(lambda: w.doc.cursor == 2, timeout=WAIT_MS)
     assert w.doc.top().params["yaw"] == 10 and w.doc.top().base_state == 0    # turned from the photo
+    # undo and redo keep the selection on that face, through lists ordered differently
+    w.act_undo.trigger()
+    w.act_undo.trigger()
+    assert w.doc.cursor == 0 and w.doc.faces()[w.selected] is turned
+    w.act_redo.trigger()
+    assert w.doc.cursor == 1 and w.doc.faces()[w.selected].contains(*turned.centre)
+    assert w.rotate_panel.value() == 30
