@@ -233,6 +233,16 @@ class Detection:
     tiny: list[tuple[float, float, float, float]]
 
 
+def _new_face(image: np.ndarray, box: np.ndarray, score: float, faces: list[Face]) -> Face | None:
+    """The face meshed in ``box``, or None: no mesh there, or one of ``faces`` again (two
+    detections of one face)."""
+    mesh = _mesh_in_box(image, box)
+    if mesh is None:
+        return None
+    face = face_from_mesh(mesh, score)
+    return None if any(_iou(np.array(face.box), np.array(f.box)) > 0.5 for f in faces) else face
+
+
 def detect_all(image: np.ndarray, previous: Sequence[Face] = ()) -> Detection:
     """Faces in an (H, W, 3) uint8 RGB image, and the tiny ones left out. ``previous``: the
     faces of the photo before an edit moved its pixels (a head turn); one the detector no
@@ -250,22 +260,15 @@ def detect_all(image: np.ndarray, previous: Sequence[Face] = ()) -> Detection:
         if max(box[2] - box[0], box[3] - box[1]) < MIN_FACE_PX:
             tiny.append(tuple(float(v) for v in box))
             continue
-        mesh = _mesh_in_box(image, box)
-        if mesh is None:
-            continue
-        face = face_from_mesh(mesh, score)
-        if any(_iou(np.array(face.box), np.array(f.box)) > 0.5 for f in faces):
-            continue  # two detections of one face
-        faces.append(face)
+        face = _new_face(image, box, score, faces)
+        if face is not None:
+            faces.append(face)
     for before in previous:
         if any(f.contains(*before.centre) for f in faces):
             continue
-        mesh = _mesh_in_box(image, np.array(before.box, np.float64))
-        if mesh is not None:
-            face = face_from_mesh(mesh, before.score)
-            if face.contains(*before.centre) and not any(_iou(np.array(face.box), np.array(f.box)) > 0.5
-                                                         for f in faces):
-                faces.append(face)
+        face = _new_face(image, np.array(before.box, np.float64), before.score, faces)
+        if face is not None and face.contains(*before.centre):
+            faces.append(face)
     faces.sort(key=lambda f: -f.width * f.height)
     # A face lying mostly inside one twice its size is a part of it (a close-up's eyes and
     # nose, found in a tile) meshed as a face of its own.
