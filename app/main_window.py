@@ -41,12 +41,11 @@ def _job_load(path: str):
 
 def _job_detect(image: np.ndarray, state: int, previous: list | None = None,
                 follow: tuple[float, float] | None = None):
-    """(state, detection, (followed?, index of the face now at ``follow`` or None))."""
+    """(state, detection, follow): ``follow`` is handed back for _done_detect."""
     def run(ctx: JobContext):
-        from inference.faces import detect_all, face_at
+        from inference.faces import detect_all
         ctx.progress(0.1, "Finding faces…")
-        detection = detect_all(image, previous=previous or ())
-        return state, detection, (follow is not None, face_at(detection.faces, *follow) if follow else None)
+        return state, detect_all(image, previous=previous or ()), follow
     return run
 
 
@@ -599,15 +598,15 @@ class MainWindow(QMainWindow):
         self._detect_if_needed()
 
     def _done_detect(self, job_id: int, result) -> None:
-        from inference.faces import MIN_FACE_PX
-        state, detection, (followed, index) = result
+        from inference.faces import MIN_FACE_PX, face_at
+        state, detection, follow = result
         if self.doc is None or state > len(self.doc.steps):
             return
         faces = detection.faces
         self.doc.set_faces(faces, state)
         self.tiny_faces = detection.tiny
-        if followed:
-            self.selected = index
+        if follow is not None:
+            self.selected = index = face_at(faces, *follow)
             if index is not None and state > 0:
                 # the edit that moved it re-adjusts while this face is selected (_sync_panel,
                 # adjusting_base compare indices into this state's list)
