@@ -232,8 +232,8 @@ class HeadModel:
     fade: np.ndarray          # (H, W) motion fading to 0 off the head and at the map's edges
     edge: np.ndarray          # (H, W) motion fading to 0 at the map's edges
     face_px: float
-    _surface: tuple = (None, None)   # (key, surface) of the last turn: a drag's steps past 30°
-                                     # and a release at the preview's angle reuse it
+    _surface: tuple = (None, None)   # (key, surface) of the last turn: the steps of a drag
+                                     # past 30° (one limit, slope_for) reuse it
 
     def surface(self, yaw: float) -> np.ndarray:
         """(n, 3): x, y and depth of the head pixels for a turn by ``yaw`` (surface_depth)."""
