@@ -44,3 +44,29 @@ def feathered_mask(mask: np.ndarray, feather: float) -> np.ndarray:
     dist = cv2.distanceTransform(np.pad(m, 1, mode="edge"), cv2.DIST_L2, 5)[1:-1, 1:-1]
     t = np.clip(dist / max(float(feather), 1e-3), 0.0, 1.0)
     return (t * t * (3.0 - 2.0 * t)).astype(np.float32)  # smoothstep
+
+
+class EditCache:
+    """What an edit may keep between calls of one slider drag (the head turn's surface model,
+    the same for every angle): one entry, owned by its caller (the GUI's session keeps one per
+    edit; a CLI call passes none). The entry holds the very image and face it was computed
+    for and is used only for those same objects, so a new photo can never pass for an old one."""
+
+    def __init__(self) -> None:
+        self._key: tuple | None = None
+        self._objects: tuple = ()
+        self._value = None
+
+    def get(self, objects: tuple, key: tuple, compute):
+        """``compute()`` unless the last call had these same ``objects`` (by identity) and an
+        equal ``key``."""
+        if self._key == key and len(objects) == len(self._objects) and \
+                all(a is b for a, b in zip(objects, self._objects)):
+            return self._value
+        self._key, self._objects, self._value = None, (), None   # drop the old entry first
+        value = compute()
+        self._key, self._objects, self._value = key, objects, value
+        return value
+
+    def clear(self) -> None:
+        self._key, self._objects, self._value = None, (), None
