@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import cv2
 import numpy as np
 
+from inference.imaging import feathered_mask  # noqa: F401  (moved there; skin imports it from here)
 from inference.parsing import Parsing
 
 
@@ -32,18 +32,6 @@ def face_crop(image: np.ndarray, parsing: Parsing) -> np.ndarray:
     """The photo's pixels under a face's parsing crop."""
     h, w = parsing.shape
     return image[parsing.y0:parsing.y0 + h, parsing.x0:parsing.x0 + w]
-
-
-def feathered_mask(mask: np.ndarray, feather: float) -> np.ndarray:
-    """Float mask in [0, 1]: 0 on and outside the mask's edge, rising smoothly to 1 at
-    ``feather`` pixels inside, so an edit fades in without touching anything outside."""
-    m = mask.astype(np.uint8)
-    if not m.any():
-        return np.zeros(mask.shape, np.float32)
-    # Pad so that the crop's border does not count as an edge of the mask.
-    dist = cv2.distanceTransform(np.pad(m, 1, mode="edge"), cv2.DIST_L2, 5)[1:-1, 1:-1]
-    t = np.clip(dist / max(float(feather), 1e-3), 0.0, 1.0)
-    return (t * t * (3.0 - 2.0 * t)).astype(np.float32)  # smoothstep
 
 
 class EditCache:

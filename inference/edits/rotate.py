@@ -28,7 +28,7 @@ from inference import mesh_topology as topo
 from inference.edits.base import Patch
 from inference.faces import Face, analyse
 from inference.inpaint import get as get_engine
-from inference.inpaint.base import compose, per_plane, smooth_fill
+from inference.imaging import compose, per_plane, smooth_fill
 from inference.landmarks import head_axes
 from inference.ops.warp import SourceMap, splat_source_map
 

@@ -11,7 +11,8 @@ from types import ModuleType
 import numpy as np
 
 from inference.inpaint import lama, patchmatch, telea
-from inference.inpaint.base import InpaintError, Progress, compose, hole_box
+from inference.imaging import compose
+from inference.inpaint.base import InpaintError, Progress, hole_box
 
 ENGINES: dict[str, ModuleType] = {m.NAME: m for m in (patchmatch, telea, lama)}
 DEFAULT_ENGINE = "patchmatch"

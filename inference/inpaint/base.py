@@ -1,11 +1,14 @@
-"""What every inpainting engine shares: the crop around the hole, the seam, the guarantee
-that pixels outside the hole come back exactly as they were."""
+"""What every inpainting engine shares: the error it raises, the progress callback and the
+crop around the hole. The seam blend that returns pixels outside the hole exactly as they
+were (compose) and the smooth fill live in inference.imaging, which the head turn uses too."""
 from __future__ import annotations
 
 from typing import Callable
 
-import cv2
 import numpy as np
+
+# moved to inference.imaging; imported here too, so that older imports from this module work
+from inference.imaging import compose, per_plane, resize_any, seam_alpha, smooth_fill  # noqa: F401
 
 Progress = Callable[[float], None]   # may raise to cancel (the GUI worker's ctx.progress does)
 
@@ -24,72 +27,3 @@ def hole_box(hole: np.ndarray, margin: float, min_margin: int = 32) -> tuple[int
     m = max(min_margin, int(round(margin * max(y1 - y0, x1 - x0))))
     H, W = hole.shape
     return max(0, x0 - m), max(0, y0 - m), min(W, x1 + m), min(H, y1 + m)
-
-
-def seam_alpha(hole: np.ndarray, feather: float = 2.0) -> np.ndarray:
-    """Blend weight of the fill: 1 deep inside the hole, easing to 0.5 on its border so the
-    fill meets the photo without a visible step; 0 outside. The array's own border is no seam
-    (nothing lies beyond it to meet): a hole running off the photo is filled fully there."""
-    if feather <= 0:
-        return hole.astype(np.float32)
-    dist = cv2.distanceTransform(np.pad(hole.astype(np.uint8), 1, mode="edge"), cv2.DIST_L2, 3)[1:-1, 1:-1]
-    t = np.clip(dist / feather, 0, 1)
-    return np.where(hole, 0.5 + 0.5 * t * t * (3 - 2 * t), 0).astype(np.float32)
-
-
-def compose(original: np.ndarray, filled: np.ndarray, hole: np.ndarray, feather: float = 2.0,
-            strength: np.ndarray | None = None) -> np.ndarray:
-    """``filled`` inside the hole (with the seam blend, times an optional soft-mask strength),
-    ``original`` bit for bit everywhere else."""
-    out = original.copy()
-    ys, xs = np.nonzero(hole)
-    if len(ys) == 0:
-        return out
-    box = (slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))  # work where the hole is
-    h, o, f = hole[box], original[box], filled[box]
-    # the seam is measured with one pixel of the photo round the box, so that only the photo's
-    # own border (not the box's) counts as no seam
-    H, W = hole.shape
-    cy0, cx0 = max(0, box[0].start - 1), max(0, box[1].start - 1)
-    ctx = hole[cy0:min(H, box[0].stop + 1), cx0:min(W, box[1].stop + 1)]
-    a = seam_alpha(ctx, feather)[box[0].start - cy0:box[0].stop - cy0, box[1].start - cx0:box[1].stop - cx0]
-    if strength is not None:
-        a = a * strength[box]
-    blended = np.clip(o.astype(np.float32) + a[..., None] * (f.astype(np.float32) - o) + 0.5, 0, 255)
-    out[box] = np.where(h[..., None], blended.astype(np.uint8), o)
-    return out
-
-
-def resize_any(img: np.ndarray, size: tuple[int, int], interp: int) -> np.ndarray:
-    """cv2.resize for any number of channels (its area filter takes at most 4)."""
-    if img.ndim == 2 or img.shape[2] <= 4:
-        out = cv2.resize(img, size, interpolation=interp)
-        return out.reshape(out.shape[:2] + img.shape[2:])
-    return np.dstack([resize_any(img[..., c:c + 4], size, interp) for c in range(0, img.shape[2], 4)])
-
-
-def smooth_fill(img: np.ndarray, hole: np.ndarray) -> np.ndarray:
-    """A smooth, fast fill (push-pull): known pixels averaged down a pyramid until nothing is
-    missing, then pulled back up, each level filling its holes from the coarser one. Float
-    images of any channel count; the first guess of PatchMatch and the head-turn preview."""
-    img = img.astype(np.float32)   # a copy: its holes are written over below
-    if not hole.any() or hole.all():
-        return img
-    h, w = hole.shape
-    size = ((w + 1) // 2, (h + 1) // 2)
-    k = (~hole).astype(np.float32)
-    den = cv2.resize(k, size, interpolation=cv2.INTER_AREA)
-    small = resize_any(per_plane(cv2.multiply, img, k), size, cv2.INTER_AREA)
-    small = per_plane(cv2.divide, small, np.maximum(den, 1e-6))
-    coarse = smooth_fill(small, den <= 0)  # a block is known if any pixel is
-    up = resize_any(coarse, (w, h), cv2.INTER_LINEAR)
-    return cv2.copyTo(up, hole.astype(np.uint8), img).reshape(img.shape)
-
-
-def per_plane(op, img: np.ndarray, plane: np.ndarray) -> np.ndarray:
-    """op (cv2.multiply, cv2.divide) of each channel of img (H, W[, C]) float32 with one plane
-    (H, W): numpy's broadcast over a short last axis is several times slower."""
-    if img.ndim == 2:
-        return op(img, plane)
-    return np.dstack([op(np.ascontiguousarray(img[..., c]), plane) for c in range(img.shape[2])]) \
-        if img.shape[2] > 4 else cv2.merge([op(p, plane) for p in cv2.split(img)]).reshape(img.shape)

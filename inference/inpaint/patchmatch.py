@@ -19,7 +19,8 @@ import cv2
 import numpy as np
 import torch
 
-from inference.inpaint.base import InpaintError, Progress, resize_any, smooth_fill
+from inference.imaging import resize_any, smooth_fill
+from inference.inpaint.base import InpaintError, Progress
 from inference.ops import native
 
 NAME = "patchmatch"
