@@ -30,6 +30,7 @@ import scipy.io
 from common import SHARED_DATA
 
 from inference.edits import rotate
+from inference.edits.base import EditCache
 from inference.faces import analyse, detect, detect_all, face_at
 from inference.io import read_image
 from inference.landmarks import shape_distance, spans_across
@@ -123,10 +124,10 @@ def turns(name: str, img, ratios: list, fitted: list, against_rigid: list) -> tu
     f = copy.deepcopy(face)
     analyse(img, f)
     f.parsing.labels_full()
-    times = []
+    times, drag = [], EditCache()   # one drag: its steps share the surface model, as in the app
     for yaw in (5, 10, 15, 20, 25, 30):
         t = time.perf_counter()
-        rotate.apply_region(img, f, yaw * side, preview=True)
+        rotate.apply_region(img, f, yaw * side, preview=True, cache=drag)
         times.append(time.perf_counter() - t)
     print(f"{name[:18]:18s} {face.pose.yaw:+5.1f}° " + " ".join(f"{c:>8s}" for c in cells)
           + f"   {shape}   {1e3 * statistics.median(times[1:]):8.0f}", flush=True)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from inference.edits import rotate
+from inference.edits.rotate import render, surface
 from inference.faces import detect
 from inference.landmarks import head_pose
 
@@ -112,6 +113,29 @@ def test_preview_is_the_same_turn_at_lower_resolution(astronaut, astronaut_face)
     assert np.abs(full.pixels.astype(int) - up).mean() < 12
 
 
+def test_a_drag_computes_the_head_model_once_through_its_cache(astronaut, astronaut_face, monkeypatch):
+    """The head's surface model is the same for every angle: the steps of one slider drag (one
+    EditCache, the caller's) compute it once and give what a call without the cache gives;
+    another face object (even an equal copy) has it computed again."""
+    from inference.edits.base import EditCache
+    made = []
+    model = render.head_model
+
+    def count(*a, **k):
+        made.append(1)
+        return model(*a, **k)
+
+    monkeypatch.setattr(render, "head_model", count)
+    face, cache = copy.deepcopy(astronaut_face), EditCache()
+    steps = [rotate.apply_region(astronaut, face, yaw, preview=True, cache=cache).pixels for yaw in (5, 10, 0, 10)]
+    assert len(made) == 1
+    np.testing.assert_array_equal(steps[1], steps[3])
+    np.testing.assert_array_equal(steps[1], rotate.apply_region(astronaut, face, 10, preview=True).pixels)
+    assert len(made) == 2
+    rotate.apply_region(astronaut, copy.deepcopy(face), 10, preview=True, cache=cache)
+    assert len(made) == 3
+
+
 def test_out_of_range_is_refused(astronaut, astronaut_face):
     with pytest.raises(rotate.RotateError, match="within"):
         rotate.apply(astronaut, astronaut_face, 60)
@@ -183,8 +207,8 @@ def _steep(monkeypatch) -> None:
     there, which these tests need (with the limit, no turn of the sample or of 4 photos of
     ../shared/data at ±30/45° opens any). The fill is what a surface steeper than that would
     need."""
-    monkeypatch.setattr(rotate, "MAX_SLOPE", np.inf)
-    monkeypatch.setattr(rotate, "DEPTH_SMOOTH", 0.0)
+    monkeypatch.setattr(surface, "MAX_SLOPE", np.inf)
+    monkeypatch.setattr(surface, "DEPTH_SMOOTH", 0.0)
 
 
 def test_filled_holes_are_not_blended_with_black(astronaut, monkeypatch):
@@ -198,13 +222,13 @@ def test_filled_holes_are_not_blended_with_black(astronaut, monkeypatch):
     big = cv2.resize(astronaut, None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)
     face = detect(big)[0]
     seen = {}
-    layers = rotate._splat_layers
+    layers = render._splat_layers
 
     def keep(*a, **k):
         out, seen["holes"] = layers(*a, **k)
         return out, seen["holes"].copy()
 
-    monkeypatch.setattr(rotate, "_splat_layers", keep)
+    monkeypatch.setattr(render, "_splat_layers", keep)
     patch = rotate.apply_region(big, face, 35, engine="telea")
     holes = seen["holes"]
     assert holes.sum() > 200    # enough rim to measure
@@ -220,14 +244,14 @@ def _mirror_fill_steps(img, face, yaw, monkeypatch, **kw):
     round it (the largest channel difference), and the result and mirrored mask."""
     import cv2
     seen = {}
-    source = rotate._mirror_source
+    source = render._mirror_source
 
     def keep(*a):
         mask, where = source(*a)
         seen["mirror"] = mask.copy()
         return mask, where
 
-    monkeypatch.setattr(rotate, "_mirror_source", keep)
+    monkeypatch.setattr(render, "_mirror_source", keep)
     out = rotate.apply_region(img, copy.deepcopy(face), yaw, **kw).pixels
     mirror = seen["mirror"]
     n, labels = cv2.connectedComponents(mirror.astype(np.uint8))
@@ -253,7 +277,7 @@ def test_mirrored_skin_takes_its_colour_from_round_the_hole(astronaut, monkeypat
     face = detect(big)[0]
     steps, out, mirror = _mirror_fill_steps(big, face, yaw, monkeypatch, engine="telea")
     assert len(steps) >= 2 and steps.max() <= 10, steps.round(1)
-    monkeypatch.setattr(rotate, "MIRROR_DETAIL", 1e-4)   # no detail: the smooth guess alone
+    monkeypatch.setattr(render, "MIRROR_DETAIL", 1e-4)   # no detail: the smooth guess alone
     _, smooth, _ = _mirror_fill_steps(big, face, yaw, monkeypatch, engine="telea")
     inner = cv2.erode(mirror.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
 
@@ -370,14 +394,13 @@ def test_hair_strands_stay_straight(astronaut, astronaut_face, yaw, monkeypatch)
     down the image) over the head, off the nose, on the sample at ±30°: 0.038, 0.11-0.12 with
     the depth not blurred."""
     def bend() -> float:
-        rotate._prepared.clear()
         _, _, _, model = rotate._prepare(astronaut, copy.deepcopy(astronaut_face), False)
         motion, _, _ = rotate.motion_field(model, yaw)
         away = rotate.depth_blur_weight(model.src, model.region.shape, model.face_px) >= 1
         return float(np.abs(np.diff(motion[0], 2, axis=0))[(model.region & away)[1:-1]].mean())
 
     blurred = bend()
-    monkeypatch.setattr(rotate, "DEPTH_SMOOTH", 0.0)
+    monkeypatch.setattr(surface, "DEPTH_SMOOTH", 0.0)
     unblurred = bend()
     assert blurred < 0.5 * unblurred, (blurred, unblurred)
 

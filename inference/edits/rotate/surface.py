@@ -1,0 +1,265 @@
+"""The head's surface: its depth over the face (the mesh's), over hair and ears (a smooth
+continuation out to the head's outline), limited in slope towards the side a turn brings round
+and blurred off the nose, and the motion field a turn of it gives."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from scipy import ndimage
+
+from inference import mesh_raster
+from inference import mesh_topology as topo
+from inference.edits.rotate.frame import TurnFrame, relief_frame
+from inference.faces import Face, analyse
+from inference.imaging import smooth_fill
+
+MARGIN = 0.9             # region edited around the face box, x face size on each side
+NEAR_OUTLINE = 0.75      # the head's outline lies this deep behind the face's mean, x face width, on
+                         # the side a turn brings round (the plane of the ears, deepened: the side
+                         # of the head comes into view)
+FAR_OUTLINE = 0.5        # and on the side it turns away: the pivot's depth (see outline_depths)
+BACK_YAW = 25.0          # degrees: a face turned this far shows the back of its head on the far side
+OUTLINE_BLEND = 0.5      # x face width: the blend between the two across the middle of the face
+HEAD_REACH = 0.6         # hair belongs to the head up to this far from the face, x face size
+JAW_BAND = 0.04          # the band under the jaw that turns with it, x face size
+NECK = 0.1               # the head ends this far below the chin, x face size
+EDGE_RAMP = 0.2          # motion fades to zero across this band at the region's edges, x face size
+FALLOFF = 0.4            # motion fades to zero this far outside the head, x face size
+MAX_SLOPE = 2.0          # the head's depth rises by at most this many px per px towards the side a
+                         # turn of 30° or more brings round (slope_limited): steeper, a large face's
+                         # hair beside the cheek still came out streaked at 30°. A smaller turn
+                         # stretches less and gets a steeper limit (slope_for)
+DEPTH_SMOOTH = 0.04      # x face size: the head's depth is blurred at this scale (surface_depth)
+NOSE_KEPT = 0.1          # x face size: but not on the nose, and fully only this far off it
+
+
+def _region(face: Face, height: int, width: int) -> tuple[int, int, int, int]:
+    x0, y0, x1, y1 = face.box
+    m = MARGIN * face.size
+    return (max(0, int(x0 - m)), max(0, int(y0 - 1.2 * m)), min(width, int(np.ceil(x1 + m))),
+            min(height, int(np.ceil(y1 + m))))
+
+
+def _head_mask(face: Face, image: np.ndarray, region, shape) -> np.ndarray:
+    """Head pixels (face parts and hair) of the region, at the working size ``shape``."""
+    analyse(image, face)
+    x0, y0, x1, y1 = region
+    head = (face.parsing.full(*image.shape[:2])[y0:y1, x0:x1] > 0).view(np.uint8)
+    return cv2.resize(head, shape[::-1], interpolation=cv2.INTER_NEAREST) > 0
+
+
+@dataclass
+class HeadModel:
+    """What the turn of one face needs that does not depend on the angle (kept across the
+    steps of a slider drag)."""
+    src: np.ndarray           # (468, 3) mesh in the map's pixels
+    frame: TurnFrame          # how it turns
+    region: np.ndarray        # (H, W) the head: face, hair, ears
+    head_pixels: tuple        # (hy, hx) of region
+    depths: np.ndarray        # (H, W, 2) the head's depth before its rise is limited, for turns
+                              # to the image's left (yaw > 0) and to its right (outline_depths)
+    blurred: np.ndarray       # (H, W) depth_blur_weight
+    fade: np.ndarray          # (H, W) motion fading to 0 off the head and at the map's edges
+    edge: np.ndarray          # (H, W) motion fading to 0 at the map's edges
+    face_px: float
+    _surface: tuple = (None, None)   # (key, surface) of the last turn: the steps of a drag
+                                     # past 30° (one limit, slope_for) reuse it
+
+    def surface(self, yaw: float) -> np.ndarray:
+        """(n, 3): x, y and depth of the head pixels for a turn by ``yaw`` (surface_depth)."""
+        i, slope = (0 if yaw > 0 else 1), slope_for(yaw)
+        if self._surface[0] != (i, slope):
+            hy, hx = self.head_pixels
+            z = surface_depth(self.depths[..., i], (1, -1)[i], self.blurred, self.face_px, slope)
+            self._surface = ((i, slope), np.stack([hx, hy, z[hy, hx]], -1).astype(np.float64))
+        return self._surface[1]
+
+
+def head_depth(src: np.ndarray, raster: tuple, region: np.ndarray, outline_depth) -> np.ndarray:
+    """Depth (H, W, C) of C versions of the head's surface: the mesh's own on the face, and
+    off it (hair, ears, the sides of the head) a smooth continuation from the face's edge to
+    the head's outline, which lies at ``outline_depth(ys, xs)`` (n, C) there."""
+    H, W = region.shape
+    ys, xs, tri, bary = raster   # of the mesh src, over the map
+    known = np.zeros((H, W), bool)
+    known[ys, xs] = True
+    outline = cv2.dilate(region.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & ~region & ~known
+    oy, ox = np.nonzero(outline)
+    at_outline = outline_depth(oy, ox)
+    z = np.zeros((H, W, at_outline.shape[1]), np.float32)
+    z[ys, xs] = mesh_raster.interpolate(src[:, 2], tri, bary)[:, None]
+    z[oy, ox] = at_outline
+    known |= outline
+    return smooth_fill(z, ~known).reshape(z.shape)
+
+
+def outline_depths(src: np.ndarray, R: np.ndarray, ys: np.ndarray, xs: np.ndarray, face_width: float,
+                   yaw0: float) -> np.ndarray:
+    """(n, 2): how deep the head's outline lies at pixels (ys, xs) for a turn to the image's
+    left (yaw > 0, bringing its right side round) and to its right. On the side it brings round,
+    NEAR_OUTLINE x face width behind the face's mean (the side of the head comes into view).
+    On the side it turns away FAR_OUTLINE, the pivot's depth: with the outline as deep there as
+    on the near side, at 30° that side's hair folded behind the face and the forehead stuck out
+    past it where hair had framed it (hair stands off the skull; the surface here is one
+    sheet). But where the face is already turned (``yaw0``, its pose, degrees) away from that
+    side, the outline there is the back of the head: deeper, NEAR_OUTLINE from BACK_YAW on
+    (shallow, it stayed in view and a turn back read ~3° short). A smooth blend joins the two
+    sides across the middle of the face (OUTLINE_BLEND x face width)."""
+    c = src.mean(0)
+    across = (xs - c[0]) * R[0, 0] + (ys - c[1]) * R[1, 0]   # along the head's x axis
+    out = np.empty((len(xs), 2), np.float32)
+    for i, side in enumerate((1, -1)):
+        back = np.clip(-side * yaw0 / BACK_YAW, 0, 1)
+        far = FAR_OUTLINE + (NEAR_OUTLINE - FAR_OUTLINE) * back
+        t = np.clip(0.5 + side * across / (OUTLINE_BLEND * face_width), 0, 1)
+        depth = far + (NEAR_OUTLINE - far) * t * t * (3 - 2 * t)
+        out[:, i] = c[2] + R[2, 2] * face_width * depth
+    return out
+
+
+def _rise_limited(z: np.ndarray, slope: float, axis: int, reverse: bool) -> np.ndarray:
+    """z with its rise along ``axis`` (towards lower indices if ``reverse``) at most ``slope``
+    per pixel: min over j <= i of z[j] + slope (i - j), a running minimum of z - slope i."""
+    if reverse:
+        return np.flip(_rise_limited(np.flip(z, axis), slope, axis, False), axis)
+    n = z.shape[axis]
+    ramp = (slope * np.arange(n, dtype=np.float32)).reshape((n, 1) if axis == 0 else (1, n))
+    return np.minimum.accumulate(z - ramp, axis=axis) + ramp
+
+
+def slope_limited(z: np.ndarray, slope: float, side: int) -> np.ndarray:
+    """The head's depth (H, W) for a turn that brings its ``side`` (+1: the image's right, the
+    near side of a turn to the left, yaw > 0; -1: its left) round to the camera: nowhere
+    rising away from the camera faster than ``slope`` (px of depth per px) towards that side,
+    nor up or down the image. Where the surface turns away steeply (the rim of the face mesh,
+    the side of the head under the hair), a turn that brings it round stretches a band a pixel
+    or two wide in the photo over many (x 30 at 30°): the hair and skin in it came out as
+    streaks. Limited, the side is stretched at most ~1 + slope x sin(yaw) and over a wider
+    band. The other side (squeezed, hidden by the z-buffer) keeps its depth. An infinite
+    slope leaves the depth as it is."""
+    if not np.isfinite(slope):
+        return z.astype(np.float32)
+    out = _rise_limited(z.astype(np.float32), slope, axis=1, reverse=side < 0)
+    out = _rise_limited(out, slope, axis=0, reverse=False)
+    return _rise_limited(out, slope, axis=0, reverse=True)
+
+
+def slope_for(yaw: float) -> float:
+    """The depth's rise limit for a turn of ``yaw`` degrees: MAX_SLOPE from 30° on, and for a
+    smaller turn as steep as keeps the stretch ~1 + slope x sin(yaw) of the side it brings round
+    within that of a 30° turn at MAX_SLOPE (2x). One limit for all angles flattened the side a
+    small turn brings round more than its stretch asks: a face already turned 40° (breakingbad)
+    turned back 10° or 20° moved its inner features a fifth of the way a rigid turn of its mesh
+    does (their width +2.7 %, for +14.4 %) and read -4.9° / -12.9°."""
+    s = np.sin(np.radians(abs(yaw)))
+    return MAX_SLOPE * max(1.0, np.sin(np.radians(30.0)) / s) if s > 0 else np.inf
+
+
+def surface_depth(z: np.ndarray, side: int, blurred: np.ndarray, face_px: float, slope: float) -> np.ndarray:
+    """The depth a turn bringing ``side`` round moves the head by: slope-limited and, by the
+    weight ``blurred`` (0..1: all but the nose), blurred at DEPTH_SMOOTH x face size. Limited,
+    the side's depth rises row by row from the rim of the mesh, whose depth steps from facet to
+    facet; inside, the mesh is flat facets ~15 px across on a 300 px face: turned, those steps
+    and kinks bent hair strands beside and over the cheek into waves and zig-zags (the parsing
+    calls hair lying over a cheek skin, so it cannot be told apart). The nose keeps its depth:
+    blurred too, it lost the crisp profile a turned nose shows (and turns read less turned:
+    2.jpg's +30° as 21° instead of 28°). A blur keeps the slope limit (a weighted mean of
+    values that each rise no faster rises no faster); the blend into the kept nose adds a
+    little."""
+    limited = slope_limited(z, slope, side)
+    if DEPTH_SMOOTH <= 0:
+        return limited
+    smooth = _wide_blur(limited, DEPTH_SMOOTH * face_px)
+    return smooth * blurred + limited * (1 - blurred)
+
+
+def _wide_blur(img: np.ndarray, sigma: float) -> np.ndarray:
+    """A Gaussian blur of a smooth float image (H, W); a wide one (40 px on a 1000 px face: a
+    241-tap kernel, 0.45 s per call on a 4 MP photo) is taken on a copy shrunk by ~sigma / 4
+    and scaled back up, which the blur has made smooth enough to interpolate."""
+    k = int(sigma // 4)
+    if k < 2:
+        return cv2.GaussianBlur(img, (0, 0), sigma)
+    H, W = img.shape
+    small = cv2.resize(img, (max(1, round(W / k)), max(1, round(H / k))), interpolation=cv2.INTER_AREA)
+    # the shrink's box average already spread it by ~k / sqrt(12) of the photo's pixels
+    small = cv2.GaussianBlur(small, (0, 0), np.sqrt(max(sigma ** 2 - k * k / 12, 1.0)) / k)
+    return cv2.resize(small, (W, H), interpolation=cv2.INTER_LINEAR)
+
+
+def depth_blur_weight(src: np.ndarray, shape: tuple, face_px: float) -> np.ndarray:
+    """(H, W) 0..1: how far surface_depth blurs the depth at each pixel: not on the nose (the
+    convex hull of the mesh's nose), fully from NOSE_KEPT x face size off it."""
+    nose = np.zeros(shape, np.uint8)
+    cv2.fillConvexPoly(nose, cv2.convexHull(np.round(src[topo.NOSE, :2]).astype(np.int32)), 1)
+    return np.clip(cv2.distanceTransform(1 - nose, cv2.DIST_L2, 5) / (NOSE_KEPT * face_px), 0, 1)
+
+
+def head_model(src: np.ndarray, face_width: float, head: np.ndarray, face_px: float,
+               yaw0: float) -> HeadModel:
+    """The head as one surface turning about the pivot: its depth is the mesh's on the face and
+    continues smoothly over hair and ears to the head's outline (so the face and the hair round
+    it move as one, with no seam between two motions); beyond the head its motion is
+    continued and fades to exactly zero FALLOFF x face size off it, and at the map's edges
+    (hair running past the region or the photo is stretched there: cut through, it would leave
+    a seam, or a hole nothing in the photo can fill). ``yaw0`` is the face's pose yaw, which
+    decides how deep the outline lies on each side (outline_depths)."""
+    frame = relief_frame(src, face_width)
+    R = frame.axes
+    raster = mesh_raster.barycentric(src, head.shape)
+    # Below the chin the parsing's head (a dark collar can read as hair) is neck and clothes:
+    # they are not turned, only dragged by the motion continued from the head (the neck twists).
+    ys, xs = np.mgrid[0:head.shape[0], 0:head.shape[1]]
+
+    def down_from(vertex: int) -> np.ndarray:
+        # how far each pixel lies below a mesh vertex, along the head's own vertical axis
+        return (xs - src[vertex, 0]) * R[0, 1] + (ys - src[vertex, 1]) * R[1, 1]
+
+    below = down_from(topo.CHIN) > NECK * face_px
+    on_face = np.zeros(head.shape, bool)
+    on_face[raster[0], raster[1]] = True
+    off_face = cv2.distanceTransform((~on_face).view(np.uint8), cv2.DIST_L2, 5)
+    blurred = depth_blur_weight(src, head.shape, face_px)
+    # Hair further than HEAD_REACH from the face, or not joined to it, is someone else's (a
+    # neighbour's hair touching this one's is parsed as hair too).
+    near = off_face < HEAD_REACH * face_px
+    # The seam under the jaw (its shadow line) turns with the jaw: left to the neck, it is
+    # smeared into a wedge where the jaw slides over the neck.
+    jaw = (down_from(topo.NOSE_TIP) > 0) & ~below & (off_face < JAW_BAND * face_px)
+    labels, _ = ndimage.label((head & ~below & near) | on_face | jaw)
+    region = np.isin(labels, np.unique(labels[on_face]))
+    # pockets the parsing left inside the head (eyes, gaps in the hair) are part of it: as
+    # outline they would pin the depth there to the back of the head and tear the motion
+    region = ndimage.binary_fill_holes(region)
+    z = head_depth(src, raster, region, lambda ys, xs: outline_depths(src, R, ys, xs, face_width, yaw0))
+    hy, hx = np.nonzero(region)
+    dist = cv2.distanceTransform((~region).astype(np.uint8), cv2.DIST_L2, 5)
+    t = np.clip(1 - dist / (FALLOFF * face_px), 0, 1)
+    H, W = head.shape
+    edge = np.minimum(np.minimum(xs, W - 1 - xs), np.minimum(ys, H - 1 - ys))
+    e = np.clip(edge / (EDGE_RAMP * face_px), 0, 1)
+    e = e * e * (3 - 2 * e)
+    return HeadModel(src=src, frame=frame, region=region, head_pixels=(hy, hx), depths=z, blurred=blurred,
+                     fade=t * t * (3 - 2 * t) * e, edge=e, face_px=face_px)
+
+
+def motion_field(m: HeadModel, yaw: float):
+    """Per-pixel motion (2, H, W), depth after the turn (H, W) and the turned mesh."""
+    H, W = m.region.shape
+    hy, hx = m.head_pixels
+    surface = m.surface(yaw)
+    moved = m.frame.turn(surface, yaw)
+    head_motion = np.zeros((H, W, 2), np.float32)
+    head_motion[hy, hx] = moved[:, :2] - surface[:, :2]
+    depth = np.full((H, W), np.float32(m.frame.pivot[2] + m.face_px), np.float32)   # off the head: far behind
+    depth[hy, hx] = moved[:, 2]
+    # Off the head the motion is the head's own continued smoothly from its border (no step
+    # there: the neck under the chin twists instead of tearing), fading out.
+    outer = smooth_fill(head_motion, ~m.region)
+    motion = np.empty((2, H, W), np.float32)
+    for c in range(2):
+        np.multiply(outer[..., c], m.fade, out=motion[c])
+        np.copyto(motion[c], head_motion[..., c] * m.edge, where=m.region)
+    return motion, depth, m.frame.turn(m.src, yaw)
