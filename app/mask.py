@@ -1,13 +1,18 @@
 """The inpainting mask the user paints: a list of strokes (brush, eraser, lasso, a parsing
 class), rendered by Qt's painter into an 8-bit coverage image. Keeping the strokes rather than
-bitmaps makes stroke undo cheap on a 12-megapixel photo (undo re-renders the rest)."""
+bitmaps makes stroke undo cheap on a 12-megapixel photo (undo re-renders the rest).
+
+The layer also keeps the overlay the canvas shows (``overlay(colour)``: the colour with the
+coverage as alpha) up to date itself, only over the rectangle each change touched
+(``last_dirty``): on a 12-megapixel photo a stroke then costs the GUI thread its own few
+pixels, not a ~48 MB image."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
 import qimage2ndarray
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, QRect, Qt
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPainterPathStroker, QPen, QRadialGradient
 
 
@@ -23,37 +28,99 @@ class Stroke:
 
 
 class MaskLayer:
-    """Strokes plus their rendering; ``array()`` is the (H, W) uint8 mask (255 = fill fully)."""
+    """Strokes plus their rendering; ``array()`` is the (H, W) uint8 mask (255 = fill fully),
+    ``overlay(colour)`` the image to show it with, ``last_dirty`` what the last change touched."""
 
     def __init__(self, width: int, height: int):
         self.width, self.height = width, height
         self.strokes: list[Stroke] = []
         self._image = QImage(width, height, QImage.Format.Format_Grayscale8)
         self._image.fill(0)
+        self._last_dirty: QRect | None = None
+        # The overlay's pixels (premultiplied ARGB32, as uint32), built on the first overlay()
+        # call; the QImages overlay() hands out wrap this buffer (so they stay current).
+        self._argb: np.ndarray | None = None
+        self._rgb: int | None = None          # the overlay's colour, 0xRRGGBB
+        self._lut: np.ndarray | None = None   # coverage -> premultiplied pixel in that colour
 
     def add(self, stroke: Stroke) -> None:
         self.strokes.append(stroke)
         self._render(stroke)
+        self._changed(self._bounds(stroke))
 
     def undo(self) -> bool:
         if not self.strokes:
+            self._last_dirty = None
             return False
-        self.strokes.pop()
+        removed = self.strokes.pop()
         self._image.fill(0)
         for s in self.strokes:
             self._render(s)
+        # The rendering is deterministic: outside the removed stroke's box nothing changed.
+        self._changed(self._bounds(removed))
         return True
 
     def clear(self) -> None:
         self.strokes.clear()
         self._image.fill(0)
+        if self._argb is not None:
+            self._argb.fill(self._lut[0])
+        self._last_dirty = QRect(0, 0, self.width, self.height)
 
     def is_empty(self) -> bool:
-        return not self.array().any()
+        return not self._coverage().any()
 
     def array(self) -> np.ndarray:
         """A copy of the coverage, (H, W) uint8."""
-        return qimage2ndarray.raw_view(self._image)[:, :self.width].copy()
+        return self._coverage().copy()
+
+    @property
+    def last_dirty(self) -> QRect | None:
+        """The rectangle (photo pixels, inside the image) the last add / undo / clear changed;
+        None when it changed nothing (an undo with no strokes, a stroke wholly off the image)."""
+        return None if self._last_dirty is None else QRect(self._last_dirty)
+
+    def overlay(self, colour: QColor) -> QImage:
+        """The mask to show: a premultiplied ARGB32 image of the layer's size, ``colour`` (its
+        own alpha ignored: opacity is the viewer's) with the coverage as alpha. Built whole on
+        the first call and when the colour changes; after that every add / undo / clear
+        updates it only over ``last_dirty``. The image shares the layer's buffer: one got
+        earlier shows later strokes too (repaint its ``last_dirty``)."""
+        rgb = QColor(colour).rgb() & 0xFFFFFF
+        if self._argb is None:
+            self._argb = np.empty((self.height, self.width), np.uint32)
+        if rgb != self._rgb:
+            self._rgb, self._lut = rgb, _premultiplied_ramp(rgb)
+            np.take(self._lut, self._coverage(), out=self._argb, mode="clip")
+        # QImage keeps a reference to the array (PySide's buffer constructor), so the pixels
+        # live as long as any image made here does.
+        return QImage(self._argb, self.width, self.height, 4 * self.width,
+                      QImage.Format.Format_ARGB32_Premultiplied)
+
+    # -- internals ------------------------------------------------------------------------
+    def _coverage(self) -> np.ndarray:
+        """A view of the coverage, (H, W) uint8 (the image's row padding cut off)."""
+        return qimage2ndarray.raw_view(self._image)[:, :self.width]
+
+    def _bounds(self, s: Stroke) -> QRect:
+        """The box a stroke can paint in, clipped to the image (may be empty)."""
+        if s.kind == "raster":
+            h, w = s.raster.shape
+            box = QRect(s.x0, s.y0, w, h)
+        else:
+            g = s.size / 2 + 2   # the brush's reach past its centre line, plus antialiasing
+            box = s.path.boundingRect().adjusted(-g, -g, g, g).toAlignedRect()
+        return box.intersected(QRect(0, 0, self.width, self.height))
+
+    def _changed(self, box: QRect) -> None:
+        """The coverage changed inside ``box``: bring the overlay up to date there."""
+        if box.isEmpty():
+            self._last_dirty = None
+            return
+        self._last_dirty = box
+        if self._argb is not None:
+            y0, y1, x0, x1 = box.top(), box.bottom() + 1, box.left(), box.right() + 1
+            self._argb[y0:y1, x0:x1] = self._lut[self._coverage()[y0:y1, x0:x1]]
 
     def _render(self, s: Stroke) -> None:
         if s.kind == "raster":
@@ -106,6 +173,15 @@ class MaskLayer:
                 p.setBrush(QBrush(g))
                 p.drawEllipse(pt, r, r)
         p.end()
+
+
+def _premultiplied_ramp(rgb: int) -> np.ndarray:
+    """(256,) uint32: the premultiplied ARGB32 pixel of colour ``rgb`` at each alpha, as Qt
+    itself premultiplies (so the overlay is what Qt would make of colour + alpha channel)."""
+    straight = (np.arange(256, dtype=np.uint32) << 24) | np.uint32(rgb & 0xFFFFFF)
+    img = QImage(straight, 256, 1, 4 * 256, QImage.Format.Format_ARGB32)
+    pre = img.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
+    return qimage2ndarray.raw_view(pre)[0].astype(np.uint32)
 
 
 def stroke_outline(path: QPainterPath, size: float) -> QPainterPath:
