@@ -1,130 +1,65 @@
-"""Main window: menus, canvas, docks and status bar; wires panels to the document.
+"""Main window: menus, canvas, docks and status bar, wired to the session (app/session.py).
 
-Data flows one way: a user action becomes a job on the worker (inference code only), its
-result comes back by signal and updates the document and the canvas. Nothing here computes
-pixels.
+Data flows one way: a user action goes to the session, which runs jobs on the worker
+(inference code only); their results come back through the session, which tells this window
+what to show (it is the session's View). Nothing here computes pixels.
 """
 from __future__ import annotations
 
-import inspect
 import sys
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow,
                                QMessageBox, QProgressBar, QPushButton)
 
 from app.canvas import Canvas
-from app.document import Document, EditStep
+from app.document import Document
 from app.mask import MaskLayer, Stroke
+from app.panels import panel_for
 from app.panels.face import FacePanel
-from app.panels.inpaint import InpaintPanel
 from app.panels.legend import LegendPanel
-from app.panels.adjust import AdjustPanel
-from app.worker import JobContext, Worker
+from app.session import Session
+from app.worker import Worker
 from inference import edits
-from inference.edits import rotate
-from inference.io import READ_SUFFIXES, WRITE_FORMATS, Photo, read_image, same_file, write_image
+from inference.io import READ_SUFFIXES, WRITE_FORMATS, Photo, same_file
 
 APP_NAME = "Visage"
 OPEN_FILTER = "Photos (" + " ".join(f"*{s}" for s in READ_SUFFIXES) + ");;All files (*)"
 SAVE_FILTER = "PNG (*.png);;JPEG (*.jpg *.jpeg);;WebP (*.webp);;TIFF (*.tif *.tiff);;BMP (*.bmp)"
-
-
-# -- jobs: plain functions run on the worker thread -------------------------------------------
-def _job_load(path: str):
-    return lambda ctx: read_image(path)
-
-
-def _job_detect(image: np.ndarray, state: int, previous: list | None = None,
-                follow: tuple[float, float] | None = None):
-    """(state, detection, follow): ``follow`` is handed back for _done_detect."""
-    def run(ctx: JobContext):
-        from inference.faces import detect_all
-        ctx.progress(0.1, "Finding faces…")
-        return state, detect_all(image, previous=previous or ()), follow
-    return run
-
-
-def _job_analyse(doc: Document, state: int, index: int, face, visible: set[int]):
-    def run(ctx: JobContext):
-        from inference.faces import analyse
-        from inference.parsing import colorize
-        ctx.progress(0.2, "Parsing the face…")
-        analyse(doc.image(state), face)
-        parsing = face.parsing
-        return state, index, colorize(parsing.labels, visible=visible), parsing.x0, parsing.y0, \
-            parsing.width / parsing.labels.shape[1]
-    return run
-
-
-def _job_patch(doc: Document, name: str, base: int, face, params: dict[str, Any]):
-    def run(ctx: JobContext):
-        ctx.check()
-        kw = dict(params)
-        edit = edits.get(name)
-        if not kw.get("preview") and "progress" in inspect.signature(edit.apply_region).parameters:
-            kw["progress"] = ctx.progress  # long renders report progress and can be cancelled
-        patch = edit.apply_region(doc.image(base), face, **kw)
-        return name, base, params, patch, face
-    return run
-
-
-def _job_class_mask(doc: Document, face, cls: int):
-    def run(ctx: JobContext):
-        from inference.faces import analyse
-        analyse(doc.image(), face)
-        p = face.parsing
-        return (p.mask(cls).astype(np.uint8) * 255, p.x0, p.y0)
-    return run
-
-
-def _job_inpaint(doc: Document, mask: np.ndarray, params: dict[str, Any], source: np.ndarray | None):
-    def run(ctx: JobContext):
-        base = doc.cursor
-        ctx.progress(0.0, "Filling…")
-        patch = edits.get("inpaint").apply_region(doc.image(base), None, mask, progress=ctx.progress,
-                                                  source=source, **params)
-        return base, params, patch
-    return run
-
-
-def _job_save(path: Path, image: np.ndarray, alpha: np.ndarray | None):
-    def run(ctx: JobContext):
-        ctx.progress(0.3, f"Saving {path.name}…")
-        return write_image(path, image, alpha)
-    return run
+BUSY_KINDS = ("load", "detect", "commit", "save", "analyse", "maskclass")
+CANCELLABLE = ("detect", "commit", "analyse")
+FAILED_TITLES = {"load": "Cannot open photo", "save": "Cannot save photo", "detect": "Face detection failed",
+                 "commit": "Edit failed", "preview": "Preview failed", "analyse": "Face analysis failed",
+                 "maskclass": "Mask from parsing failed"}
 
 
 class MainWindow(QMainWindow):
     def __init__(self):
         super().__init__()
         self.resize(1200, 800)
-        self.doc: Document | None = None
-        self.selected: int | None = None
         self.worker = Worker(self)
-        self._preview_id = 0
-        self._last_preview: tuple | None = None   # (name, base, params, patch) last shown
-        self._pending_commits = 0
+        self.session = Session(self.worker.submit, cancel=lambda kind: self.worker.cancel(kind=kind), view=self)
         self._progress_message = ""
-        self.tiny_faces: list = []
         self.last_message: QMessageBox | None = None
+        self.mask: MaskLayer | None = None
 
         self.canvas = Canvas(self)
         self.setCentralWidget(self.canvas)
-        self.skin_panel = AdjustPanel("Strength", 0, 100, 0.01, name="skinStrength")
-        self.rotate_panel = AdjustPanel("Yaw", -45, 45, 1.0, "°", name="yaw")
-        self.legend = LegendPanel()
         self.face_panel = FacePanel()
-        self.inpaint_panel = InpaintPanel()
-        self.mask: MaskLayer | None = None
+        self.legend = LegendPanel()
         self._add_dock("Face", self.face_panel, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._add_dock("Skin", self.skin_panel, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._add_dock("Head turn", self.rotate_panel, Qt.DockWidgetArea.RightDockWidgetArea)
-        self._add_dock("Inpaint", self.inpaint_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.panels: dict[str, Any] = {}
+        for name, edit in edits.EDITS.items():
+            panel = self.panels[name] = panel_for(edit)
+            area = Qt.DockWidgetArea.LeftDockWidgetArea if panel.DOCK == "left" else Qt.DockWidgetArea.RightDockWidgetArea
+            self._add_dock(getattr(panel, "TITLE", edit.TITLE), panel, area)
+            if hasattr(panel, "previewRequested"):
+                panel.previewRequested.connect(lambda v, n=name: self.session.preview(n, v))
+                panel.commitRequested.connect(lambda v, n=name: self.session.commit(n, v))
+        self.inpaint_panel = self.panels["inpaint"]
         self._add_dock("Parsing legend", self.legend, Qt.DockWidgetArea.RightDockWidgetArea)
         self._build_actions()
         self._build_status()
@@ -143,21 +78,36 @@ class MainWindow(QMainWindow):
         ip.clearRequested.connect(self.clear_mask)
         ip.fillRequested.connect(self.fill_mask)
         self.canvas.strokeFinished.connect(self.add_stroke)
-        self.skin_panel.previewRequested.connect(lambda s: self.request_preview("skin", {"strength": s}))
-        self.skin_panel.commitRequested.connect(lambda s: self.commit("skin", {"strength": s}))
-        # The head turn previews on a small copy of the face (fast), and renders in full on release.
-        self.rotate_panel.previewRequested.connect(
-            lambda y: self.request_preview("rotate", {"yaw": y, "preview": True}))
-        self.rotate_panel.commitRequested.connect(lambda y: self.commit("rotate", {"yaw": y}))
         self.legend.visibilityChanged.connect(lambda _: self._analyse_selected())
         w = self.worker
-        w.finished.connect(self._on_job_finished)
         w.failed.connect(self._on_job_failed)
         w.cancelled.connect(self._on_job_cancelled)
         w.started.connect(self._on_job_started)
         w.progressed.connect(self._on_job_progress)
         w.idle.connect(self._on_worker_idle)
-        self._update_ui()
+        self.values_changed()
+        self.history_changed()
+
+    # -- what the session holds ---------------------------------------------------------------
+    @property
+    def doc(self) -> Document | None:
+        return self.session.doc
+
+    @doc.setter
+    def doc(self, doc: Document | None) -> None:
+        self.session.doc = doc
+
+    @property
+    def selected(self) -> int | None:
+        return self.session.selected
+
+    @property
+    def skin_panel(self):
+        return self.panels["skin"]
+
+    @property
+    def rotate_panel(self):
+        return self.panels["rotate"]
 
     # -- construction -----------------------------------------------------------------------
     def _add_dock(self, title: str, widget, area) -> QDockWidget:
@@ -167,8 +117,12 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
-    def _action(self, menu, text: str, slot, shortcut=None, checkable=False, checked=False) -> QAction:
+    def _action(self, menu, text: str, slot, shortcut=None, checkable=False, checked=False,
+                icon: str | None = None) -> QAction:
         a = QAction(text, self)
+        if icon is not None:
+            from app.icons import icon as load_icon
+            a.setIcon(load_icon(icon))
         if shortcut is not None:
             a.setShortcut(QKeySequence(shortcut))
         a.setCheckable(checkable)
@@ -249,14 +203,26 @@ class MainWindow(QMainWindow):
         if self.doc is not None and self.doc.modified and not self.ask(
                 "Unsaved edits", "The current photo has unsaved edits. Open another photo and discard them?"):
             return
+        from app import jobs
         self.statusBar().showMessage(f"Opening {Path(path).name}…")
-        self.worker.submit("load", _job_load(path))
+        self.worker.submit("load", jobs.load(path), on_done=self._loaded)
+
+    def _loaded(self, photo: Photo) -> None:
+        self.act_before.setChecked(False)
+        self.mask = MaskLayer(photo.rgb.shape[1], photo.rgb.shape[0])
+        self._refresh_mask()
+        self.canvas.set_faces([], None)
+        self.canvas.set_image(photo.rgb, fit=True)
+        note = "" if photo.source_mode in ("RGB", "RGBA") else f" ({photo.source_mode} converted to 8-bit RGB)"
+        self.statusBar().showMessage(f"Opened {photo.path.name}, {photo.size[0]}×{photo.size[1]}{note}", 6000)
+        self.session.open(photo)
 
     def save_as_dialog(self) -> None:
         if self.doc is None:
             return
         src = self.doc.path
-        suggested = str(src.with_name(f"{src.stem}-edited{src.suffix.lower() if src.suffix.lower() in WRITE_FORMATS else '.png'}")) if src else "edited.png"
+        ext = src.suffix.lower() if src and src.suffix.lower() in WRITE_FORMATS else ".png"
+        suggested = str(src.with_name(f"{src.stem}-edited{ext}")) if src else "edited.png"
         path, _ = QFileDialog.getSaveFileName(self, "Save as / Export", suggested, SAVE_FILTER)
         if path:
             self.save_to(path)
@@ -271,7 +237,7 @@ class MainWindow(QMainWindow):
         if self.doc.path is not None and path.exists() and same_file(path, self.doc.path) and not self.ask(
                 "Overwrite original?", f"{path.name} is the original photo. Replace it with the edited image?"):
             return False
-        self.worker.submit("save", _job_save(path, self.doc.image(), self.doc.photo.alpha))
+        self.session.save(path)
         return True
 
     def dragEnterEvent(self, event) -> None:
@@ -285,50 +251,27 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     # -- faces ------------------------------------------------------------------------------
-    def _faces(self):
-        return self.doc.faces() if self.doc else None
-
-    def _detect_if_needed(self, previous: list | None = None, follow: tuple[float, float] | None = None) -> None:
-        """Find the faces of the current state if not known yet; ``previous``: the faces before
-        an edit that moved them, looked for again where they were if the detector misses them;
-        ``follow``: where the selected face was, to select it again wherever it is listed."""
-        if self.doc is not None and self._faces() is None:
-            self.worker.submit("detect", _job_detect(self.doc.image(), self.doc.cursor, previous, follow))
-
     def on_image_clicked(self, x: float, y: float) -> None:
-        faces = self._faces()
+        faces = self.session.faces()
         if not faces:
             return
         from inference.faces import face_at
         self.select_face(face_at(faces, x, y))
 
     def select_face(self, index: int | None) -> None:
-        self.selected = index
-        self._last_preview = None
-        self.canvas.clear_preview()
-        self.canvas.set_parsing(None)
-        self.canvas.set_landmarks(None)
-        self._draw_faces()
-        self._sync_panel()
-        if index is not None:
-            self._analyse_selected()
-        self._update_ui()
+        self.session.select(index)
 
     def _analyse_selected(self) -> None:
-        faces = self._faces()
-        if self.selected is None or not faces:
-            return
-        self.worker.submit("analyse", _job_analyse(self.doc, self.doc.cursor, self.selected,
-                                                   faces[self.selected], self.legend.visible_classes()),
-                           coalesce=True)
+        self.session.visible = self.legend.visible_classes()
+        self.session.analyse_selected()
 
     def on_image_hovered(self, x: float, y: float) -> None:
         """Name the parsing class under the cursor (selected face only)."""
         from inference.parsing import CLASS_NAMES
-        faces = self._faces()
+        face = self.session.selected_face()
         text = ""
-        if faces and self.selected is not None and faces[self.selected].parsing is not None:
-            p = faces[self.selected].parsing
+        if face is not None and face.parsing is not None:
+            p = face.parsing
             h, w = p.labels.shape
             u, v = (x - p.x0) * w / p.width, (y - p.y0) * h / p.height
             if 0 <= u < w and 0 <= v < h:
@@ -346,76 +289,73 @@ class MainWindow(QMainWindow):
             lambda f: face_from_mesh(f.extra["original_mesh"], f.score) if "original_mesh" in f.extra else f)
 
     def _replace_selected_face(self, change) -> None:
-        faces = self._faces()
-        if not faces or self.selected is None:
-            return
-        faces = list(faces)
-        faces[self.selected] = change(faces[self.selected])
-        self.doc.set_faces(faces)
-        self._last_preview = None
-        self.canvas.clear_preview()
-        self._draw_faces()
-        self.canvas.set_landmarks(faces[self.selected].landmarks68)
-        self._analyse_selected()
+        self.session.replace_selected_face(change)
+        face = self.session.selected_face()
+        if face is not None:
+            self.canvas.set_landmarks(face.landmarks68)
+            self._analyse_selected()
 
-    def _draw_faces(self) -> None:
-        faces = self._faces() or []
-        self.canvas.set_faces([f.box for f in faces], self.selected, tiny=self.tiny_faces)
-        if self.selected is not None and self.selected < len(faces):
-            f = faces[self.selected]
-            self.face_label.setText(f"Face {self.selected}: yaw {f.pose.yaw:+.0f}°, pitch {f.pose.pitch:+.0f}°, "
-                                    f"roll {f.pose.roll:+.0f}°" + (" — turned away: fit uncertain" if f.uncertain else ""))
+    # -- the session's view ---------------------------------------------------------------------
+    def image_changed(self) -> None:
+        self._show_current()
+
+    def preview_ready(self, patch) -> None:
+        self.canvas.set_preview(patch.pixels, patch.x0, patch.y0, patch.scale)
+
+    def preview_cleared(self) -> None:
+        self.canvas.clear_preview()
+
+    def analysis_ready(self, r) -> None:
+        self.canvas.set_parsing(r.overlay, r.x0, r.y0, r.scale)
+        self.canvas.set_landmarks(self.session.faces()[r.index].landmarks68)
+
+    def analysis_cleared(self) -> None:
+        self.canvas.set_parsing(None)
+        self.canvas.set_landmarks(None)
+
+    def faces_changed(self) -> None:
+        faces = self.session.faces() or []
+        sel = self.session.selected_face()
+        self.canvas.set_faces([f.box for f in faces], self.selected, tiny=self.session.tiny_faces)
+        if sel is not None:
+            self.face_label.setText(f"Face {self.selected}: yaw {sel.pose.yaw:+.0f}°, pitch {sel.pose.pitch:+.0f}°, "
+                                    f"roll {sel.pose.roll:+.0f}°" + (" — turned away: fit uncertain" if sel.uncertain else ""))
         else:
             self.face_label.setText(f"{len(faces)} face(s)" if faces else "")
-        sel = faces[self.selected] if self.selected is not None and self.selected < len(faces) else None
         self.face_panel.show_face(sel, self.selected, bool(sel is not None and sel.extra.get("nudged")))
 
-    # -- edits ------------------------------------------------------------------------------
-    def _edit_face(self, name: str):
-        """(base state, the face as it was there) for an edit of the selected face: a re-adjusted
-        edit starts where it started, with the face it was given (a head turn moves faces)."""
-        faces = self._faces()
-        if self.doc is None or self.selected is None or not faces:
-            return None, None
-        base = self.doc.adjusting_base(name, self.selected)
-        if base != self.doc.cursor and self.doc.top().face is not None:
-            return base, self.doc.top().face
-        return base, faces[self.selected]
+    def values_changed(self) -> None:
+        """Each panel shows the values of the edit it would re-adjust, else its rest values, and
+        reaches only what the selected face takes."""
+        for name, panel in self.panels.items():
+            if not hasattr(panel, "set_values"):
+                continue
+            panel.set_limits(self.session.limits(name))
+            panel.set_values(self.session.values(name))
+            panel.set_face_selected(self.selected is not None)
 
+    def history_changed(self) -> None:
+        self._update_ui()
+
+    def mask_class_ready(self, r) -> None:
+        if self.mask is not None and r.raster.any():
+            self.mask.add(Stroke("raster", raster=r.raster, x0=r.x0, y0=r.y0))
+            self._refresh_mask()
+
+    def fill_done(self) -> None:
+        self.mask.clear()
+        self._refresh_mask()
+        self.statusBar().showMessage("Filled", 4000)
+
+    def message(self, text: str, ms: int = 0) -> None:
+        self.statusBar().showMessage(text, ms)
+
+    # -- edits ------------------------------------------------------------------------------
     def request_preview(self, name: str, params: dict[str, Any]) -> None:
-        base, face = self._edit_face(name)
-        if face is None:
-            return
-        self._preview_id = self.worker.submit(
-            "preview", _job_patch(self.doc, name, base, face, params), coalesce=True)
+        self.session.preview(name, params)
 
     def commit(self, name: str, params: dict[str, Any]) -> None:
-        base, face = self._edit_face(name)
-        if face is None:
-            return
-        if base == self.doc.cursor and edits.get(name).is_identity(**params):
-            return  # nothing to re-adjust and nothing would change
-        self.worker.cancel(kind="preview")
-        lp = self._last_preview
-        if lp is not None and lp[:3] == (name, base, params):
-            self._push(name, base, params, lp[3], face)  # the preview on screen is the full result
-        else:
-            self._pending_commits += 1
-            self.worker.submit("commit", _job_patch(self.doc, name, base, face, params))
-
-    def _push(self, name: str, base: int, params: dict[str, Any], patch, face) -> None:
-        self.doc.push(EditStep(name=name, face_index=self.selected, params=dict(params), patch=patch,
-                               base_state=base, face=face))
-        self._last_preview = None
-        self._show_current()
-        if edits.get(name).CHANGES_GEOMETRY:  # faces moved: find them again, keep the selection
-            self.canvas.set_parsing(None)
-            self.canvas.set_landmarks(None)
-            self._draw_faces()
-            # faces are listed largest first: a turn can reorder them, so the selection follows
-            # the turned face by where it was, not by its index
-            follow = face.centre if face is not None and self.selected is not None else None
-            self._detect_if_needed(previous=self.doc.faces(base), follow=follow)
+        self.session.commit(name, params)
 
     def undo(self) -> None:
         """Undo the last mask stroke while there are strokes, else the last edit."""
@@ -423,53 +363,10 @@ class MainWindow(QMainWindow):
             self._refresh_mask()
             self._update_ui()
             return
-        if self.doc is not None and not self._pending_commits:
-            before = self._faces(), self._selected_centre()
-            if self.doc.undo():
-                self._after_history_move(*before)
+        self.session.undo()
 
     def redo(self) -> None:
-        if self.doc is not None and not self._pending_commits:
-            before = self._faces(), self._selected_centre()
-            if self.doc.redo():
-                self._after_history_move(*before)
-
-    def _selected_centre(self) -> tuple[float, float] | None:
-        faces = self._faces()
-        if faces and self.selected is not None and self.selected < len(faces):
-            return faces[self.selected].centre
-        return None
-
-    def _after_history_move(self, faces_before=None, follow: tuple[float, float] | None = None) -> None:
-        """``faces_before``, ``follow``: the faces of the state left and where the selected one
-        was. Across an edit that moved faces (their lists differ) the selection follows that
-        face by where it was: the lists are by size, and a turn can reorder them."""
-        self.worker.cancel(kind="preview")
-        self._last_preview = None
-        self._show_current()
-        faces = self._faces()
-        if faces is None:
-            self.selected = None
-            self._detect_if_needed(previous=self.doc.faces(self.doc.cursor - 1) if self.doc.cursor else None,
-                                   follow=follow)
-        elif faces is not faces_before and follow is not None:
-            from inference.faces import face_at
-            self.selected = face_at(faces, *follow)
-        elif self.selected is not None and self.selected >= len(faces):
-            self.selected = None
-        self._draw_faces()
-        self._sync_panel()
-
-    def _sync_panel(self) -> None:
-        """Each slider shows the value of the edit it would re-adjust, else its rest value."""
-        top = self.doc.top() if self.doc else None
-        # a head already turned can be turned only so far further (its far side is not in the photo)
-        _, face = self._edit_face("rotate")
-        self.rotate_panel.set_limits(*(rotate.yaw_range(face) if face is not None else (-rotate.MAX_YAW, rotate.MAX_YAW)))
-        for panel, name, key in ((self.skin_panel, "skin", "strength"), (self.rotate_panel, "rotate", "yaw")):
-            same = top is not None and top.name == name and top.face_index == self.selected
-            panel.set_value(top.params[key] if same else 0.0)
-            panel.set_face_selected(self.selected is not None)
+        self.session.redo()
 
     # -- inpainting mask -----------------------------------------------------------------------
     def add_stroke(self, tool: str, path) -> None:
@@ -486,11 +383,8 @@ class MainWindow(QMainWindow):
             self._refresh_mask()
 
     def add_class_to_mask(self, cls: int) -> None:
-        faces = self._faces()
-        if not faces or self.selected is None:
+        if not self.session.add_class_to_mask(cls):
             self.tell_error("No face selected", "Click a face first: its parsing gives the mask.")
-            return
-        self.worker.submit("maskclass", _job_class_mask(self.doc, faces[self.selected], cls))
 
     def _refresh_mask(self) -> None:
         from PySide6.QtGui import QImage
@@ -510,20 +404,8 @@ class MainWindow(QMainWindow):
         if not mask.any():
             self.tell_error("Nothing to fill", "Paint over what should go (Brush, Lasso or a parsing class) first.")
             return
-        ip = self.inpaint_panel
-        params = {"engine": ip.engine.currentText(), "seed": ip.seed.value()}
-        if params["engine"] == "lama":
-            params["model"] = ip.model_path
-        source = None
-        faces = self._faces()
-        if ip.skin_only.isChecked() and faces and self.selected is not None:
-            from inference.parsing import SKIN
-            p = faces[self.selected].parsing
-            if p is not None:
-                source = np.zeros(mask.shape, bool)
-                source[p.y0:p.y0 + p.height, p.x0:p.x0 + p.width] = p.mask(SKIN)
-        self._pending_commits += 1
-        self.worker.submit("inpaint", _job_inpaint(self.doc, mask, params, source))
+        self.session.commit("inpaint", dict(self.inpaint_panel.values(), mask=mask),
+                            face=self.session.selected_face())
 
     def show_original(self, on: bool) -> None:
         self._show_current()
@@ -538,12 +420,12 @@ class MainWindow(QMainWindow):
     def cancel_running(self) -> None:
         self.worker.cancel(kind=self.worker.running_kind())
 
-    # -- job results ------------------------------------------------------------------------
+    # -- job progress and ends ----------------------------------------------------------------
     def _on_job_started(self, job_id: int, kind: str) -> None:
-        if kind in ("load", "detect", "commit", "save", "analyse", "inpaint", "maskclass"):
+        if kind in BUSY_KINDS:
             self.progress.setRange(0, 0)  # busy until a job reports a fraction
             self.progress.show()
-            self.cancel_button.setVisible(kind in ("detect", "commit", "analyse", "inpaint"))
+            self.cancel_button.setVisible(kind in CANCELLABLE)
 
     def _on_job_progress(self, job_id: int, fraction: float, message: str) -> None:
         self.progress.setRange(0, 100)
@@ -559,111 +441,14 @@ class MainWindow(QMainWindow):
             self.statusBar().clearMessage()
 
     def _on_job_failed(self, job_id: int, kind: str, message: str) -> None:
-        if kind in ("commit", "inpaint"):
-            self._pending_commits -= 1
-        titles = {"load": "Cannot open photo", "save": "Cannot save photo", "detect": "Face detection failed",
-                  "commit": "Edit failed", "preview": "Preview failed", "analyse": "Face analysis failed",
-                  "inpaint": "Fill failed", "maskclass": "Mask from parsing failed"}
         self.statusBar().showMessage(message, 8000)
-        self.tell_error(titles.get(kind, "Error"), message)
+        self.tell_error(FAILED_TITLES.get(kind, "Error"), message)
         self._update_ui()
 
     def _on_job_cancelled(self, job_id: int, kind: str) -> None:
-        if kind in ("commit", "inpaint"):
-            self._pending_commits -= 1
+        if kind == "commit":
             self.statusBar().showMessage("Cancelled: nothing was changed", 5000)
         self._update_ui()
-
-    def _on_job_finished(self, job_id: int, kind: str, result) -> None:
-        handler = getattr(self, f"_done_{kind}", None)
-        if handler is not None:
-            handler(job_id, result)
-        self._update_ui()
-
-    def _done_load(self, job_id: int, photo: Photo) -> None:
-        self.act_before.setChecked(False)
-        self.doc = Document(photo)
-        self.selected = None
-        self.tiny_faces = []
-        self.mask = MaskLayer(photo.rgb.shape[1], photo.rgb.shape[0])
-        self._refresh_mask()
-        self._last_preview = None
-        self.canvas.set_parsing(None)
-        self.canvas.set_landmarks(None)
-        self.canvas.set_faces([], None)
-        self.canvas.set_image(photo.rgb, fit=True)
-        note = "" if photo.source_mode in ("RGB", "RGBA") else f" ({photo.source_mode} converted to 8-bit RGB)"
-        self.statusBar().showMessage(f"Opened {photo.path.name}, {photo.size[0]}×{photo.size[1]}{note}", 6000)
-        self._sync_panel()
-        self._detect_if_needed()
-
-    def _done_detect(self, job_id: int, result) -> None:
-        from inference.faces import MIN_FACE_PX, face_at
-        state, detection, follow = result
-        if self.doc is None or state > len(self.doc.steps):
-            return
-        faces = detection.faces
-        self.doc.set_faces(faces, state)
-        self.tiny_faces = detection.tiny
-        if follow is not None:
-            self.selected = index = face_at(faces, *follow)
-            if index is not None and state > 0:
-                # the edit that moved it re-adjusts while this face is selected (_sync_panel,
-                # adjusting_base compare indices into this state's list)
-                self.doc.steps[state - 1].face_index = index
-        elif self.selected is not None and self.selected >= len(faces):
-            self.selected = None
-        self._draw_faces()
-        self._sync_panel()
-        if self.selected is not None:
-            self._analyse_selected()
-        tiny = (f"; {len(detection.tiny)} smaller than {MIN_FACE_PX} px shown dashed, too small to edit"
-                if detection.tiny else "")
-        self.statusBar().showMessage((f"{len(faces)} face(s) found; click one to edit it" if faces
-                                      else "No face found in this photo") + tiny, 8000)
-
-    def _done_analyse(self, job_id: int, result) -> None:
-        state, index, rgba, x0, y0, scale = result
-        faces = self._faces()
-        if self.doc is None or index != self.selected or not faces:
-            return
-        self.canvas.set_parsing(rgba, x0, y0, scale)
-        self.canvas.set_landmarks(faces[index].landmarks68)
-
-    def _done_preview(self, job_id: int, result) -> None:
-        name, base, params, patch, _face = result
-        if job_id != self._preview_id or self.doc is None or base != self.doc.adjusting_base(name, self.selected):
-            return  # stale: a newer preview or a history move happened since
-        self._last_preview = result
-        self.canvas.set_preview(patch.pixels, patch.x0, patch.y0, patch.scale)
-
-    def _done_commit(self, job_id: int, result) -> None:
-        self._pending_commits -= 1
-        name, base, params, patch, face = result
-        if self.doc is None or base > self.doc.cursor:
-            return
-        self._push(name, base, params, patch, face)
-
-    def _done_maskclass(self, job_id: int, result) -> None:
-        raster, x0, y0 = result
-        if self.mask is not None and raster.any():
-            self.mask.add(Stroke("raster", raster=raster, x0=x0, y0=y0))
-            self._refresh_mask()
-
-    def _done_inpaint(self, job_id: int, result) -> None:
-        self._pending_commits -= 1
-        base, params, patch = result
-        if self.doc is None or base != self.doc.cursor:
-            return
-        self.doc.push(EditStep(name="inpaint", face_index=-1, params=dict(params), patch=patch, base_state=base))
-        self.mask.clear()
-        self._refresh_mask()
-        self._show_current()
-        self.statusBar().showMessage("Filled", 4000)
-
-    def _done_save(self, job_id: int, path: Path) -> None:
-        self.doc.mark_saved(path)
-        self.statusBar().showMessage(f"Saved {path}", 6000)
 
     # -- window state -----------------------------------------------------------------------
     def _update_ui(self) -> None:

@@ -1,7 +1,8 @@
 """One worker thread that runs inference jobs for the GUI.
 
-Jobs are plain callables ``fn(ctx) -> result``; results, errors, progress and cancellation
-come back as Qt signals, delivered on the GUI thread. A job submitted with ``coalesce=True``
+Jobs are plain callables ``fn(ctx) -> result`` (app/jobs.py); each job's result, error or
+cancellation goes to the callbacks it was submitted with, and (with progress) out as Qt
+signals, all delivered on the GUI thread. A job submitted with ``coalesce=True``
 replaces any job of the same kind still waiting (slider previews: only the newest matters).
 Cancelling is cooperative: the job calls ``ctx.progress()`` / ``ctx.check()`` and stops with
 :class:`Cancelled` when asked to.
@@ -12,36 +13,14 @@ import collections
 import itertools
 import threading
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QThread, Signal
 
+from app.jobs import Cancelled, JobContext
 
-class Cancelled(Exception):
-    """Raised inside a job when it has been cancelled."""
-
-
-@dataclass
-class JobContext:
-    job_id: int
-    kind: str
-    _cancel: threading.Event = field(default_factory=threading.Event)
-    _report: Callable[[int, float, str], None] | None = None
-
-    @property
-    def cancelled(self) -> bool:
-        return self._cancel.is_set()
-
-    def check(self) -> None:
-        if self._cancel.is_set():
-            raise Cancelled()
-
-    def progress(self, fraction: float, message: str = "") -> None:
-        """Report progress in [0, 1]; also a cancellation point."""
-        self.check()
-        if self._report is not None:
-            self._report(self.job_id, float(fraction), message)
+__all__ = ["Cancelled", "JobContext", "Worker"]
 
 
 @dataclass
@@ -75,13 +54,23 @@ class Worker(QObject):
         self._cond = threading.Condition()
         self._current: _Job | None = None
         self._stopping = False
+        self._callbacks: dict[int, tuple] = {}
+        # connected first: a job's own callbacks run before anyone else hears of it
+        self.finished.connect(self._dispatch_finished)
+        self.failed.connect(self._dispatch_failed)
+        self.cancelled.connect(self._dispatch_cancelled)
         self._thread = _Thread(self)
         self._thread.start()
 
     # -- GUI side -------------------------------------------------------------------------
-    def submit(self, kind: str, fn: Callable[[JobContext], Any], coalesce: bool = False) -> int:
-        """Queue ``fn``; returns its job id."""
+    def submit(self, kind: str, fn: Callable[[JobContext], Any], coalesce: bool = False, *,
+               on_done: Callable[[Any], None] | None = None, on_failed: Callable[[str], None] | None = None,
+               on_cancelled: Callable[[], None] | None = None) -> int:
+        """Queue ``fn``; returns its job id. ``on_done(result)``, ``on_failed(message)`` or
+        ``on_cancelled()`` is called on the GUI thread when it ends."""
         ctx = JobContext(next(self._ids), kind, _report=self.progressed.emit)
+        if on_done or on_failed or on_cancelled:
+            self._callbacks[ctx.job_id] = (on_done, on_failed, on_cancelled)
         dropped = []
         with self._cond:
             if coalesce:
@@ -106,6 +95,21 @@ class Worker(QObject):
                 self._current.ctx._cancel.set()
         for j in dropped:
             self.cancelled.emit(j.ctx.job_id, j.ctx.kind)
+
+    def _dispatch_finished(self, job_id: int, kind: str, result) -> None:
+        cb = self._callbacks.pop(job_id, None)
+        if cb and cb[0]:
+            cb[0](result)
+
+    def _dispatch_failed(self, job_id: int, kind: str, message: str) -> None:
+        cb = self._callbacks.pop(job_id, None)
+        if cb and cb[1]:
+            cb[1](message)
+
+    def _dispatch_cancelled(self, job_id: int, kind: str) -> None:
+        cb = self._callbacks.pop(job_id, None)
+        if cb and cb[2]:
+            cb[2]()
 
     def busy(self) -> bool:
         with self._cond:

@@ -14,6 +14,8 @@ from typing import Sequence
 
 import numpy as np
 
+from inference.edits.spec import BOOL, CHOICE, FILE, MASK, PHOTO, Param, ParamError, params_of
+
 EXIT_USER_ERROR = 2
 
 
@@ -67,17 +69,39 @@ def _check_output(photo: str, out: str, overwrite: bool) -> None:
         raise UserError(f"{out} is the input photo; pass --overwrite to replace it")
 
 
-def _edit(args: argparse.Namespace, name: str, params: dict) -> None:
+def _edit(args: argparse.Namespace, edit) -> None:
+    """Any edit's command: read the photo (and the masks it takes), edit the faces asked for
+    (or the photo, for an edit not of faces), write OUT."""
     from inference import faces as F
-    from inference.edits import apply_edit
     from inference.io import read_image, write_image
+    spec = params_of(edit)
     _check_output(args.photo, args.out, args.overwrite)
     photo = read_image(args.photo)
-    found = F.detect(photo.rgb)
+    params = {name: getattr(args, name) for name, p in spec.items()
+              if p.flag is not None or name in edit.CLI.positional}
+    for name in edit.CLI.positional:
+        if spec[name].kind == MASK:
+            params[name] = _read_mask(params[name], photo.rgb.shape)
     image = photo.rgb
-    for i in _face_indices(args.face, found):
-        image = apply_edit(name, image, found[i], params)
+    if edit.CLI.faces:
+        found = F.detect(photo.rgb)
+        for i in _face_indices(args.face, found):
+            image = edit.apply_region(image, found[i], **params).paste(image)
+    else:
+        image = edit.apply_region(image, None, **params).paste(image)
     write_image(args.out, image, photo.alpha)
+
+
+def _read_mask(path: str, shape: tuple[int, ...]) -> np.ndarray:
+    """A mask image of the photo's size with something in it, as 0/255 uint8."""
+    from inference.io import read_mask
+    hole = read_mask(path)
+    if hole.shape != shape[:2]:
+        raise UserError(f"{path}: the mask is {hole.shape[1]}x{hole.shape[0]} but the photo is "
+                        f"{shape[1]}x{shape[0]}")
+    if not hole.any():
+        raise UserError(f"{path}: the mask is empty (no non-zero pixel)")
+    return hole.astype(np.uint8) * 255
 
 
 def _parse(args: argparse.Namespace) -> None:
@@ -101,40 +125,48 @@ def _parse(args: argparse.Namespace) -> None:
     write_image_gray(args.out, labels)
 
 
-def _inpaint(args: argparse.Namespace) -> None:
-    from inference.inpaint import inpaint
-    from inference.io import read_image, read_mask, write_image
-    _check_output(args.photo, args.out, args.overwrite)
-    photo = read_image(args.photo)
-    hole = read_mask(args.mask)
-    if hole.shape != photo.rgb.shape[:2]:
-        raise UserError(f"{args.mask}: the mask is {hole.shape[1]}x{hole.shape[0]} but the photo is "
-                        f"{photo.rgb.shape[1]}x{photo.rgb.shape[0]}")
-    if not hole.any():
-        raise UserError(f"{args.mask}: the mask is empty (no non-zero pixel)")
-    out = inpaint(photo.rgb, hole.astype(np.uint8) * 255, args.engine, seed=args.seed, model=args.model)
-    write_image(args.out, out, photo.alpha)
+def _checker(param: Param):
+    """argparse's type for a parameter: the spec's own check, its reason as argparse's."""
+    def check(text: str):
+        try:
+            return param.check(text)
+        except ParamError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    check.__name__ = param.kind  # argparse names the type in some messages
+    return check
 
 
-def _yaw(text: str) -> float:
-    from inference.edits.rotate import MAX_YAW
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if abs(v) > MAX_YAW:
-        raise argparse.ArgumentTypeError(f"must be within ±{MAX_YAW:.0f} degrees, not {v:g}")
-    return v
-
-
-def _strength(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0.0 <= v <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, not {v}")
-    return v
+def _add_edit_command(sub, edit) -> None:
+    """The subcommand of an edit, from its PARAMS and CLI spec."""
+    cmd = edit.CLI
+    spec = params_of(edit)
+    s = sub.add_parser(cmd.name, help=cmd.help)
+    s.add_argument("photo")
+    for name in cmd.positional:
+        s.add_argument(name, help=spec[name].help or None)
+    s.add_argument("out")
+    for p in edit.PARAMS:
+        if p.flag is None:
+            continue
+        kw: dict = {"help": p.help or None, "dest": p.name}
+        if p.metavar:
+            kw["metavar"] = p.metavar
+        if p.kind == BOOL:
+            kw["action"] = "store_true"
+        elif p.kind == CHOICE:
+            kw.update(choices=p.options(), default=p.default)
+        elif p.kind in (FILE, PHOTO):
+            kw["default"] = p.default
+        else:
+            kw.update(type=_checker(p), default=p.default)
+        if p.required:
+            kw["required"] = True
+            kw.pop("default", None)
+        s.add_argument(p.flag, **kw)
+    if cmd.faces:
+        s.add_argument("--face", default="0", help="face number in `faces` order, or 'all' (default 0)")
+    s.add_argument("--overwrite", action="store_true", help="allow OUT to be the input photo")
+    s.set_defaults(run=lambda a: _edit(a, edit))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -152,33 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--face", default="0", help="face number in `faces` order, or 'all' (default 0)")
     s.set_defaults(run=_parse)
 
-    from inference.inpaint import DEFAULT_ENGINE, ENGINES
-    s = sub.add_parser("inpaint", help="fill the masked area of a photo")
-    s.add_argument("photo")
-    s.add_argument("mask", help="an image of the same size; non-zero pixels are filled")
-    s.add_argument("out")
-    s.add_argument("--engine", choices=list(ENGINES), default=DEFAULT_ENGINE)
-    s.add_argument("--model", help="model file for the lama engine (TorchScript, e.g. big-lama.pt)")
-    s.add_argument("--seed", type=int, default=0, help="random seed (patchmatch); same seed, same result")
-    s.add_argument("--overwrite", action="store_true", help="allow OUT to be the input photo")
-    s.set_defaults(run=_inpaint)
-
-    s = sub.add_parser("rotate", help="turn a head left or right")
-    s.add_argument("photo")
-    s.add_argument("out")
-    s.add_argument("--yaw", type=_yaw, required=True,
-                   help="degrees, same sign as the `faces` pose (positive: towards the image's left)")
-    s.add_argument("--face", default="0", help="face number in `faces` order, or 'all' (default 0)")
-    s.add_argument("--overwrite", action="store_true", help="allow OUT to be the input photo")
-    s.set_defaults(run=lambda a: _edit(a, "rotate", {"yaw": a.yaw}))
-
-    s = sub.add_parser("smooth", help="smooth the skin of a face")
-    s.add_argument("photo")
-    s.add_argument("out")
-    s.add_argument("--strength", type=_strength, default=0.5, help="0..1 (default 0.5)")
-    s.add_argument("--face", default="0", help="face number in `faces` order, or 'all' (default 0)")
-    s.add_argument("--overwrite", action="store_true", help="allow OUT to be the input photo")
-    s.set_defaults(run=lambda a: _edit(a, "skin", {"strength": a.strength}))
+    from inference.edits import EDITS
+    for edit in sorted((e for e in EDITS.values() if e.CLI is not None), key=lambda e: e.CLI.name):
+        _add_edit_command(sub, edit)
     return p
 
 
@@ -215,7 +223,8 @@ def main(argv: Sequence[str] | None = None, quiet_native: bool = True) -> int:
     try:
         args = build_parser().parse_args(argv)
         args.run(args)
-    except (UserError, ImageReadError, ImageWriteError, NoFaceError, InpaintError, RotateError) as exc:
+    except (UserError, ParamError, ImageReadError, ImageWriteError, NoFaceError, InpaintError,
+            RotateError) as exc:
         print(f"visage: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:

@@ -72,6 +72,14 @@ class Face:
     def centre(self) -> tuple[float, float]:
         return (self.box[0] + self.box[2]) / 2, (self.box[1] + self.box[3]) / 2
 
+    def parsing_for(self, image: np.ndarray):
+        """This face's parsing: the one kept on it (see analyse), else computed on ``image``
+        and not kept, so that an edit never changes the face it is given."""
+        if self.parsing is not None:
+            return self.parsing
+        from inference.parsing import parse
+        return parse(image, self)
+
     def contains(self, x: float, y: float) -> bool:
         x0, y0, x1, y1 = self.box
         return x0 <= x <= x1 and y0 <= y <= y1
@@ -299,7 +307,9 @@ def face_at(faces: list[Face], x: float, y: float) -> int | None:
 
 
 def analyse(image: np.ndarray, face: Face) -> Face:
-    """Fill in what a selected face needs beyond detection (its parsing). Idempotent."""
+    """Fill in what a selected face needs beyond detection (its parsing), kept on ``face``:
+    the GUI's session does this for the face it selects. Idempotent. Edits never call it (they
+    read Face.parsing_for, which writes nothing)."""
     if face.parsing is None:
         from inference.parsing import parse
         face.parsing = parse(image, face)

@@ -10,7 +10,7 @@ from inference.io import Photo
 
 def _step(doc, face, strength, base=None):
     base = doc.adjusting_base("skin", 0) if base is None else base
-    return EditStep("skin", 0, {"strength": strength}, skin.apply_region(doc.image(base), face, strength), base)
+    return EditStep("skin", 0, {"strength": strength}, skin.apply_region(doc.image(base), face, strength=strength), base)
 
 
 def test_undo_redo_and_readjust(astronaut, astronaut_face):

@@ -48,13 +48,13 @@ def test_open_click_smooth_undo(qtbot, window, sample_path, astronaut):
     click_image(qtbot, w, cx, cy)
     assert w.selected == 0
     qtbot.waitUntil(lambda: w.canvas.overlays_visible()["parsing"], timeout=WAIT_MS)
-    assert w.skin_panel.slider.isEnabled()
+    assert w.skin_panel.sliders["strength"].isEnabled()
 
-    slider = w.skin_panel.slider
+    slider = w.skin_panel.sliders["strength"]
     slider.setSliderDown(True)           # dragging: previews only
     for v in (20, 45, 70):
         slider.setValue(v)
-    qtbot.waitUntil(lambda: w._last_preview is not None and w._last_preview[2] == {"strength": 0.7},
+    qtbot.waitUntil(lambda: w.session.last_preview is not None and w.session.last_preview.params == {"strength": 0.7},
                     timeout=WAIT_MS)
     assert w.doc.cursor == 0             # nothing committed while dragging
     slider.setSliderDown(False)          # release: one undoable edit
@@ -74,7 +74,7 @@ def test_open_click_smooth_undo(qtbot, window, sample_path, astronaut):
     assert np.array_equal(w.doc.image(), edited) and w.skin_panel.value() == pytest.approx(0.7)
 
     click_image(qtbot, w, 10, 10)         # background: deselect
-    assert w.selected is None and not w.skin_panel.slider.isEnabled()
+    assert w.selected is None and not w.skin_panel.sliders["strength"].isEnabled()
 
 
 def test_bad_file_keeps_the_current_document(qtbot, window, sample_path, tmp_path):
@@ -226,9 +226,9 @@ def test_cancelled_fill_leaves_the_document_unchanged(qtbot, window, sample_path
     started = []
     w.worker.started.connect(lambda jid, kind: started.append(kind))
     w.fill_mask()
-    qtbot.waitUntil(lambda: "inpaint" in started, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "commit" in started, timeout=WAIT_MS)   # the fill
     w.cancel_running()
-    qtbot.waitUntil(lambda: w._pending_commits == 0, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: w.session.pending_commits == 0, timeout=WAIT_MS)
     assert w.doc.cursor == 0 and np.array_equal(w.doc.image(), astronaut)
     assert w.mask.strokes                                        # the mask is kept for another try
     assert "Cancelled" in w.statusBar().currentMessage()
@@ -251,12 +251,12 @@ def test_turn_the_head_with_the_yaw_slider(qtbot, window, sample_path, astronaut
     open_and_detect(qtbot, w, sample_path)
     face = w.doc.faces()[0]
     click_image(qtbot, w, *face.centre)
-    assert w.selected == 0 and w.rotate_panel.slider.isEnabled()
-    slider = w.rotate_panel.slider
+    assert w.selected == 0 and w.rotate_panel.sliders["yaw"].isEnabled()
+    slider = w.rotate_panel.sliders["yaw"]
     slider.setSliderDown(True)
     for v in (5, 12, 20):
         slider.setValue(v)
-    qtbot.waitUntil(lambda: w._last_preview is not None and w._last_preview[2].get("yaw") == 20, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: w.session.last_preview is not None and w.session.last_preview.params.get("yaw") == 20, timeout=WAIT_MS)
     assert w.doc.cursor == 0
     slider.setSliderDown(False)                          # release: the full render, one edit
     qtbot.waitUntil(lambda: w.doc.cursor == 1, timeout=WAIT_MS)
@@ -282,7 +282,7 @@ def test_yaw_slider_reaches_only_the_turns_a_face_takes(qtbot, window, astronaut
     open_and_detect(qtbot, w, path)
     face = w.doc.faces()[0]
     assert face.pose.yaw < -20     # so that the slider's far end (-50° - yaw) stops short of -45
-    slider = w.rotate_panel.slider
+    slider = w.rotate_panel.sliders["yaw"]
     assert (slider.minimum(), slider.maximum()) == (-45, 45)    # nothing selected: the full range
     click_image(qtbot, w, *face.centre)
     assert w.selected == 0
@@ -298,10 +298,10 @@ def test_a_turned_face_stays_selectable_where_the_detector_loses_it(qtbot, windo
     face = w.doc.faces()[0]
     click_image(qtbot, w, *face.centre)
     assert w.selected == 0
-    slider = w.rotate_panel.slider
+    slider = w.rotate_panel.sliders["yaw"]
     slider.setSliderDown(True)
     slider.setValue(-10)
-    qtbot.waitUntil(lambda: w._last_preview is not None and w._last_preview[2].get("yaw") == -10, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: w.session.last_preview is not None and w.session.last_preview.params.get("yaw") == -10, timeout=WAIT_MS)
     slider.setSliderDown(False)
     qtbot.waitUntil(lambda: w.doc.cursor == 1, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: w.doc.faces() is not None, timeout=WAIT_MS)
@@ -327,10 +327,10 @@ def test_the_turned_face_stays_selected_when_the_faces_reorder(qtbot, window, as
     turned = faces[0]
     click_image(qtbot, w, *turned.centre)
     assert w.selected == 0
-    slider = w.rotate_panel.slider
+    slider = w.rotate_panel.sliders["yaw"]
     slider.setSliderDown(True)
     slider.setValue(30)
-    qtbot.waitUntil(lambda: w._last_preview is not None and w._last_preview[2].get("yaw") == 30, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: w.session.last_preview is not None and w.session.last_preview.params.get("yaw") == 30, timeout=WAIT_MS)
     slider.setSliderDown(False)
     qtbot.waitUntil(lambda: w.doc.cursor == 1, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: w.doc.faces() is not None, timeout=WAIT_MS)
@@ -341,7 +341,7 @@ def test_the_turned_face_stays_selected_when_the_faces_reorder(qtbot, window, as
     assert w.rotate_panel.value() == 30
     slider.setSliderDown(True)
     slider.setValue(10)
-    qtbot.waitUntil(lambda: w._last_preview is not None and w._last_preview[2].get("yaw") == 10, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: w.session.last_preview is not None and w.session.last_preview.params.get("yaw") == 10, timeout=WAIT_MS)
     slider.setSliderDown(False)
     qtbot.waitUntil(lambda: w.doc.cursor == 2, timeout=WAIT_MS)
     assert w.doc.top().params["yaw"] == 10 and w.doc.top().base_state == 0    # turned from the photo

@@ -14,6 +14,8 @@ TOOLS = ("select", "brush", "eraser", "lasso")
 
 
 class InpaintPanel(QWidget):
+    DOCK = "left"
+    TITLE = "Inpaint"
     toolChanged = Signal(str)
     brushChanged = Signal(float, float)      # size (px), hardness (0..1)
     overlayChanged = Signal(QColor, float)   # colour, opacity
@@ -99,6 +101,14 @@ class InpaintPanel(QWidget):
         lay.addStretch(1)
         self.engine.currentTextChanged.connect(lambda e: self.model_button.setEnabled(e == "lama"))
         self.model_button.setEnabled(False)
+
+    def values(self) -> dict:
+        """The fill's parameters (inference.edits.inpaint.PARAMS) as the panel sets them."""
+        v = {"engine": self.engine.currentText(), "seed": self.seed.value(),
+             "skin_only": self.skin_only.isChecked()}
+        if v["engine"] == "lama":
+            v["model"] = self.model_path
+        return v
 
     def tool(self) -> str:
         return next(t for t, b in self.tool_buttons.items() if b.isChecked())

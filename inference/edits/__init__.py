@@ -1,7 +1,8 @@
-"""Edits: pure functions (image, face, parameters) -> image, one module each.
+"""Edits: pure functions (image, face, parameters) -> patch, one module (or package) each.
 
-Each module has NAME, TITLE, DEFAULTS, CHANGES_GEOMETRY, ``apply(image, face, **params)``,
-``apply_region(...) -> Patch`` (what the GUI previews and stores) and ``is_identity(**params)``.
+Each declares itself once (see :mod:`inference.edits.spec` for the contract); the CLI's
+commands, the GUI's panels and the history's titles are built from these declarations. To add
+an edit, write its module and add it to ``EDITS`` below (CONTRIBUTING.md has the recipe).
 """
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from types import ModuleType
 import numpy as np
 
 from inference.edits import inpaint, rotate, skin
+from inference.edits.spec import ParamError, validate
 
-EDITS: dict[str, ModuleType] = {m.NAME: m for m in (skin, inpaint, rotate)}
+EDITS: dict[str, ModuleType] = {m.NAME: m for m in (skin, rotate, inpaint)}
 
 
 def get(name: str) -> ModuleType:
@@ -22,4 +24,9 @@ def get(name: str) -> ModuleType:
 
 
 def apply_edit(name: str, image: np.ndarray, face, params: dict) -> np.ndarray:
-    return get(name).apply(image, face, **params)
+    """A new image with edit ``name`` applied (parameters checked against its PARAMS)."""
+    edit = get(name)
+    return edit.apply_region(image, face, **validate(edit, params)).paste(image)
+
+
+__all__ = ["EDITS", "ParamError", "apply_edit", "get"]

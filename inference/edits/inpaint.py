@@ -1,16 +1,27 @@
 """Fill a painted area (remove a blemish, a stray hair, a passer-by) with one of the inpainting
-engines; not tied to a face (``face`` is ignored, or gives the skin as the only source)."""
+engines; not tied to a face (``face`` is ignored, unless the fill copies from its skin only)."""
 from __future__ import annotations
 
 import numpy as np
 
 from inference.edits.base import Patch
-from inference.inpaint import DEFAULT_ENGINE, inpaint_region
+from inference.edits.spec import BOOL, CHOICE, FILE, INT, MASK, Command, Param
+from inference.inpaint import DEFAULT_ENGINE, ENGINES, inpaint_region
 
 NAME = "inpaint"
 TITLE = "Fill"
-DEFAULTS = {"engine": DEFAULT_ENGINE, "seed": 0}
+PARAMS = [
+    Param("mask", "Mask", MASK, cli=None, help="an image of the same size; non-zero pixels are filled"),
+    Param("engine", "Engine", CHOICE, default=DEFAULT_ENGINE, choices=lambda: list(ENGINES)),
+    Param("model", "LaMa weights", FILE,
+          help="model file for the lama engine (TorchScript, e.g. big-lama.pt)"),
+    Param("seed", "Seed", INT, default=0, range=(0, 2**32 - 1), step=1,
+          help="random seed (patchmatch); same seed, same result"),
+    Param("skin_only", "Fill from the selected face's skin only", BOOL, default=False, cli=None),
+]
 CHANGES_GEOMETRY = False
+PREVIEW_IS_RESULT = False
+CLI = Command("inpaint", "fill the masked area of a photo", faces=False, positional=("mask",))
 
 
 def is_identity(**params) -> bool:
@@ -18,8 +29,24 @@ def is_identity(**params) -> bool:
     return mask is None or not np.any(mask)
 
 
-def apply_region(image: np.ndarray, face, mask: np.ndarray, engine: str = DEFAULT_ENGINE, seed: int = 0,
-                 model: str | None = None, source: np.ndarray | None = None, progress=None) -> Patch:
+def skin_source(shape: tuple[int, int], face, image: np.ndarray) -> np.ndarray | None:
+    """Where a skin-only fill may copy from: the face's skin, photo-sized (None without a face)."""
+    if face is None:
+        return None
+    from inference.parsing import SKIN
+    p = face.parsing_for(image)
+    source = np.zeros(shape, bool)
+    source[p.y0:p.y0 + p.height, p.x0:p.x0 + p.width] = p.mask(SKIN)
+    return source
+
+
+def apply_region(image: np.ndarray, face, *, mask: np.ndarray, preview: bool = False, progress=None,
+                 cache=None, engine: str = DEFAULT_ENGINE, seed: int = 0, model: str | None = None,
+                 skin_only: bool = False, source: np.ndarray | None = None) -> Patch:
+    """The filled rectangle round ``mask``. ``source`` (or ``skin_only`` with a face) limits
+    where the fill may copy from."""
+    if source is None and skin_only:
+        source = skin_source(mask.shape[:2], face, image)
     pixels, x0, y0 = inpaint_region(image, mask, engine, seed=seed, model=model, source=source,
                                     progress=progress)
     return Patch(pixels, x0, y0)

@@ -12,29 +12,35 @@ import numpy as np
 
 from inference import parsing as P
 from inference.edits.base import Patch, face_crop, feathered_mask
-from inference.faces import Face, analyse
+from inference.edits.spec import FLOAT, Command, Param
+from inference.faces import Face
 from inference.ops.recursive_filter import recursive_filter
 
 NAME = "skin"
 TITLE = "Skin smoothing"
-DEFAULTS = {"strength": 0.5}
+DEFAULT_STRENGTH = 0.5
+PARAMS = [Param("strength", "Strength", FLOAT, default=DEFAULT_STRENGTH, neutral=0.0, range=(0.0, 1.0), step=0.01,
+                help="0..1 (default 0.5)")]
 CHANGES_GEOMETRY = False
+PREVIEW_IS_RESULT = True     # fast enough at full size: the preview on screen is the edit
+CLI = Command("smooth", "smooth the skin of a face")
 
 TEXTURE_SIGMA = 2.0      # the fine texture is I - Gauss_2(I)
 GUIDE_SIGMA = 0.01       # x face size: the edges that stop smoothing come from a slightly blurred
                          # copy, so pores and noise do not count as edges but features do
 
 
-def is_identity(strength: float = DEFAULTS["strength"]) -> bool:
+def is_identity(strength: float = DEFAULT_STRENGTH, **_) -> bool:
     """True when the parameters leave the photo unchanged."""
     return float(strength) <= 0.0
 
 
-def apply_region(image: np.ndarray, face: Face, strength: float = DEFAULTS["strength"]) -> Patch:
-    """The smoothed crop around ``face`` (uint8) and where it goes in ``image``."""
+def apply_region(image: np.ndarray, face: Face, *, preview: bool = False, progress=None, cache=None,
+                 strength: float = DEFAULT_STRENGTH) -> Patch:
+    """The smoothed crop around ``face`` (uint8) and where it goes in ``image``. Fast enough
+    at full size for a live preview, so ``preview`` changes nothing."""
     strength = float(np.clip(strength, 0.0, 1.0))
-    analyse(image, face)
-    parsing = face.parsing
+    parsing = face.parsing_for(image)
     crop = face_crop(image, parsing)
     if strength == 0.0:
         return Patch(crop.copy(), parsing.x0, parsing.y0)
@@ -56,6 +62,6 @@ def apply_region(image: np.ndarray, face: Face, strength: float = DEFAULTS["stre
     return Patch(out8, parsing.x0, parsing.y0)
 
 
-def apply(image: np.ndarray, face: Face, strength: float = DEFAULTS["strength"]) -> np.ndarray:
+def apply(image: np.ndarray, face: Face, strength: float = DEFAULT_STRENGTH, **kw) -> np.ndarray:
     """Pure edit: a new image with the face's skin smoothed."""
-    return apply_region(image, face, strength).paste(image)
+    return apply_region(image, face, strength=strength, **kw).paste(image)

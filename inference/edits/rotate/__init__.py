@@ -25,6 +25,7 @@ import numpy as np
 
 from inference.edits.base import EditCache, Patch
 from inference.edits.rotate import render
+from inference.edits.spec import FLOAT, Command, Param
 from inference.faces import Face
 
 # Re-exported for the tests and benches that use them as rotate.X. MAX_SLOPE is re-exported to be
@@ -34,22 +35,30 @@ from inference.edits.rotate.render import _prepare
 from inference.edits.rotate.surface import (MAX_SLOPE, _wide_blur, depth_blur_weight,  # noqa: F401
                                             motion_field, slope_limited)
 
-NAME = "rotate"
-TITLE = "Head turn"
-# (the edit's PARAMS spec, inference/edits/spec.py, goes here)
-DEFAULTS = {"yaw": 0.0}
-CHANGES_GEOMETRY = True
 MAX_YAW = 45.0           # degrees; beyond this too much of the head is invented
 MAX_RESULT_YAW = 50.0    # degrees from frontal a turned head may end at (its far side is not in the
                          # photo: past this turns read wrong or are not found as faces at all)
+
+NAME = "rotate"
+TITLE = "Head turn"
+PARAMS = [Param("yaw", "Yaw", FLOAT, default=0.0, range=(-MAX_YAW, MAX_YAW), step=1.0, unit="°", required=True,
+                help="degrees, same sign as the `faces` pose (positive: towards the image's left)")]
+CHANGES_GEOMETRY = True
+PREVIEW_IS_RESULT = False   # previews on a reduced copy; the release renders in full
+CLI = Command("rotate", "turn a head left or right")
 
 
 class RotateError(ValueError):
     """A turn that cannot be done (angle out of range)."""
 
 
-def is_identity(yaw: float = 0.0) -> bool:
+def is_identity(yaw: float = 0.0, **_) -> bool:
     return abs(float(yaw)) < 1e-6
+
+
+def limits(face: Face) -> dict[str, tuple[float, float]]:
+    """The yaw slider reaches only the turns this face takes."""
+    return {"yaw": yaw_range(face)}
 
 
 def yaw_range(face: Face) -> tuple[float, float]:
@@ -71,8 +80,8 @@ def _check(face: Face, yaw: float) -> None:
                           f"this face takes {lo:+.0f}°…{hi:+.0f}°")
 
 
-def apply_region(image: np.ndarray, face: Face, yaw: float = 0.0, preview: bool = False, progress=None,
-                 engine: str | None = None, seed: int = 0, cache: EditCache | None = None) -> Patch:
+def apply_region(image: np.ndarray, face: Face, yaw: float = 0.0, *, preview: bool = False, progress=None,
+                 cache: EditCache | None = None, engine: str | None = None, seed: int = 0) -> Patch:
     """The turned head as a patch of the photo: full size, or (``preview``) fast, on a copy of
     at most render.PREVIEW_SIDE pixels, returned at that size (Patch.scale says by how much).
     ``cache``: the caller's, one per slider drag, so that the drag's steps share the head's
