@@ -105,8 +105,8 @@ def outline_depths(src: np.ndarray, R: np.ndarray, ys: np.ndarray, xs: np.ndarra
     past it where hair had framed it (hair stands off the skull; the surface here is one
     sheet). But where the face is already turned (``yaw0``, its pose, degrees) away from that
     side, the outline there is the back of the head: deeper, NEAR_OUTLINE from BACK_YAW on
-    (shallow, it stayed in view and a turn back read ~3° short). A smooth blend joins the two
-    sides across the middle of the face (OUTLINE_BLEND x face width)."""
+    (shallow, it stayed in view and a turn back read short of the ask). A smooth blend joins
+    the two sides across the middle of the face (OUTLINE_BLEND x face width)."""
     c = src.mean(0)
     across = (xs - c[0]) * R[0, 0] + (ys - c[1]) * R[1, 0]   # along the head's x axis
     out = np.empty((len(xs), 2), np.float32)
@@ -150,9 +150,8 @@ def slope_for(yaw: float) -> float:
     """The depth's rise limit for a turn of ``yaw`` degrees: MAX_SLOPE from 30° on, and for a
     smaller turn as steep as keeps the stretch ~1 + slope x sin(yaw) of the side it brings round
     within that of a 30° turn at MAX_SLOPE (2x). One limit for all angles flattened the side a
-    small turn brings round more than its stretch asks: a face already turned 40° (breakingbad)
-    turned back 10° or 20° moved its inner features a fifth of the way a rigid turn of its mesh
-    does (their width +2.7 %, for +14.4 %) and read -4.9° / -12.9°."""
+    small turn brings round more than its stretch asks, and small turns of a face already turned
+    read well short of the ask (docs/head-turn.md)."""
     s = np.sin(np.radians(abs(yaw)))
     return MAX_SLOPE * max(1.0, np.sin(np.radians(30.0)) / s) if s > 0 else np.inf
 
@@ -164,10 +163,9 @@ def surface_depth(z: np.ndarray, side: int, blurred: np.ndarray, face_px: float,
     facet; inside, the mesh is flat facets ~15 px across on a 300 px face: turned, those steps
     and kinks bent hair strands beside and over the cheek into waves and zig-zags (the parsing
     calls hair lying over a cheek skin, so it cannot be told apart). The nose keeps its depth:
-    blurred too, it lost the crisp profile a turned nose shows (and turns read less turned:
-    2.jpg's +30° as 21° instead of 28°). A blur keeps the slope limit (a weighted mean of
-    values that each rise no faster rises no faster); the blend into the kept nose adds a
-    little."""
+    blurred too, it lost the crisp profile a turned nose shows (and turns read less turned).
+    A blur keeps the slope limit (a weighted mean of values that each rise no faster rises no
+    faster); the blend into the kept nose adds a little."""
     limited = slope_limited(z, slope, side)
     if DEPTH_SMOOTH <= 0:
         return limited
