@@ -2,9 +2,7 @@
 dirty rectangle only (offscreen Qt, no timings)."""
 from __future__ import annotations
 
-import ctypes
 import gc
-import sys
 
 import numpy as np
 import pytest
@@ -15,21 +13,6 @@ from PySide6.QtGui import QColor, QImage, QPainterPath
 from app.mask import MaskLayer, Stroke
 
 
-
-def _guard_none_refcount() -> None:
-    """PySide6 6.12.0 on CPython 3.11 drops a reference to None on every call of a method that
-    returns void (QPainter.setPen, QImage.fill, QRect.setLeft...): after a few thousand such
-    calls None's count reaches 0 and Python aborts ("none_dealloc: deallocating None"), here
-    at the latest when the test process exits. Where that bug shows, give None references it
-    never loses (from 3.12 None is immortal anyway). The app needs the same guard at startup."""
-    r = QRect()
-    before = sys.getrefcount(None)
-    r.setLeft(1)
-    if sys.getrefcount(None) < before and sys.implementation.name == "cpython":
-        ctypes.c_ssize_t.from_address(id(None)).value += 1 << 40
-
-
-_guard_none_refcount()
 
 RED = QColor(230, 40, 90)
 GREEN = QColor(20, 200, 60)
