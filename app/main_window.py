@@ -40,6 +40,8 @@ class MainWindow(QMainWindow):
     def __init__(self):
         super().__init__()
         self.resize(1200, 800)
+        from app.icons import icon
+        self.setWindowIcon(icon("visage"))
         self.worker = Worker(self)
         self.session = Session(self.worker.submit, cancel=lambda kind: self.worker.cancel(kind=kind), view=self)
         self._progress_message = ""
@@ -137,13 +139,13 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         mb = self.menuBar()
         f = mb.addMenu("&File")
-        self.act_open = self._action(f, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open)
-        self.act_save = self._action(f, "Save &As / Export…", self.save_as_dialog, "Ctrl+Shift+S")
+        self.act_open = self._action(f, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open, icon="open")
+        self.act_save = self._action(f, "Save &As / Export…", self.save_as_dialog, "Ctrl+Shift+S", icon="save")
         f.addSeparator()
         self._action(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         e = mb.addMenu("&Edit")
-        self.act_undo = self._action(e, "&Undo", self.undo, QKeySequence.StandardKey.Undo)
-        self.act_redo = self._action(e, "&Redo", self.redo, "Ctrl+Shift+Z")
+        self.act_undo = self._action(e, "&Undo", self.undo, QKeySequence.StandardKey.Undo, icon="undo")
+        self.act_redo = self._action(e, "&Redo", self.redo, "Ctrl+Shift+Z", icon="redo")
         v = mb.addMenu("&View")
         self._action(v, "Zoom &In", self.canvas.zoom_in, QKeySequence.StandardKey.ZoomIn)
         self._action(v, "Zoom &Out", self.canvas.zoom_out, QKeySequence.StandardKey.ZoomOut)
@@ -151,7 +153,7 @@ class MainWindow(QMainWindow):
         self._action(v, "Actual &Size", self.canvas.actual_size, "Ctrl+1")
         v.addSeparator()
         self.act_before = self._action(v, "Show &Original (before/after)", self.show_original,
-                                       "\\", checkable=True)
+                                       "\\", checkable=True, icon="before-after")
         v.addSeparator()
         self.act_boxes = self._action(v, "Face &Boxes", lambda on: self.canvas.set_overlay_visible(boxes=on),
                                       "B", checkable=True, checked=True)
@@ -159,13 +161,13 @@ class MainWindow(QMainWindow):
                                           "L", checkable=True, checked=True)
         self.act_parsing = self._action(v, "&Parsing", lambda on: self.canvas.set_overlay_visible(parsing=on),
                                         "P", checkable=True, checked=True)
-        self.act_fill = self._action(e, "&Fill Mask", self.fill_mask, "Ctrl+Return")
+        self.act_fill = self._action(e, "&Fill Mask", self.fill_mask, "Ctrl+Return", icon="fill")
         self.act_fill.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
         self._action(e, "Brush Smaller", lambda: self.inpaint_panel.step_size(False), "[")
         self._action(e, "Brush Larger", lambda: self.inpaint_panel.step_size(True), "]")
         tb = self.addToolBar("Main")
         tb.setObjectName("MainToolbar")
-        for a in (self.act_open, self.act_save, self.act_undo, self.act_redo, self.act_before):
+        for a in (self.act_open, self.act_save, self.act_undo, self.act_redo, self.act_before, self.act_fill):
             tb.addAction(a)
 
     def _build_status(self) -> None:
@@ -387,15 +389,12 @@ class MainWindow(QMainWindow):
             self.tell_error("No face selected", "Click a face first: its parsing gives the mask.")
 
     def _refresh_mask(self) -> None:
-        from PySide6.QtGui import QImage
+        """The mask overlay, updated by the mask layer over the last change's rectangle only."""
         if self.mask is None or not self.mask.strokes:
             self.canvas.set_mask_overlay(None)
             return
         ip = self.inpaint_panel
-        overlay = QImage(self.mask.width, self.mask.height, QImage.Format.Format_ARGB32)
-        overlay.fill(ip.colour)
-        overlay.setAlphaChannel(self.mask._image)
-        self.canvas.set_mask_overlay(overlay, ip.opacity.value() / 100)
+        self.canvas.set_mask_overlay(self.mask.overlay(ip.colour), ip.opacity.value() / 100, self.mask.last_dirty)
 
     def fill_mask(self) -> None:
         if self.doc is None or self.mask is None:

@@ -27,7 +27,7 @@ def main(out: str, strength: float = 0.8) -> None:
     w.open_path(str(sample_photo_path()))
     _wait(app, lambda: w.doc is not None and w.doc.faces() is not None)
     w.select_face(0)
-    w.skin_panel.set_value(strength)
+    w.skin_panel.set_values({"strength": strength})
     w.commit("skin", {"strength": strength})
     _wait(app, lambda: w.doc.cursor == 1 and w.canvas.overlays_visible()["parsing"])
     w.canvas.set_zoom(2.0)

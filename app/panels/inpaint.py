@@ -31,6 +31,9 @@ class InpaintPanel(QWidget):
         self._group = QButtonGroup(self)
         for t in TOOLS:
             b = QPushButton(t.capitalize())
+            if t != "select":
+                from app.icons import icon
+                b.setIcon(icon(t))
             b.setCheckable(True)
             b.setObjectName(f"tool_{t}")
             self._group.addButton(b)
