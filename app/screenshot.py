@@ -1,5 +1,5 @@
 """Offscreen screenshot of the editor for documentation: sample photo, face selected,
-skin smoothed.    QT_QPA_PLATFORM=offscreen python -m app.screenshot OUT.png [STRENGTH]"""
+skin smoothed.    QT_QPA_PLATFORM=offscreen python -m app.screenshot docs/screenshot.jpg [STRENGTH]"""
 from __future__ import annotations
 
 import sys
