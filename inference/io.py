@@ -20,7 +20,13 @@ from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 # RGB plus working copies); 100 MP is well above any camera a face editor sees.
 MAX_PIXELS = 100_000_000
 
-READ_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp")
+# What Image.open may hand a file to: plug-ins that decode in-process and run nothing else.
+# Left out on purpose: EPS / PS / PDF (Pillow runs Ghostscript on them: a 74-byte text file
+# named .jpg hung for ever), and the other plug-ins nobody opens as a photo (DDS, AVIF,
+# ICNS, FITS, ...), whose decoders crashed with tracebacks on damaged files.
+READ_FORMATS = ("JPEG", "PNG", "WEBP", "TIFF", "BMP", "GIF")
+READABLE = "JPEG, PNG, WebP, TIFF, BMP or GIF"
+READ_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif")
 WRITE_FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP",
                  ".tif": "TIFF", ".tiff": "TIFF", ".bmp": "BMP"}
 ALPHA_FORMATS = {"PNG", "WEBP", "TIFF"}
@@ -92,19 +98,74 @@ def _decode(img: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
     return np.ascontiguousarray(_to_uint8(rgb)), (None if alpha is None else np.ascontiguousarray(alpha))
 
 
-def read_image(path: str | os.PathLike, max_pixels: int = MAX_PIXELS) -> Photo:
-    """Open a photo upright (EXIF orientation applied), as 8-bit RGB (+ alpha)."""
+# File signatures, to say what a file is when it is not a photo we read.
+_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "PNG"), (b"\xff\xd8\xff", "JPEG"), (b"GIF87a", "GIF"), (b"GIF89a", "GIF"),
+    (b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"), (b"II+\x00", "TIFF"), (b"MM\x00+", "TIFF"), (b"BM", "BMP"),
+    (b"%!PS", "PostScript (EPS)"), (b"\xc5\xd0\xd3\xc6", "PostScript (EPS)"), (b"%PDF", "PDF"),
+    (b"DDS ", "DDS"), (b"8BPS", "Photoshop (PSD)"), (b"\x00\x00\x00\x0cjP  ", "JPEG 2000"),
+    (b"\xffO\xffQ", "JPEG 2000"), (b"qoif", "QOI"), (b"\x00\x00\x01\x00", "ICO"), (b"icns", "ICNS"),
+    (b"SIMPLE  =", "FITS"), (b"\x89HDF", "HDF5"), (b"<?xml", "XML / SVG"), (b"<svg", "SVG"),
+)
+_READABLE_KINDS = {"PNG", "JPEG", "GIF", "TIFF", "BMP", "WebP"}
+
+
+def _kind(head: bytes) -> str | None:
+    """What a file's first bytes say it is (None: nothing we recognise)."""
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WebP"
+    if head[4:8] == b"ftyp":
+        brand = head[8:12]
+        return "AVIF" if brand in (b"avif", b"avis") else "HEIF / HEIC" \
+            if brand in (b"heic", b"heix", b"hevc", b"mif1", b"msf1") else "MP4 / QuickTime"
+    for sig, kind in _SIGNATURES:
+        if head.startswith(sig):
+            return kind
+    return None
+
+
+def _unreadable(p: Path) -> ImageReadError:
+    """The error for a file no plug-in of READ_FORMATS identified, saying what it is."""
+    try:
+        with open(p, "rb") as f:
+            head = f.read(32)
+    except OSError:
+        head = b""
+    kind = _kind(head)
+    if kind in _READABLE_KINDS:
+        return ImageReadError(f"{p}: cannot decode the image (a damaged or unsupported {kind} file)")
+    if kind:
+        return ImageReadError(f"{p}: not a photo Visage can read (the file is {kind}; Visage reads {READABLE})")
+    return ImageReadError(f"{p}: not a photo Visage can read ({READABLE})")
+
+
+def _upright(img: Image.Image) -> Image.Image:
+    """The image turned as its EXIF orientation says (the same image when it says nothing,
+    not a copy: a 100 MP photo is 300 MB); a damaged EXIF block is ignored."""
+    try:
+        orientation = img.getexif().get(0x0112, 1)
+        return ImageOps.exif_transpose(img) if orientation in range(2, 9) else img
+    except Exception:  # noqa: BLE001 - broken metadata: show the pixels as stored
+        return img
+
+
+def _load(path: str | os.PathLike, max_pixels: int, convert):
+    """Open a photo with READ_FORMATS only, refuse it above ``max_pixels`` before decoding,
+    decode it and return ``convert(upright image)``. Every failure is an ImageReadError with
+    one line: whatever a damaged file makes a decoder raise is the file's fault."""
     p = Path(path)
     if not p.exists():
         raise ImageReadError(f"{p}: no such file")
     if p.is_dir():
         raise ImageReadError(f"{p}: is a folder, not a photo")
     try:
+        if not p.is_file():   # a FIFO or a device would be read for ever
+            raise ImageReadError(f"{p}: not a regular file")
         if p.stat().st_size == 0:
             raise ImageReadError(f"{p}: the file is empty")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            with Image.open(p) as img:
+            with Image.open(p, formats=READ_FORMATS) as img:
                 w, h = img.size
                 if w * h > max_pixels:
                     raise ImageReadError(
@@ -114,21 +175,26 @@ def read_image(path: str | os.PathLike, max_pixels: int = MAX_PIXELS) -> Photo:
                     raise ImageReadError(f"{p}: the image has no pixels")
                 ImageFile.LOAD_TRUNCATED_IMAGES = False
                 img.load()
-                mode = img.mode
-                upright = ImageOps.exif_transpose(img)
-                rgb, alpha = _decode(upright)
+                return convert(_upright(img), img)
     except ImageReadError:
         raise
     except UnidentifiedImageError:
-        raise ImageReadError(f"{p}: not a photo Visage can read (JPEG, PNG, WebP, TIFF or BMP)") from None
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        if "truncated" in reason.lower():
-            reason = "the file is truncated"
-        raise ImageReadError(f"{p}: cannot decode the image ({reason})") from None
+        raise _unreadable(p) from None
     except MemoryError:
         raise ImageReadError(f"{p}: not enough memory to open this image") from None
-    return Photo(rgb=rgb, alpha=alpha, path=p, source_mode=mode)
+    except Exception as exc:  # noqa: BLE001 - OSError, SyntaxError, struct.error, IndexError, ...
+        reason = str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if "truncated" in reason.lower():
+            reason = "the file is truncated"
+        raise ImageReadError(f"{p}: cannot decode the image ({reason[:160]})") from None
+
+
+def read_image(path: str | os.PathLike, max_pixels: int = MAX_PIXELS) -> Photo:
+    """Open a photo upright (EXIF orientation applied), as 8-bit RGB (+ alpha)."""
+    def convert(upright: Image.Image, original: Image.Image) -> Photo:
+        rgb, alpha = _decode(upright)
+        return Photo(rgb=rgb, alpha=alpha, path=Path(path), source_mode=original.mode)
+    return _load(path, max_pixels, convert)
 
 
 def read_mask(path: str | os.PathLike, max_pixels: int = MAX_PIXELS) -> np.ndarray:
