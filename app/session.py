@@ -182,9 +182,17 @@ class Session:
         _, face = self.edit_face(name)
         return spec.limits(edits.get(name), face)
 
+    def _checked(self, name: str, params: dict[str, Any]) -> dict[str, Any] | None:
+        """The parameters as the edit's PARAMS take them; None (and a message) if refused."""
+        try:
+            return spec.validate(edits.get(name), params)
+        except spec.ParamError as exc:
+            self.view.message(f"{edits.get(name).TITLE}: {exc}", 8000)
+            return None
+
     def preview(self, name: str, params: dict[str, Any]) -> None:
         base, face = self.edit_face(name)
-        if face is None:
+        if face is None or (params := self._checked(name, params)) is None:
             return
         job: dict[str, int] = {}
 
@@ -202,6 +210,8 @@ class Session:
         else a render on the worker. ``face`` is for edits of the photo (a fill) that may use
         the selected face."""
         edit = edits.get(name)
+        if (params := self._checked(name, params)) is None:
+            return
         if edit.CLI is not None and not edit.CLI.faces:
             base = self.doc.cursor if self.doc is not None else None
         else:
