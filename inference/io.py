@@ -149,10 +149,72 @@ def _upright(img: Image.Image) -> Image.Image:
         return img
 
 
-def _load(path: str | os.PathLike, max_pixels: int, convert):
+_TIFF_SAMPLES = {1: "unsigned integer", 2: "signed integer", 3: "floating-point", 4: "untyped"}
+# Pillow's Image.Transpose for each EXIF orientation, as numpy steps (for OpenCV-decoded pixels)
+_ORIENT = {2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[::-1],
+           5: lambda a: a.swapaxes(0, 1), 6: lambda a: np.rot90(a, -1),
+           7: lambda a: np.rot90(a, 2).swapaxes(0, 1), 8: lambda a: np.rot90(a, 1)}
+
+
+def _tiff_tags(p: Path) -> dict:
+    from PIL import TiffImagePlugin
+    with open(p, "rb") as f:
+        ifd = TiffImagePlugin.ImageFileDirectory_v2(f.read(8))
+        f.seek(ifd.next)
+        ifd.load(f)
+    return dict(ifd)
+
+
+def _first(v, default=None):
+    return v[0] if isinstance(v, tuple) and v else default if v is None else v
+
+
+def _float_tiff(p: Path, max_pixels: int) -> np.ndarray | None:
+    """A TIFF that Pillow does not identify: float RGB(A) samples (what HDR tools write) are
+    decoded by OpenCV, as float32 (H, W[, C]) RGB(A) upright; any other sample layout is an
+    ImageReadError saying what it is. None when the file is no TIFF."""
+    try:
+        with open(p, "rb") as f:
+            if _kind(f.read(8)) != "TIFF":
+                return None
+        tags = _tiff_tags(p)
+        w, h = int(_first(tags[256])), int(_first(tags[257]))
+        bits, spp = tags.get(258, (1,)), int(_first(tags.get(277), 1))
+        sample = int(_first(tags.get(339), 1))
+        orientation = int(_first(tags.get(274), 1))
+    except ImageReadError:
+        raise
+    except Exception:  # noqa: BLE001 - a header Pillow and we cannot parse
+        raise ImageReadError(f"{p}: cannot decode the image (a damaged or unsupported TIFF file)") from None
+    bits = int(_first(bits, 1))
+    kind = f"{spp} x {bits}-bit {_TIFF_SAMPLES.get(sample, 'unknown')} samples"
+    if sample != 3 or bits not in (16, 32, 64) or spp not in (1, 3, 4):
+        raise ImageReadError(f"{p}: a TIFF of {kind} per pixel, which Visage cannot read; "
+                             "save it with 8- or 16-bit samples")
+    if w * h > max_pixels:
+        raise ImageReadError(f"{p}: {w}x{h} is {w * h / 1e6:.0f} megapixels, above the limit of "
+                             f"{max_pixels / 1e6:.0f}; downscale it first")
+    import cv2
+    arr = cv2.imdecode(np.fromfile(p, np.uint8), cv2.IMREAD_UNCHANGED)
+    if arr is None or arr.shape[:2] != (h, w):
+        raise ImageReadError(f"{p}: cannot decode the image (a TIFF of {kind} that OpenCV could not read)")
+    arr = arr.astype(np.float32)
+    if arr.ndim == 3:
+        arr = arr[..., [2, 1, 0, 3][:arr.shape[2]]]   # OpenCV's BGR(A)
+    return np.ascontiguousarray(_ORIENT.get(orientation, lambda a: a)(arr))
+
+
+def _deep_colour(img: Image.Image) -> bool:
+    """True when Pillow will reduce the file's 16-bit colour samples to 8 bits (RGB;16 PNGs)."""
+    return any(";16" in str(getattr(t, "args", "")) for t in getattr(img, "tile", []) or [])
+
+
+def _load(path: str | os.PathLike, max_pixels: int, convert, convert_array):
     """Open a photo with READ_FORMATS only, refuse it above ``max_pixels`` before decoding,
-    decode it and return ``convert(upright image)``. Every failure is an ImageReadError with
-    one line: whatever a damaged file makes a decoder raise is the file's fault."""
+    decode it and return ``convert(upright image, image as stored, deep)`` (deep: 16-bit colour
+    samples that Pillow reduces to 8 bits), or ``convert_array(float pixels)`` for the float
+    TIFFs only OpenCV decodes. Every failure is an ImageReadError with one line: whatever a
+    damaged file makes a decoder raise is the file's fault."""
     p = Path(path)
     if not p.exists():
         raise ImageReadError(f"{p}: no such file")
@@ -165,7 +227,14 @@ def _load(path: str | os.PathLike, max_pixels: int, convert):
             raise ImageReadError(f"{p}: the file is empty")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            with Image.open(p, formats=READ_FORMATS) as img:
+            try:
+                img = Image.open(p, formats=READ_FORMATS)
+            except UnidentifiedImageError:
+                arr = _float_tiff(p, max_pixels)
+                if arr is None:
+                    raise
+                return convert_array(arr)
+            with img:
                 w, h = img.size
                 if w * h > max_pixels:
                     raise ImageReadError(
@@ -174,8 +243,9 @@ def _load(path: str | os.PathLike, max_pixels: int, convert):
                 if w == 0 or h == 0:
                     raise ImageReadError(f"{p}: the image has no pixels")
                 ImageFile.LOAD_TRUNCATED_IMAGES = False
+                deep = _deep_colour(img)
                 img.load()
-                return convert(_upright(img), img)
+                return convert(_upright(img), img, deep)
     except ImageReadError:
         raise
     except UnidentifiedImageError:
@@ -189,23 +259,54 @@ def _load(path: str | os.PathLike, max_pixels: int, convert):
         raise ImageReadError(f"{p}: cannot decode the image ({reason[:160]})") from None
 
 
+def _split_alpha(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    if arr.ndim == 2:
+        return np.repeat(arr[..., None], 3, axis=2), None
+    if arr.shape[2] == 4:
+        return arr[..., :3], arr[..., 3]
+    return arr[..., :3], None
+
+
 def read_image(path: str | os.PathLike, max_pixels: int = MAX_PIXELS) -> Photo:
     """Open a photo upright (EXIF orientation applied), as 8-bit RGB (+ alpha)."""
-    def convert(upright: Image.Image, original: Image.Image) -> Photo:
+    def convert(upright: Image.Image, original: Image.Image, _deep: bool) -> Photo:
         rgb, alpha = _decode(upright)
         return Photo(rgb=rgb, alpha=alpha, path=Path(path), source_mode=original.mode)
-    return _load(path, max_pixels, convert)
+
+    def convert_array(arr: np.ndarray) -> Photo:
+        rgb, alpha = _split_alpha(arr)
+        return Photo(rgb=np.ascontiguousarray(_to_uint8(rgb)), path=Path(path), source_mode="F",
+                     alpha=None if alpha is None else np.ascontiguousarray(_to_uint8(alpha)))
+    return _load(path, max_pixels, convert, convert_array)
+
+
+def _mask_of(rgb: np.ndarray, alpha: np.ndarray | None) -> np.ndarray:
+    on = rgb.max(axis=2) > 0 if rgb.ndim == 3 else rgb > 0
+    if alpha is not None and not on.any():
+        on = alpha > 0
+    return on
 
 
 def read_mask(path: str | os.PathLike, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """A mask image as a boolean (H, W) map: a pixel is set when any colour channel is
-    non-zero; a mask drawn only in the alpha channel (black strokes on a transparent layer)
-    is read from its alpha."""
-    m = read_image(path, max_pixels)
-    on = m.rgb.max(axis=2) > 0
-    if m.alpha is not None and not on.any():
-        on = m.alpha > 0
-    return on
+    non-zero in the file's own samples (a 16-bit or float mask's low values count, though
+    they round to 0 in 8 bits); a mask drawn only in the alpha channel (black strokes on a
+    transparent layer) is read from its alpha."""
+    p = Path(path)
+
+    def convert(upright: Image.Image, original: Image.Image, deep: bool) -> np.ndarray:
+        if upright.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+            return np.nan_to_num(np.asarray(upright), nan=0.0) != 0
+        if deep and upright is original:   # 16-bit colour, which Pillow has cut to 8 bits
+            import cv2
+            raw = cv2.imdecode(np.fromfile(p, np.uint8), cv2.IMREAD_UNCHANGED)
+            if raw is not None and raw.shape[:2] == (original.height, original.width):
+                return _mask_of(*_split_alpha(raw))
+        return _mask_of(*_decode(upright))
+
+    def convert_array(arr: np.ndarray) -> np.ndarray:
+        return _mask_of(*_split_alpha(np.nan_to_num(arr, nan=0.0)))
+    return _load(path, max_pixels, convert, convert_array)
 
 
 def _format_for(path: Path) -> str:

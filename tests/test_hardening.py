@@ -87,3 +87,45 @@ def test_no_copy_of_an_upright_photo(tmp_path, astronaut, monkeypatch):
     Image.fromarray(astronaut).save(f)
     read_image(f)
     assert not calls
+
+
+def test_16bit_masks_with_low_values_are_not_empty(tmp_path):
+    """A mask painted at 100 of 65535 rounds to 0 in 8 bits; it was called empty."""
+    import cv2
+    from inference.io import read_mask
+    grey = np.zeros((40, 50), np.uint16)
+    grey[10:20, 5:15] = 100
+    f = tmp_path / "m16.png"
+    Image.fromarray(grey).save(f)
+    assert np.array_equal(read_mask(f), grey > 0)
+    colour = np.zeros((40, 50, 3), np.uint16)
+    colour[10:20, 5:15, 1] = 100
+    g = tmp_path / "m16rgb.png"
+    assert cv2.imwrite(str(g), colour)
+    assert np.array_equal(read_mask(g), colour.max(axis=2) > 0)
+    h = tmp_path / "mf.tif"
+    Image.fromarray((grey > 0).astype(np.float32) * 1e-4).save(h)
+    assert np.array_equal(read_mask(h), grey > 0)
+
+
+def test_float32_rgb_tiff_is_read_not_called_not_a_tiff(tmp_path, astronaut):
+    import cv2
+    from inference.io import read_mask
+    rgb = astronaut.astype(np.float32) / 255
+    f = tmp_path / "hdr.tif"
+    assert cv2.imwrite(str(f), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    p = read_image(f)
+    assert p.rgb.shape == astronaut.shape and np.abs(p.rgb.astype(int) - astronaut).max() <= 1
+    rgba = np.dstack([rgb, np.full(rgb.shape[:2], 0.5, np.float32)])
+    assert cv2.imwrite(str(f), cv2.cvtColor(rgba, cv2.COLOR_RGBA2BGRA))
+    p = read_image(f)
+    assert np.abs(p.rgb.astype(int) - astronaut).max() <= 1 and abs(int(p.alpha.mean()) - 128) <= 1
+    m = np.zeros((30, 20, 3), np.float32)
+    m[5:9, 3:7, 2] = 1e-3
+    assert cv2.imwrite(str(f), m)
+    assert read_mask(f).sum() == 16
+    # sample layouts no decoder here reads are named, not called "not a TIFF"
+    g = tmp_path / "int32.tif"
+    assert cv2.imwrite(str(g), np.zeros((8, 8, 3), np.int32))
+    with pytest.raises(ImageReadError, match="a TIFF of 3 x 32-bit signed integer samples"):
+        read_image(g)
