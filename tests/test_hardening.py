@@ -129,3 +129,225 @@ def test_float32_rgb_tiff_is_read_not_called_not_a_tiff(tmp_path, astronaut):
     assert cv2.imwrite(str(g), np.zeros((8, 8, 3), np.int32))
     with pytest.raises(ImageReadError, match="a TIFF of 3 x 32-bit signed integer samples"):
         read_image(g)
+
+
+# --- writing: nothing the user owns is lost ------------------------------------------------
+
+def _only(folder) -> list[str]:
+    import os
+    return sorted(os.listdir(folder))
+
+
+def test_check_output_refuses_every_input_through_links(tmp_path):
+    import os
+    from inference.io import ImageWriteError, check_output
+    photo, mask = tmp_path / "p.jpg", tmp_path / "m.png"
+    photo.write_bytes(b"photo")
+    mask.write_bytes(b"mask")
+    (tmp_path / "link.jpg").symlink_to(photo)
+    os.link(mask, tmp_path / "hard.png")
+    inputs = [("the photo", photo), ("the mask", mask), None]
+    for out, what in ((photo, "the photo"), (tmp_path / "link.jpg", "the photo"),
+                      (mask, "the mask"), (tmp_path / "hard.png", "the mask"),
+                      (tmp_path / "." / "m.png", "the mask")):
+        with pytest.raises(ImageWriteError, match=f"is {what}.*--overwrite"):
+            check_output(out, inputs, overwrite=False)
+        assert check_output(out, inputs, overwrite=True) == out
+    with pytest.raises(ImageWriteError, match="an input of this command"):
+        check_output(photo, [photo])
+    assert check_output(tmp_path / "new.json", inputs) == tmp_path / "new.json"
+    with pytest.raises(ImageWriteError, match="does not exist"):
+        check_output(tmp_path / "no" / "x.json", inputs, overwrite=True)
+    with pytest.raises(ImageWriteError, match="is a folder"):
+        check_output(tmp_path, inputs, overwrite=True)
+
+
+def test_check_output_refuses_a_read_only_target_without_overwrite(tmp_path, astronaut):
+    from inference.io import ImageWriteError, check_output, write_image
+    out = tmp_path / "keep.png"
+    out.write_bytes(b"precious")
+    out.chmod(0o444)
+    with pytest.raises(ImageWriteError, match="read-only.*--overwrite"):
+        check_output(out, [tmp_path / "other.png"])
+    check_output(out, [], overwrite=True)
+    write_image(out, astronaut)
+    assert out.stat().st_mode & 0o777 == 0o444 and read_image(out).rgb.shape == astronaut.shape
+
+
+def test_write_text_is_atomic_with_one_line_errors(tmp_path, monkeypatch):
+    import errno
+    import io as pyio
+    import os
+    from inference.io import ImageWriteError, write_text
+    out = tmp_path / "faces.json"
+    write_text(out, "[1, 2]")
+    assert out.read_text() == "[1, 2]" and _only(tmp_path) == ["faces.json"]
+    assert out.stat().st_mode & 0o777 == 0o666 & ~__import__("inference.io").io._UMASK
+    with pytest.raises(ImageWriteError, match="folder .* does not exist"):
+        write_text(tmp_path / "missing" / "f.json", "x")
+    with pytest.raises(ImageWriteError, match="is a folder"):
+        write_text(tmp_path, "x")
+
+    class Full(pyio.FileIO):
+        def write(self, b):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    monkeypatch.setattr(os, "fdopen", lambda fd, mode="r", *a, **k: Full(fd, "wb"))
+    with pytest.raises(ImageWriteError, match="No space left on device") as err:
+        write_text(out, "[3, 4]" * 10000)
+    assert "\n" not in str(err.value)
+    assert out.read_text() == "[1, 2]" and _only(tmp_path) == ["faces.json"]   # old content, no temp
+
+
+def test_a_file_too_large_for_the_limit_leaves_the_old_one(tmp_path):
+    """A real short write (RLIMIT_FSIZE: EFBIG, as a full disk gives ENOSPC) in a child."""
+    import subprocess
+    import sys
+    from conftest import ROOT
+    out = tmp_path / "faces.json"
+    out.write_text("old")
+    code = ("import resource, sys; sys.path.insert(0, %r); from inference.io import write_text, ImageWriteError\n"
+            "resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))\n"
+            "try:\n    write_text(%r, 'x' * 100000)\nexcept ImageWriteError as e:\n    print(e)\n") % (str(ROOT), str(out))
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert "cannot write (File too large)" in res.stdout, res.stdout + res.stderr
+    assert out.read_text() == "old" and _only(tmp_path) == ["faces.json"]
+
+
+def test_a_read_only_folder_is_a_one_line_error(tmp_path, astronaut, monkeypatch):
+    """mkstemp sat outside the try: EACCES escaped as a traceback. (Root ignores folder
+    permissions, so the refusal is simulated; the real one is below for other users.)"""
+    import errno
+    import os
+    from inference.io import ImageWriteError, write_image, write_text
+    real = os.open
+
+    def refuse(path, flags, *a, **k):
+        if str(path).startswith(str(tmp_path)) and flags & os.O_CREAT:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return real(path, flags, *a, **k)
+    monkeypatch.setattr(os, "open", refuse)
+    with pytest.raises(ImageWriteError, match="cannot write \\(Permission denied\\)"):
+        write_image(tmp_path / "o.png", astronaut)
+    with pytest.raises(ImageWriteError, match="Permission denied"):
+        write_text(tmp_path / "o.json", "x")
+    assert _only(tmp_path) == []
+
+
+@pytest.mark.skipif(__import__("os").geteuid() == 0, reason="root writes into read-only folders")
+def test_a_really_read_only_folder(tmp_path, astronaut):
+    from inference.io import ImageWriteError, write_image
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    try:
+        with pytest.raises(ImageWriteError, match="Permission denied"):
+            write_image(ro / "o.png", astronaut)
+    finally:
+        ro.chmod(0o755)
+
+
+def test_replaced_file_loses_setuid_setgid_sticky(tmp_path, astronaut):
+    from inference.io import write_image
+    for bits in (0o4755, 0o2755, 0o1755, 0o6775):
+        f = tmp_path / f"{bits:o}.png"
+        f.write_bytes(b"old")
+        f.chmod(bits)
+        assert f.stat().st_mode & 0o7000
+        write_image(f, astronaut)
+        assert f.stat().st_mode & 0o7777 == bits & 0o777
+
+
+def test_the_folder_is_fsynced_after_the_rename(tmp_path, astronaut, monkeypatch):
+    import os
+    import stat
+    from inference.io import write_image
+    synced = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(stat.S_ISDIR(os.fstat(fd).st_mode)) or real(fd))
+    write_image(tmp_path / "a.png", astronaut)
+    assert synced == [False, True]     # the file, then its folder
+
+
+def test_format_limits_are_named_before_encoding(tmp_path):
+    from inference.io import ImageWriteError, write_image
+    wide = np.zeros((1, 16384, 3), np.uint8)
+    with pytest.raises(ImageWriteError, match="WebP images are at most 16383 pixels.*PNG"):
+        write_image(tmp_path / "w.webp", wide)
+    with pytest.raises(ImageWriteError, match="JPEG images are at most 65500 pixels.*PNG"):
+        write_image(tmp_path / "w.jpg", np.zeros((65536, 1, 3), np.uint8))
+    write_image(tmp_path / "w.png", wide)
+    write_image(tmp_path / "ok.webp", wide[:, :16383])
+    assert _only(tmp_path) == ["ok.webp", "w.png"]
+
+
+def test_dropping_alpha_is_said_once(tmp_path, astronaut, capsys, monkeypatch):
+    from inference import io as vio
+    monkeypatch.setattr(vio, "_noted", set())
+    alpha = np.full(astronaut.shape[:2], 255, np.uint8)
+    vio.write_image(tmp_path / "opaque.jpg", astronaut, alpha)       # nothing lost: no note
+    assert capsys.readouterr().err == ""
+    alpha[:10] = 0
+    for name in ("a.jpg", "b.jpg", "c.jpeg"):
+        vio.write_image(tmp_path / name, astronaut, alpha)
+    vio.write_image(tmp_path / "d.bmp", astronaut, alpha)
+    vio.write_image(tmp_path / "e.png", astronaut, alpha)
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2 and err[0].startswith("visage: note: JPEG has no transparency") and "BMP" in err[1]
+    assert all("PNG" in line for line in err)
+
+
+_SLOW_WRITE = """
+import sys, time
+sys.path.insert(0, {root!r})
+import numpy as np
+from PIL import Image
+from inference.io import write_image
+real = Image.Image.save
+def slow(self, fp, *a, **k):
+    real(self, fp, *a, **k)
+    print("writing", flush=True)
+    time.sleep(60)
+Image.Image.save = slow
+write_image({out!r}, np.zeros((64, 64, 3), np.uint8))
+"""
+
+
+def _killed_mid_write(folder, sig):
+    import subprocess
+    import sys
+    from conftest import ROOT
+    out = folder / "photo.png"
+    out.write_bytes(b"the user's photo")
+    child = subprocess.Popen([sys.executable, "-c", _SLOW_WRITE.format(root=str(ROOT), out=str(out))],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "writing", child.stderr.read()
+        assert len(_only(folder)) == 2                    # the photo and our temporary file
+        child.send_signal(sig)
+        child.wait(timeout=20)
+    finally:
+        child.kill()
+        child.wait()
+    assert out.read_bytes() == b"the user's photo"
+    return child.returncode
+
+
+def test_sigterm_mid_write_removes_the_temporary_file(tmp_path):
+    import signal
+    assert _killed_mid_write(tmp_path, signal.SIGTERM) == -signal.SIGTERM   # still ends as SIGTERM does
+    assert _only(tmp_path) == ["photo.png"]
+
+
+def test_temporary_files_of_a_killed_write_are_removed_by_the_next(tmp_path, astronaut):
+    import os
+    import signal
+    from inference.io import write_image
+    assert _killed_mid_write(tmp_path, signal.SIGKILL) == -signal.SIGKILL
+    left = [n for n in _only(tmp_path) if n != "photo.png"]
+    assert len(left) == 1 and ".visage-" in left[0]          # SIGKILL cannot be caught
+    mine = tmp_path / f".x.png.visage-{os.getppid()}-{'0' * 12}.tmp"   # a live process's: kept
+    mine.write_bytes(b"")
+    theirs = tmp_path / ".notes.tmp"                          # not ours: kept
+    theirs.write_bytes(b"")
+    write_image(tmp_path / "other.png", astronaut)
+    assert _only(tmp_path) == sorted([".notes.tmp", mine.name, "other.png", "photo.png"])
