@@ -32,9 +32,9 @@ MAX_PIXELS = 100_000_000
 # Left out on purpose: EPS / PS / PDF (Pillow runs Ghostscript on them: a 74-byte text file
 # named .jpg hung for ever), and the other plug-ins nobody opens as a photo (DDS, AVIF,
 # ICNS, FITS, ...), whose decoders crashed with tracebacks on damaged files.
-READ_FORMATS = ("JPEG", "PNG", "WEBP", "TIFF", "BMP", "GIF")
-READABLE = "JPEG, PNG, WebP, TIFF, BMP or GIF"
-READ_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif")
+READ_FORMATS = ("JPEG", "PNG", "WEBP", "TIFF", "BMP", "GIF", "PPM")
+READABLE = "JPEG, PNG, WebP, TIFF, BMP, GIF or PPM"
+READ_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif", ".ppm", ".pgm")
 WRITE_FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP",
                  ".tif": "TIFF", ".tiff": "TIFF", ".bmp": "BMP"}
 ALPHA_FORMATS = {"PNG", "WEBP", "TIFF"}

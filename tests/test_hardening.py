@@ -62,9 +62,10 @@ def test_damaged_foreign_formats_named_jpg_are_one_line_errors(tmp_path, fmt):
         read_image(f)
 
 
-def test_gif_is_read(tmp_path, astronaut):
-    f = tmp_path / "a.gif"
-    Image.fromarray(astronaut).save(f)
+@pytest.mark.parametrize("name", ["a.gif", "a.ppm", "a.pgm"])
+def test_gif_and_netpbm_are_read(tmp_path, astronaut, name):
+    f = tmp_path / name
+    Image.fromarray(astronaut).convert("L" if name.endswith(".pgm") else "RGB").save(f)
     assert read_image(f).rgb.shape == astronaut.shape
 
 
@@ -351,3 +352,32 @@ def test_temporary_files_of_a_killed_write_are_removed_by_the_next(tmp_path, ast
     theirs.write_bytes(b"")
     write_image(tmp_path / "other.png", astronaut)
     assert _only(tmp_path) == sorted([".notes.tmp", mine.name, "other.png", "photo.png"])
+
+
+# --- faces: strips and photos at the pixel cap ---------------------------------------------
+
+@pytest.mark.parametrize("shape", [(3, 50000, 3), (50000, 3, 3), (1, 1, 3)])
+def test_strips_have_no_face_and_no_traceback(shape):
+    """cv2.resize was asked for a 0-pixel side (3 * 1280/50000 rounds to 0) and raised."""
+    from inference import faces as F
+    t = time.monotonic()
+    d = F.detect_all(np.zeros(shape, np.uint8))
+    assert d.faces == [] and d.tiny == []
+    assert time.monotonic() - t < 5
+
+
+def test_big_photos_are_searched_on_a_reduced_copy(astronaut, astronaut_faces, monkeypatch):
+    """The tile search's cost follows the pixels searched (a 100 MP photo: ~20 s for no face);
+    above DETECT_MAX_PIXELS boxes are found on a smaller copy, the mesh on the photo itself."""
+    import cv2
+    from inference import faces as F
+    big = cv2.resize(astronaut, (1024, 1024), interpolation=cv2.INTER_CUBIC)
+    seen = []
+    real = F._detect_boxes
+    monkeypatch.setattr(F, "_detect_boxes", lambda im: seen.append(im.shape[0] * im.shape[1]) or real(im))
+    monkeypatch.setattr(F, "DETECT_MAX_PIXELS", 600 * 600)
+    found = F.detect(big)
+    assert seen and max(seen) <= 600 * 600
+    assert len(found) == 1
+    want = astronaut_faces[0].landmarks68 * 2
+    assert np.abs(found[0].landmarks68 - want).mean() < 3     # meshed at full size, in its pixels
