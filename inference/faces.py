@@ -20,6 +20,11 @@ from inference.mp_models import models
 DETECT_MAX_SIDE = 1280    # the detector sees 192x192 anyway; a smaller copy is faster to feed
 MESH_CROP_SIDE = 384      # the mesh model sees 192x192 inside its own crop of this
 MIN_FACE_PX = 40          # smaller faces are reported but not meshed or edited
+# Faces are looked for on a copy of at most this many pixels (meshed on the photo itself). The
+# tile search costs in proportion to the pixels searched: a 100 MP photo took ~20 s to find no
+# face (1849 tiles); at 25 MP it is ~5 s. On bigger photos, faces under MIN_FACE_PX in that copy
+# (under 80 px a side at the 100 MP cap) are not found.
+DETECT_MAX_PIXELS = 25_000_000
 TILE_MIN_FRACTION = 0.07   # tiles are made small enough that a MIN_FACE_PX face is this fraction of one
 NESTED = 0.6              # a face whose box lies this much inside a larger face's is part of it
 PROFILE_YAW = 50.0         # beyond this the fit is flagged uncertain (our yaw reads ~10° low near 65°)
@@ -102,7 +107,8 @@ def _run_detector(image: np.ndarray, pad: float = 0.0, near: bool = False) -> li
     detector = models().near_detector if near else models().detector
     h, w = image.shape[:2]
     scale = min(1.0, DETECT_MAX_SIDE / (max(h, w) * (1 + 2 * pad)))
-    small = image if scale == 1.0 else cv2.resize(image, (round(w * scale), round(h * scale)),
+    # at least 1 px: a 3x50000 strip's side would round to 0 (cv2.resize raised)
+    small = image if scale == 1.0 else cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))),
                                                   interpolation=cv2.INTER_AREA)
     p = round(pad * max(small.shape[:2]))
     if p:
@@ -162,7 +168,8 @@ def _detect_boxes(image: np.ndarray) -> list[tuple[np.ndarray, float]]:
     h, w = image.shape[:2]
     boxes = _run_detector(image)
     side = max(h, w)
-    while side > MIN_FACE_PX / TILE_MIN_FRACTION:
+    # (no tiles across a strip narrower than a face: a 3x50000 one cost 3 s of them)
+    while side > MIN_FACE_PX / TILE_MIN_FRACTION and min(h, w) >= MIN_FACE_PX:
         side = (side + 1) // 2
         for x0, y0, x1, y1 in _tiles(h, w, side):
             boxes += [(b + (x0, y0, x0, y0), sc) for b, sc in _run_detector(image[y0:y1, x0:x1])]
@@ -173,6 +180,18 @@ def _detect_boxes(image: np.ndarray) -> list[tuple[np.ndarray, float]]:
         near = _run_detector(image, pad=0.2, near=True)
     # the full-range boxes first: where both find a face, its mesh is found in the same box
     return _nms(near, kept=_nms(boxes))
+
+
+def _find_boxes(image: np.ndarray) -> list[tuple[np.ndarray, float]]:
+    """_detect_boxes, on a copy reduced to DETECT_MAX_PIXELS when the photo is bigger; the
+    boxes are in the photo's pixels."""
+    h, w = image.shape[:2]
+    if h * w <= DETECT_MAX_PIXELS:
+        return _detect_boxes(image)
+    s = (DETECT_MAX_PIXELS / (h * w)) ** 0.5
+    small = cv2.resize(image, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+    sx, sy = w / small.shape[1], h / small.shape[0]
+    return [(box * (sx, sy, sx, sy), score) for box, score in _detect_boxes(small)]
 
 
 def _square_crop(image: np.ndarray, box: np.ndarray, factor: float) -> tuple[np.ndarray, float, float, float]:
@@ -264,7 +283,7 @@ def detect_all(image: np.ndarray, previous: Sequence[Face] = ()) -> Detection:
     tiny: list[tuple[float, float, float, float]] = []
     # best-scoring first: where two boxes give one face (a part of it found in a tile and the
     # whole by the short-range detector), the surer box's mesh is kept
-    for box, score in sorted(_detect_boxes(image), key=lambda bs: -bs[1]):
+    for box, score in sorted(_find_boxes(image), key=lambda bs: -bs[1]):
         if max(box[2] - box[0], box[3] - box[1]) < MIN_FACE_PX:
             tiny.append(tuple(float(v) for v in box))
             continue
