@@ -156,6 +156,41 @@ def test_the_converter_extracts_the_tensors_without_running_the_archive(tmp_path
         C.convert(tmp_path / "tiny-lama.safetensors", tmp_path / "again.safetensors")
 
 
+def test_the_converter_takes_big_lamas_own_nesting(tmp_path):
+    """big-lama.pt is LaMa's JITWrapper traced: model (the training module) .generator."""
+    class Training(torch.nn.Module):
+        def __init__(self, generator):
+            super().__init__()
+            self.generator = generator
+
+        def forward(self, image, mask):
+            predicted = self.generator(torch.cat((image * (1 - mask), mask), dim=1))
+            return mask * predicted + (1 - mask) * image
+
+    class JITWrapper(torch.nn.Module):
+        def __init__(self, model):
+            super().__init__()
+            self.model = model
+
+        def forward(self, image, mask):
+            return self.model(image, mask)
+    net = _small(3)
+    image, mask = _inputs()
+    wrapped = JITWrapper(Training(net.generator)).eval()
+    path = tmp_path / "big-lama.pt"
+    torch.jit.trace(wrapped, (image, mask)).save(str(path))
+    assert any(k.startswith("model.generator.model.") for k in C.read_tensors(path))
+    weights = C.convert(path, tmp_path / "big-lama.safetensors")
+    assert sorted(weights) == sorted(net.generator.state_dict())
+    assert torch.equal(_out(lama.load(tmp_path / "big-lama.safetensors"), image, mask), _out(net, image, mask))
+    with zipfile.ZipFile(path) as z, zipfile.ZipFile(tmp_path / "cut.pt", "w") as out:   # damaged data
+        for info in z.infolist():
+            data = z.read(info)
+            out.writestr(info, data[: len(data) // 2] if info.filename.endswith("data.pkl") else data)
+    with pytest.raises(C.ConvertError, match="cannot read its data.pkl safely"):
+        C.convert(tmp_path / "cut.pt", tmp_path / "cut.safetensors")
+
+
 def test_the_lama_engine_fills_with_converted_weights(tmp_path, astronaut):
     from safetensors.torch import save_file
     net = _small()
