@@ -106,9 +106,11 @@ def read_weights(path: str | os.PathLike, shown: str | None = None) -> dict[str,
     return {str(k): v for k, v in obj.items() if isinstance(v, torch.Tensor)}
 
 
-def load(path: str | os.PathLike, device: str = "cpu", trust: bool = False) -> torch.nn.Module:
+def load(path: str | os.PathLike, device: str | None = None, trust: bool = False) -> torch.nn.Module:
     """The LaMa model of a weights file (our network, its weights from the file), or, with
-    ``trust=True`` only, a TorchScript file as it is. Cached by path, size and mtime."""
+    ``trust=True`` only, a TorchScript file as it is; on ``device`` (default: CUDA when there
+    is one). Cached by path, size and mtime."""
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     p = Path(path)
     if not p.is_file():
         raise InpaintError(f"{path}: no such model file")
