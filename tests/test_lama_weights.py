@@ -4,7 +4,6 @@ running its code, TorchScript only when trusted, and a user model failing as one
 Every model file here is made by the test (small random generators, crafted archives)."""
 from __future__ import annotations
 
-import io
 import pickle
 import subprocess
 import sys
