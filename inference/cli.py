@@ -14,7 +14,7 @@ from typing import Sequence
 
 import numpy as np
 
-from inference.edits.spec import BOOL, CHOICE, FILE, MASK, PHOTO, Param, ParamError, params_of
+from inference.edits.spec import BOOL, CHOICE, FILE, MASK, PHOTO, EditError, Param, ParamError, params_of
 
 EXIT_USER_ERROR = 2
 
@@ -61,12 +61,13 @@ def _face_indices(arg: str, faces: list) -> list[int]:
     return [i]
 
 
-def _check_output(photo: str, out: str, overwrite: bool) -> None:
-    from inference.io import WRITE_FORMATS, same_file
+def _check_output(photo: str, out: str, overwrite: bool, others: Sequence[tuple[str, str | None]] = ()) -> None:
+    """Before any work: OUT is a type we write, and is none of the command's inputs (the photo,
+    a mask, a reference photo: also through links) nor read-only, unless --overwrite."""
+    from inference.io import WRITE_FORMATS, check_output
     if Path(out).suffix.lower() not in WRITE_FORMATS:
         raise UserError(f"{out}: unknown output type; use one of {', '.join(sorted(set(WRITE_FORMATS)))}")
-    if Path(out).exists() and same_file(photo, out) and not overwrite:
-        raise UserError(f"{out} is the input photo; pass --overwrite to replace it")
+    check_output(out, [("the input photo", photo), *others], overwrite)
 
 
 def _edit(args: argparse.Namespace, edit) -> None:
@@ -75,7 +76,9 @@ def _edit(args: argparse.Namespace, edit) -> None:
     from inference import faces as F
     from inference.io import read_image, write_image
     spec = params_of(edit)
-    _check_output(args.photo, args.out, args.overwrite)
+    _check_output(args.photo, args.out, args.overwrite,
+                  [(f"the {p.label.lower()}", getattr(args, p.name)) for p in edit.PARAMS
+                   if p.kind in (MASK, PHOTO, FILE) and (p.flag is not None or p.name in edit.CLI.positional)])
     photo = read_image(args.photo)
     params = {name: getattr(args, name) for name, p in spec.items()
               if p.flag is not None or name in edit.CLI.positional}
@@ -223,7 +226,7 @@ def main(argv: Sequence[str] | None = None, quiet_native: bool = True) -> int:
     try:
         args = build_parser().parse_args(argv)
         args.run(args)
-    except (UserError, ParamError, ImageReadError, ImageWriteError, NoFaceError, InpaintError,
+    except (UserError, EditError, ImageReadError, ImageWriteError, NoFaceError, InpaintError,
             RotateError) as exc:
         print(f"visage: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR

@@ -79,6 +79,7 @@ class ParamsPanel(QWidget):
         self.params = [p for p in edit.PARAMS if p.gui]
         self.sliders: dict[str, QSlider] = {}
         self._controls: dict[str, Any] = {}
+        self._rows: dict[str, QWidget] = {}
         self._values: dict[str, Any] = {p.name: p.rest for p in self.params}
         self._silent = False
         form = QFormLayout()
@@ -111,6 +112,7 @@ class ParamsPanel(QWidget):
         elif p.kind == spec.COLOUR:
             w = QPushButton(p.rest or "Colour…")
             w.clicked.connect(lambda _=False, p=p: self._pick_colour(p))
+            row = self._colour_row(p, w)
         elif p.kind in (spec.PHOTO, spec.FILE):
             w = QPushButton("Choose…")
             w.setIconSize(QSize(THUMB, THUMB))
@@ -120,7 +122,30 @@ class ParamsPanel(QWidget):
         w.setObjectName(f"{self.edit.NAME}_{p.name}")
         w.setToolTip(p.help)
         self._controls[p.name] = w
-        return w
+        return row if p.kind == spec.COLOUR else w
+
+    def _colour_row(self, p: Param, button: QPushButton) -> QWidget:
+        """The colour button, a swatch per preset, and a clear button when the colour is optional."""
+        row = QWidget()
+        lay = QHBoxLayout(row)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(button, 1)
+        for hexa in p.options():
+            b = QPushButton()
+            b.setFixedSize(20, 20)
+            b.setToolTip(hexa)
+            b.setObjectName(f"{self.edit.NAME}_{p.name}_{hexa.lstrip('#')}")
+            b.setStyleSheet(f"background-color: {hexa}; border: 1px solid #888;")
+            b.clicked.connect(lambda _=False, p=p, h=hexa: self._set(p.name, h, True))
+            lay.addWidget(b)
+        if p.default is None:
+            clear = QPushButton("×")
+            clear.setFixedSize(20, 20)
+            clear.setToolTip("no colour change")
+            clear.clicked.connect(lambda _=False, p=p: self._set(p.name, None, True))
+            lay.addWidget(clear)
+        self._rows[p.name] = row
+        return row
 
     def _pick_colour(self, p: Param) -> None:
         c = QColorDialog.getColor(QColor(self._values.get(p.name) or "#000000"), self, p.label)
@@ -196,6 +221,6 @@ class ParamsPanel(QWidget):
                 w.set_limits(*narrowed.get(p.name, p.range))
 
     def set_face_selected(self, selected: bool) -> None:
-        for w in self._controls.values():
-            w.setEnabled(selected)
+        for name, w in self._controls.items():
+            self._rows.get(name, w).setEnabled(selected)
         self.hint.setVisible(not selected)

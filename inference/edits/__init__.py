@@ -10,10 +10,10 @@ from types import ModuleType
 
 import numpy as np
 
-from inference.edits import inpaint, rotate, skin
+from inference.edits import brows, inpaint, rotate, skin
 from inference.edits.spec import ParamError, validate
 
-EDITS: dict[str, ModuleType] = {m.NAME: m for m in (skin, rotate, inpaint)}
+EDITS: dict[str, ModuleType] = {m.NAME: m for m in (skin, brows, rotate, inpaint)}
 
 
 def get(name: str) -> ModuleType:

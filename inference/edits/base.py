@@ -36,25 +36,25 @@ def face_crop(image: np.ndarray, parsing: Parsing) -> np.ndarray:
 
 class EditCache:
     """What an edit may keep between calls of one slider drag (the head turn's surface model,
-    the same for every angle): one entry, owned by its caller (the GUI's session keeps one per
-    edit; a CLI call passes none). The entry holds the very image and face it was computed
-    for and is used only for those same objects, so a new photo can never pass for an old one."""
+    the same for every angle): one entry per slot, owned by its caller (the GUI's session keeps
+    one cache per edit; a CLI call passes none). An entry holds the very objects it was
+    computed for and is used only for those same objects, so a new photo can never pass for an
+    old one."""
 
     def __init__(self) -> None:
-        self._key: tuple | None = None
-        self._objects: tuple = ()
-        self._value = None
+        self._slots: dict[str, tuple[tuple, tuple, object]] = {}
 
-    def get(self, objects: tuple, key: tuple, compute):
-        """``compute()`` unless the last call had these same ``objects`` (by identity) and an
-        equal ``key``."""
-        if self._key == key and len(objects) == len(self._objects) and \
-                all(a is b for a, b in zip(objects, self._objects)):
-            return self._value
-        self._key, self._objects, self._value = None, (), None   # drop the old entry first
+    def get(self, objects: tuple, key: tuple, compute, slot: str = "default"):
+        """``compute()`` unless the slot's last call had these same ``objects`` (by identity)
+        and an equal ``key``."""
+        hit = self._slots.get(slot)
+        if hit is not None and hit[1] == key and len(objects) == len(hit[0]) and \
+                all(a is b for a, b in zip(objects, hit[0])):
+            return hit[2]
+        self._slots.pop(slot, None)   # drop the old entry before computing the new one
         value = compute()
-        self._key, self._objects, self._value = key, objects, value
+        self._slots[slot] = (objects, key, value)
         return value
 
     def clear(self) -> None:
-        self._key, self._objects, self._value = None, (), None
+        self._slots.clear()

@@ -21,7 +21,11 @@ KINDS = (FLOAT, INT, BOOL, CHOICE, COLOUR, PHOTO, FILE, MASK)
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
-class ParamError(ValueError):
+class EditError(ValueError):
+    """An edit that cannot be done as asked (one line for the user: the CLI's exit 2)."""
+
+
+class ParamError(EditError):
     """A parameter value outside what its edit takes (one line, for the CLI and the GUI)."""
 
 
@@ -73,9 +77,9 @@ class Param:
     def check(self, value: Any, limits: tuple[float, float] | None = None) -> Any:
         """``value`` converted to the kind and checked against the range (or ``limits``, a
         narrower range for one face); raises :class:`ParamError` with a one-line reason."""
-        if value is None:
-            if self.kind in (FILE, PHOTO, MASK):
-                return None
+        if value is None or (value == "" and self.kind in (COLOUR, FILE, PHOTO)):
+            if self.kind in (FILE, PHOTO, MASK) or (self.kind == COLOUR and self.default is None):
+                return None  # optional: not given, nothing to do
             raise ParamError("a value is required")
         if self.kind in (FLOAT, INT):
             return self._number(value, limits)

@@ -1,0 +1,52 @@
+"""Recolouring brow hairs in Lab: a/b moved towards the target's, L shifted by the difference
+of means so the hairs' light-and-dark texture is kept."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+PRESETS = {            # what the colour button offers (the user may pick any colour)
+    "black": "#1c1a19", "dark brown": "#3b2a20", "brown": "#6a4a32",
+    "auburn": "#7a3b22", "blonde": "#b08d5e", "grey": "#8a8682",
+}
+SKIN_SHARE = 0.8       # the skin between the hairs takes this much of the hue (a tint stains it)
+
+
+def hex_rgb(colour: str) -> np.ndarray:
+    c = colour.lstrip("#")
+    return np.array([int(c[i:i + 2], 16) for i in (0, 2, 4)], np.float32)
+
+
+def to_lab(rgb: np.ndarray) -> np.ndarray:
+    """(…, 3) float RGB 0..255 -> Lab (L 0..100)."""
+    return cv2.cvtColor(np.ascontiguousarray(rgb, np.float32) * (1 / 255), cv2.COLOR_RGB2Lab)
+
+
+def from_lab(lab: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(np.ascontiguousarray(lab, np.float32), cv2.COLOR_Lab2RGB) * 255.0
+
+
+def weights(skin_area: np.ndarray, hair_area: np.ndarray, hairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(hue weight, lightness weight) per pixel: the hairs (within ``hair_area``) take the
+    colour fully; the skin between them (within ``skin_area``, the brow's own mask) its hue
+    at SKIN_SHARE but none of its lightness, which would paint the brow into a solid bar."""
+    t = np.clip(hairs * 1.5, 0, 1)
+    hair = cv2.GaussianBlur(t * t * (3 - 2 * t), (0, 0), 0.8) * hair_area   # no hard steps on faint brows
+    return np.maximum(skin_area * SKIN_SHARE, hair).astype(np.float32), hair.astype(np.float32)
+
+
+def recolour(rgb: np.ndarray, w: np.ndarray | tuple[np.ndarray, np.ndarray], colour: str, amount: float) -> np.ndarray:
+    """``rgb`` (h, w, 3) float32 0..255 with the weighted pixels moved towards ``colour``: a/b
+    towards its a/b by the hue weight, L shifted by (its L - the hairs' mean L) times the
+    lightness weight. ``w``: one weight for both, or (hue, lightness)."""
+    w_ab, w_l = w if isinstance(w, tuple) else (w, w)
+    if amount <= 0 or not (w_ab > 0).any():
+        return rgb
+    lab = to_lab(rgb)
+    target = to_lab(hex_rgb(colour)[None, None])[0, 0]
+    sel = w_l > 0.5 * w_l.max() if (w_l > 0).any() else w_ab > 0.5 * w_ab.max()
+    mean_l = float(lab[..., 0][sel].mean())
+    lab[..., 0] += amount * w_l * (target[0] - mean_l)
+    lab[..., 1:] += (amount * w_ab)[..., None] * (target[1:] - lab[..., 1:])
+    lab[..., 0] = np.clip(lab[..., 0], 0, 100)
+    return np.clip(from_lab(lab), 0, 255)

@@ -1,0 +1,85 @@
+"""Skin where a brow was: the shading from round the hole (a membrane fill of the smooth layer,
+so no dark residue and no seam) plus skin texture from the skin next to it (the fine layer
+copied from a nearby patch of skin, so the fill is not a flat smear)."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from inference import parsing as P
+from inference.poisson import poisson_fill
+
+DETAIL_SIGMA = 0.25     # x brow thickness: the fine layer is what a blur at this scale removes
+MIRROR_REACH = 0.3      # x brow thickness: texture is mirrored in from at most this far inside
+MIN_DETAIL_SIGMA = 2.0  # px
+GAP = 0.3               # x brow thickness: texture is copied from this far beyond the hole
+
+
+def removal_mask(labels: np.ndarray, brow, thickness: float) -> np.ndarray:
+    """The brow grown by a third of its thickness (at least 2 px), plus the hairs within its
+    reach (a parsing that found the brow small leaves none behind), each hair grown by a pixel;
+    never into hair lying over it or into an eye."""
+    r = max(2, int(round(0.35 * thickness)))
+    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+    grown = cv2.dilate(brow.mask.astype(np.uint8), k).astype(bool)
+    strays = cv2.dilate((brow.hairs > 0.3).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    return (grown | (strays & brow.reach)) & ~np.isin(labels, (P.HAIR, P.LEFT_EYE, P.RIGHT_EYE))
+
+
+def _blur_outside(img: np.ndarray, hole: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian blur of ``img`` from the pixels outside ``hole`` only (normalised convolution),
+    so the dark brow does not bleed into the skin round it."""
+    w = (~hole).astype(np.float32)
+    num = cv2.GaussianBlur(img * w[..., None], (0, 0), sigma)
+    den = cv2.GaussianBlur(w, (0, 0), sigma)[..., None]
+    return num / np.maximum(den, 1e-4)
+
+
+def _copy_texture(detail: np.ndarray, hole: np.ndarray, source: np.ndarray, step: float,
+                  reach: float, up: np.ndarray) -> np.ndarray:
+    """The fine layer inside ``hole``, mirrored in from the skin round it: each pixel takes the
+    texture as far beyond the nearest edge point as it lies inside (forehead texture near the
+    upper edge, eyelid texture near the lower, as the ring round the brow has them). Where the
+    mirror lands off skin, a whole hole's height up or down instead; else no texture."""
+    out = np.zeros_like(detail)
+    ys, xs = np.nonzero(hole)
+    if len(ys) == 0:
+        return out
+    H, W = hole.shape
+    padded = np.pad(hole.astype(np.uint8), 1)
+    _, lab = cv2.distanceTransformWithLabels(padded, cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL)
+    qy, qx = np.nonzero(padded == 0)               # a label is its zero pixel's 1-based scan index
+    li = lab[ys + 1, xs + 1] - 1
+    ny, nx = qy[li] - 1, qx[li] - 1                # the nearest pixel outside the hole
+    h = int(ys.max() - ys.min() + 1) + int(round(step))
+    # on the eye's side mirrored from no farther than `reach` beyond the edge: deeper, it would
+    # reach the eyelid's crease, lashes and the brow bone's highlight below a brow (streaks along
+    # the fill's middle); there the forehead's texture is taken instead
+    below = (ny - ys) * up[1] + (nx - xs) * up[0] < 0      # the nearest edge is the eye's side
+    far = below & (np.hypot(ny - ys, nx - xs) > reach)
+    my, mx = np.where(far, -1, 2 * ny - ys), 2 * nx - xs
+    todo = np.ones(len(ys), bool)
+    for sy, sx in ((my, mx), (ys - h, xs), (ys + h, xs), (ys - 2 * h, xs)):
+        ok = todo & (sy >= 0) & (sy < H) & (sx >= 0) & (sx < W)
+        ok[ok] = source[sy[ok], sx[ok]]
+        out[ys[ok], xs[ok]] = detail[sy[ok], sx[ok]]
+        todo &= ~ok
+        if not todo.any():
+            break
+    return out
+
+
+def fill_skin(crop: np.ndarray, hole: np.ndarray, labels: np.ndarray, thickness: float,
+              up: np.ndarray = np.array([0.0, -1.0])) -> np.ndarray:
+    """``crop`` (h, w, 3) float32 with ``hole`` replaced by skin; bit-identical outside it."""
+    if not hole.any():
+        return crop.copy()
+    sigma = max(MIN_DETAIL_SIGMA, DETAIL_SIGMA * thickness)
+    smooth = _blur_outside(crop, hole, sigma)
+    detail = crop - smooth
+    low = poisson_fill(smooth, hole)
+    source = (labels == P.SKIN) & ~cv2.dilate(hole.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    texture = _copy_texture(detail, hole, source, GAP * thickness, MIRROR_REACH * thickness, up)
+    out = crop.copy()
+    out[hole] = low[hole] + texture[hole]
+    return out

@@ -1,0 +1,131 @@
+"""Where a face's brows are: the work region round them, each brow's mask, hairs, spine and
+control points, all in the region's pixel coordinates."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from inference import parsing as P
+
+# iBUG 68: 17-21 the brow on the image's left (outer to inner), 22-26 on its right (inner to
+# outer); the parsing's LEFT_BROW is the image's left too.
+LANDMARKS = {"left": (21, 20, 19, 18, 17), "right": (22, 23, 24, 25, 26)}   # inner -> outer
+CLASS = {"left": P.LEFT_BROW, "right": P.RIGHT_BROW}
+EYES = tuple(range(36, 48))
+MARGIN_X, MARGIN_UP, MARGIN_DOWN = 0.16, 0.24, 0.12   # the region round the brows, x face size
+
+
+@dataclass
+class Brow:
+    side: str                 # "left" / "right": of the image
+    mask: np.ndarray          # (h, w) bool: the parsing's brow, hair over it excluded
+    points: np.ndarray        # (5, 2) landmarks inner -> outer (peak in the middle)
+    up: np.ndarray            # unit vector towards the forehead (perpendicular to the eye line)
+    length: float             # inner to outer end, px
+    thickness: float          # mean height of the mask across the brow, px
+    reach: np.ndarray         # (h, w) bool: the mask grown by half its thickness (stray hairs, a
+                              # parsing that found the brow a little small), not into hair or eyes
+    hairs: np.ndarray         # (h, w) float32 in [0, 1] over the reach: how much darker than the
+                              # skin round it
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        ys, xs = np.nonzero(self.mask)
+        return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
+
+
+@dataclass
+class Region:
+    x0: int
+    y0: int
+    labels: np.ndarray        # (h, w) uint8 parsing labels over the region (0 outside the parsing)
+    brows: dict[str, Brow]
+    face_size: float
+    up: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.labels.shape
+
+    def skin(self) -> np.ndarray:
+        return self.labels == P.SKIN
+
+    def eyes(self) -> np.ndarray:
+        return np.isin(self.labels, (P.LEFT_EYE, P.RIGHT_EYE))
+
+
+def face_up(lm68: np.ndarray) -> np.ndarray:
+    """Towards the forehead: perpendicular to the line through the eyes' outer corners."""
+    d = lm68[45] - lm68[36]
+    up = np.array([d[1], -d[0]], np.float64)
+    up /= max(np.linalg.norm(up), 1e-6)
+    return up if up[1] < 0 else -up
+
+
+def region_box(face, shape: tuple[int, int]) -> tuple[int, int, int, int]:
+    lm = face.landmarks68
+    pts = lm[17:27]
+    s = face.size
+    H, W = shape
+    x0 = int(np.floor(max(0, pts[:, 0].min() - MARGIN_X * s)))
+    x1 = int(np.ceil(min(W, pts[:, 0].max() + MARGIN_X * s)))
+    y0 = int(np.floor(max(0, pts[:, 1].min() - MARGIN_UP * s)))
+    y1 = int(np.ceil(min(H, max(pts[:, 1].max(), lm[EYES, 1].mean()) + MARGIN_DOWN * s)))
+    return x0, y0, x1, y1
+
+
+def _labels_over(parsing, box: tuple[int, int, int, int]) -> np.ndarray:
+    x0, y0, x1, y1 = box
+    out = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    full = parsing.labels_full()
+    px0, py0 = max(x0, parsing.x0), max(y0, parsing.y0)
+    px1, py1 = min(x1, parsing.x0 + parsing.width), min(y1, parsing.y0 + parsing.height)
+    if px1 > px0 and py1 > py0:
+        out[py0 - y0:py1 - y0, px0 - x0:px1 - x0] = full[py0 - parsing.y0:py1 - parsing.y0,
+                                                         px0 - parsing.x0:px1 - parsing.x0]
+    return out
+
+
+def grow(mask: np.ndarray, radius: float) -> np.ndarray:
+    r = max(1, int(round(radius)))
+    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+    return cv2.dilate(mask.astype(np.uint8), k).astype(bool)
+
+
+def hairiness(gray: np.ndarray, brow: np.ndarray, skin: np.ndarray, scale: float,
+              around: np.ndarray | None = None) -> np.ndarray:
+    """How much of a brow hair each pixel is: 0 at the surrounding skin's lightness, 1 at the
+    brow's darkest tenth, from a local skin reference (skin pixels off ``around``, default the
+    brow, blurred)."""
+    w = (skin & ~(brow if around is None else around)).astype(np.float32)
+    sigma = max(2.0, scale)
+    ref = cv2.GaussianBlur(gray * w, (0, 0), sigma) / np.maximum(cv2.GaussianBlur(w, (0, 0), sigma), 1e-4)
+    dark = np.clip(ref - gray, 0, None)
+    top = np.percentile(dark[brow], 90) if brow.any() else 1.0
+    return np.clip(dark / max(float(top), 1e-3), 0, 1).astype(np.float32)
+
+
+def find(image: np.ndarray, face, sides: tuple[str, ...]) -> Region:
+    """The region round the brows of ``face`` in ``image`` and the brows of ``sides``."""
+    parsing = face.parsing_for(image)
+    box = region_box(face, image.shape[:2])
+    x0, y0, x1, y1 = box
+    labels = _labels_over(parsing, box)
+    up = face_up(face.landmarks68)
+    crop = image[y0:y1, x0:x1]
+    gray = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    skin = labels == P.SKIN
+    brows: dict[str, Brow] = {}
+    for side in sides:
+        mask = labels == CLASS[side]
+        pts = face.landmarks68[list(LANDMARKS[side])] - (x0, y0)
+        length = float(np.linalg.norm(pts[-1] - pts[0]))
+        if mask.sum() < 8 or length < 4:
+            continue  # not visible (hair over it, a profile)
+        thickness = float(mask.sum()) / max(length, 1.0)
+        reach = grow(mask, max(2.0, 0.5 * thickness)) & ~np.isin(labels, (P.HAIR, P.LEFT_EYE, P.RIGHT_EYE))
+        hairs = hairiness(gray, mask, skin, 1.5 * thickness, around=reach) * reach
+        brows[side] = Brow(side, mask, pts.astype(np.float64), up, length, thickness, reach, hairs)
+    return Region(x0, y0, labels, brows, face.size, up)

@@ -1,0 +1,117 @@
+"""Eyebrow editing (inference/edits/brows) on real faces: removal leaves skin, recolour moves
+the hairs' colour, thickness and arch change the hairs' area and shape, nothing far from the
+brows changes; the `brows` command and its bad input."""
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+from bench import brow_measures as M
+from conftest import ROOT
+from inference import parsing as P
+from inference.edits import brows
+from inference.faces import detect
+from inference.io import read_image
+
+HELEN = "parsing_helen_mgpe"
+
+
+@pytest.fixture(scope="module")
+def helen(shared_data):
+    """A HELEN face with its annotated label map (the measures use it, not our parsing)."""
+    img = read_image(shared_data / HELEN / "images" / "129.png").rgb
+    labels = np.array(read_image(shared_data / HELEN / "labels" / "129.png").rgb[..., 0])
+    img.setflags(write=False)
+    return img, labels, detect(img)[0]
+
+
+def _geometry(labels, face):
+    skin = labels == P.SKIN
+    both = np.isin(labels, (P.LEFT_BROW, P.RIGHT_BROW))
+    lm = face.landmarks68
+    length = float(np.linalg.norm(lm[21] - lm[17]) + np.linalg.norm(lm[26] - lm[22])) / 2
+    return skin, both, length, float(both.sum()) / (2 * length)
+
+
+def test_removal_leaves_skin_like_the_skin_round_it(helen):
+    img, labels, face = helen
+    skin, both, _, thick = _geometry(labels, face)
+    out = brows.apply(img, copy.deepcopy(face), remove=True)
+    offset, energy = M.removal(out, both, skin, thick)
+    assert offset < 0.5                         # within half the ring's spread of its mean
+    assert 0.15 < energy < 1.3                  # not a flat smear, not streaks (the ring's: 1)
+    assert M.far_change(img, out, both, face.size) <= 0.5
+    assert M.dark_area(out, both, skin, thick, img) < 0.4 * M.dark_area(img, both, skin, thick, img)
+
+
+def test_removal_on_the_sample(astronaut, astronaut_face):
+    out = brows.apply(astronaut, astronaut_face, remove=True)
+    assert astronaut_face.parsing is None       # the edit wrote nothing on the face
+    changed = np.abs(out.astype(int) - astronaut).max(-1) > 0
+    ys, xs = np.nonzero(changed)
+    lm = astronaut_face.landmarks68
+    assert changed.sum() > 100
+    assert lm[17:27, 1].min() - 15 < ys.min() and ys.max() < lm[36:48, 1].min()   # above the eyes
+    assert lm[17, 0] - 15 < xs.min() and xs.max() < lm[26, 0] + 15
+
+
+@pytest.mark.parametrize("target", ["#3b2a20", "#b08d5e"])
+def test_recolour_moves_the_brows_chroma(helen, target):
+    img, labels, face = helen
+    skin, both, _, thick = _geometry(labels, face)
+    out = brows.apply(img, copy.deepcopy(face), color=target)
+    assert M.recolour_progress(img, out, both, target) >= 0.8
+    half = brows.apply(img, copy.deepcopy(face), color=target, amount=0.5)
+    assert 0.3 < M.recolour_progress(img, half, both, target) < 0.7
+    assert M.far_change(img, out, both, face.size) <= 0.5
+    # the hairs' texture is kept: lightness detail inside the brow still correlates with the photo's
+    L0, L1 = M.lightness(img), M.lightness(out)
+    hp = lambda L: L - cv2.GaussianBlur(L, (0, 0), 2.0)  # noqa: E731
+    assert np.corrcoef(hp(L0)[both], hp(L1)[both])[0, 1] > 0.7
+
+
+def test_one_side_only(astronaut, astronaut_face):
+    out = brows.apply(astronaut, astronaut_face, remove=True, side="left")
+    mid = (astronaut_face.landmarks68[21, 0] + astronaut_face.landmarks68[22, 0]) / 2
+    changed = np.abs(out.astype(int) - astronaut).max(-1) > 0
+    assert changed[:, :int(mid) - 2].sum() > 50 and changed[:, int(mid) + 2:].sum() == 0
+
+
+def test_identity_and_purity(astronaut, astronaut_face):
+    assert brows.is_identity() and not brows.is_identity(remove=True)
+    assert np.array_equal(brows.apply(astronaut, astronaut_face), astronaut)
+    assert not np.array_equal(brows.apply(astronaut, astronaut_face, color="#1c1a19"), astronaut)
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *map(str, args)],
+                          capture_output=True, text=True, timeout=180, cwd=ROOT)
+
+
+def _user_error(res, pattern):
+    assert res.returncode == 2, res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("visage: error:") and pattern in lines[0], res.stderr
+
+
+def test_brows_command(sample_path, tmp_path, astronaut):
+    out = tmp_path / "b.png"
+    res = run("brows", sample_path, out, "--thickness", "0.3", "--color", "#3b2a20", "--side", "right")
+    assert res.returncode == 0, res.stderr
+    img = read_image(out).rgb
+    assert not np.array_equal(img, astronaut)
+    assert np.array_equal(img[250:], astronaut[250:])              # nothing below the eyes changed
+    _user_error(run("brows", sample_path, tmp_path / "x.png", "--color", "brown"), "colour")
+    _user_error(run("brows", sample_path, tmp_path / "x.png", "--thickness", "2"), "between -1 and 1")
+    _user_error(run("brows", sample_path, tmp_path / "x.png", "--arch", "nan"), "finite")
+    _user_error(run("brows", sample_path, tmp_path / "x.png", "--side", "up"), "invalid choice")
+    _user_error(run("brows", sample_path, tmp_path / "x.png", "--reference", tmp_path / "none.jpg"), "no such")
+    _user_error(run("brows", sample_path, tmp_path / "x.png", "--reference", sample_path, "--ref-face", "3"),
+                "face 3 does not exist")
+    _user_error(run("brows", sample_path, sample_path, "--reference", sample_path), "--overwrite")
+    assert not (tmp_path / "x.png").exists()
