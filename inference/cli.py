@@ -30,7 +30,9 @@ class _Parser(argparse.ArgumentParser):
 
 def _faces(args: argparse.Namespace) -> None:
     from inference import faces as F
-    from inference.io import read_image
+    from inference.io import check_output, read_image, write_text
+    if args.json:
+        check_output(args.json, [("the input photo", args.photo)], args.overwrite)
     photo = read_image(args.photo)
     detection = F.detect_all(photo.rgb)
     found = detection.faces
@@ -42,7 +44,7 @@ def _faces(args: argparse.Namespace) -> None:
               "found but not analysed", file=sys.stderr)
     text = json.dumps([f.to_json() for f in found])
     if args.json:
-        Path(args.json).write_text(text)
+        write_text(args.json, text)   # atomic, like photos: a full disk leaves the old file
     else:
         print(text)
 
@@ -179,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("faces", help="detect faces; print JSON (largest first)")
     s.add_argument("photo")
     s.add_argument("--json", metavar="OUT", help="write the JSON to this file instead of stdout")
+    s.add_argument("--overwrite", action="store_true", help="allow OUT to be the input photo")
     s.set_defaults(run=_faces)
 
     s = sub.add_parser("parse", help="write the face parsing as an 8-bit PNG label map (0-10)")

@@ -1,8 +1,5 @@
 """Issue 18 end to end: the CLI as a hostile user runs it. Every case exits 2 with one line on
-stderr and no traceback (or succeeds where that is right), and no input is ever changed.
-
-Some need the CLI wiring of the library functions (inference.io.check_output / write_text,
-lama.load(trust=...)); they are marked ``@wiring`` (a label only) and fail until it lands."""
+stderr and no traceback (or succeeds where that is right), and no input is ever changed."""
 from __future__ import annotations
 
 import os
@@ -16,10 +13,6 @@ import torch
 from PIL import Image
 
 from conftest import ROOT
-
-def wiring(test):
-    """Label: needs the CLI side (inference/cli.py, main.py) of issue 18."""
-    return test
 
 
 def run(*args, timeout: float = 120, **kw) -> subprocess.CompletedProcess:
@@ -57,7 +50,6 @@ def mask(tmp_path):
 
 # --- data loss ----------------------------------------------------------------------------
 
-@wiring
 def test_faces_json_onto_the_photo_is_refused(tmp_path, photo):
     (tmp_path / "link.jpg").symlink_to(photo)
     os.link(photo, tmp_path / "hard.jpg")
@@ -67,7 +59,6 @@ def test_faces_json_onto_the_photo_is_refused(tmp_path, photo):
     assert _files(tmp_path) == before
 
 
-@wiring
 def test_inpaint_output_onto_the_mask_is_refused(tmp_path, photo, mask):
     os.link(mask, tmp_path / "hard.png")
     before = _files(tmp_path)
@@ -76,7 +67,6 @@ def test_inpaint_output_onto_the_mask_is_refused(tmp_path, photo, mask):
     assert _files(tmp_path) == before
 
 
-@wiring
 def test_json_path_errors_are_one_line(tmp_path, photo):
     assert_user_error(run("faces", photo, "--json", tmp_path / "missing" / "f.json"), "does not exist")
     assert_user_error(run("faces", photo, "--json", tmp_path), "is a folder")
@@ -87,7 +77,6 @@ def test_json_path_errors_are_one_line(tmp_path, photo):
     assert ro.read_text() == "keep"
 
 
-@wiring
 def test_json_on_a_full_disk_keeps_the_old_file(tmp_path, photo):
     """RLIMIT_FSIZE makes the write fail as a full disk does; the JSON was left truncated."""
     import resource
@@ -101,7 +90,6 @@ def test_json_on_a_full_disk_keeps_the_old_file(tmp_path, photo):
     assert out.read_text() == "[]" and sorted(_files(tmp_path)) == ["P.jpg", "faces.json"]
 
 
-@wiring
 def test_a_read_only_output_needs_overwrite(tmp_path, photo, mask):
     out = tmp_path / "O.png"
     out.write_bytes(b"precious")
@@ -185,7 +173,6 @@ def test_seed_beyond_32_bits(photo, mask, tmp_path):
     assert not (tmp_path / "o.png").exists()
 
 
-@wiring
 def test_unknown_command_is_one_line_not_the_gui(tmp_path):
     res = run("smoth", env={**os.environ, "QT_QPA_PLATFORM": "", "DISPLAY": "", "WAYLAND_DISPLAY": ""})
     assert_user_error(res, "unknown command")
@@ -262,7 +249,6 @@ def test_lama_with_weights_and_a_model_returning_nan(tmp_path, photo, mask):
     assert not (tmp_path / "n.png").exists()
 
 
-@wiring
 def test_trusted_torchscript_failing_or_with_another_signature(tmp_path, photo, mask):
     class Raises(torch.nn.Module):
         def forward(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

@@ -86,3 +86,24 @@ def test_showing_values_asks_for_nothing_and_limits_narrow(panel, sample_path):
     assert (s.minimum(), s.maximum()) == (-30, 30)
     panel.set_face_selected(False)
     assert not s.isEnabled() and panel.hint.isVisibleTo(panel)
+
+
+def test_a_torchscript_model_needs_the_users_trust(qtbot, tmp_path):
+    import torch
+
+    from app.panels.inpaint import InpaintPanel
+    ip = InpaintPanel()
+    qtbot.addWidget(ip)
+
+    class Same(torch.nn.Module):
+        def forward(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+            return image
+    f = tmp_path / "big-lama.pt"
+    torch.jit.script(Same()).save(str(f))
+    asked = []
+    ip.confirm = lambda title, text: asked.append(text) or False
+    ip.engine.setCurrentText("lama")
+    assert not ip.set_model(str(f)) and ip.model_path is None
+    assert "big-lama.pt" in asked[0] and "convert_lama" in asked[0]
+    ip.confirm = lambda title, text: True
+    assert ip.set_model(str(f)) and ip.values()["trust_model"] is True and ip.values()["model"] == str(f)

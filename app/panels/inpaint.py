@@ -90,6 +90,7 @@ class InpaintPanel(QWidget):
         self.model_button = QPushButton("Model file…")
         self.model_button.clicked.connect(self._pick_model)
         self.model_path: str | None = None
+        self.trust_model = False
         self.seed = QSpinBox()
         self.seed.setRange(0, 1_000_000)
         self.skin_only = QCheckBox("Fill from the selected face's skin only")
@@ -111,6 +112,7 @@ class InpaintPanel(QWidget):
              "skin_only": self.skin_only.isChecked()}
         if v["engine"] == "lama":
             v["model"] = self.model_path
+            v["trust_model"] = self.trust_model
         return v
 
     def tool(self) -> str:
@@ -138,7 +140,30 @@ class InpaintPanel(QWidget):
             self.overlayChanged.emit(self.colour, self.opacity.value() / 100)
 
     def _pick_model(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "LaMa TorchScript model", "", "TorchScript (*.pt *.pth);;All (*)")
+        path, _ = QFileDialog.getOpenFileName(self, "LaMa weights", "",
+                                              "Weights (*.safetensors *.pt *.pth *.ckpt);;All (*)")
         if path:
-            self.model_path = path
-            self.model_button.setText(path.rsplit("/", 1)[-1])
+            self.set_model(path)
+
+    def set_model(self, path: str) -> bool:
+        """Use these weights. A TorchScript file is code as well as weights: it is used only
+        once the user, asked by name, says its source is trusted."""
+        from inference.inpaint import lama
+        trust = False
+        if lama.is_torchscript(path):
+            name = path.rsplit("/", 1)[-1]
+            if not self.confirm("Run this model's code?",
+                                f"{name} is a TorchScript file: loading and running it runs code written into "
+                                f"the file, which can read or change your files. Use it only if you trust where "
+                                f"it came from. Safer: convert it once with\n\n"
+                                f"python -m inference.inpaint.convert_lama {name} "
+                                f"{name.rsplit('.', 1)[0]}.safetensors\n\nRun {name} anyway?"):
+                return False
+            trust = True
+        self.model_path, self.trust_model = path, trust
+        self.model_button.setText(path.rsplit("/", 1)[-1] + (" (trusted code)" if trust else ""))
+        return True
+
+    def confirm(self, title: str, text: str) -> bool:  # overridable in tests
+        from PySide6.QtWidgets import QMessageBox
+        return QMessageBox.question(self, title, text) == QMessageBox.StandardButton.Yes

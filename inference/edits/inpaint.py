@@ -14,7 +14,10 @@ PARAMS = [
     Param("mask", "Mask", MASK, cli=None, help="an image of the same size; non-zero pixels are filled"),
     Param("engine", "Engine", CHOICE, default=DEFAULT_ENGINE, choices=lambda: list(ENGINES)),
     Param("model", "LaMa weights", FILE,
-          help="model file for the lama engine (TorchScript, e.g. big-lama.pt)"),
+          help="weights for the lama engine (.safetensors or a torch state dict; convert big-lama.pt "
+               "with python -m inference.inpaint.convert_lama)"),
+    Param("trust_model", "Trust the model file", BOOL, default=False, gui=False,
+          help="run a TorchScript model file as it is: its code runs too, so only one from a source you trust"),
     Param("seed", "Seed", INT, default=0, range=(0, 2**32 - 1), step=1,
           help="random seed (patchmatch); same seed, same result"),
     Param("skin_only", "Fill from the selected face's skin only", BOOL, default=False, cli=None),
@@ -42,11 +45,15 @@ def skin_source(shape: tuple[int, int], face, image: np.ndarray) -> np.ndarray |
 
 def apply_region(image: np.ndarray, face, *, mask: np.ndarray, preview: bool = False, progress=None,
                  cache=None, engine: str = DEFAULT_ENGINE, seed: int = 0, model: str | None = None,
-                 skin_only: bool = False, source: np.ndarray | None = None) -> Patch:
+                 skin_only: bool = False, trust_model: bool = False,
+                 source: np.ndarray | None = None) -> Patch:
     """The filled rectangle round ``mask``. ``source`` (or ``skin_only`` with a face) limits
     where the fill may copy from."""
     if source is None and skin_only:
         source = skin_source(mask.shape[:2], face, image)
+    if model and trust_model and isinstance(model, str):
+        from inference.inpaint import lama
+        model = lama.load(model, trust=True)
     pixels, x0, y0 = inpaint_region(image, mask, engine, seed=seed, model=model, source=source,
                                     progress=progress)
     return Patch(pixels, x0, y0)
