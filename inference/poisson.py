@@ -176,8 +176,9 @@ class PoissonSolver:
         hp, wp = -(-h // step) * step, -(-w // step) * step
         self.mask = np.zeros((hp, wp), bool)
         self.mask[:h, :w] = mask[self.box]
-        border = [line for line, on in (((slice(0, 1), slice(0, w)), y0 == 0), ((slice(h - 1, h), slice(0, w)), y1 == H),
-                                        ((slice(0, h), slice(0, 1)), x0 == 0), ((slice(0, h), slice(w - 1, w)), x1 == W)) if on]
+        edges = (((slice(0, 1), slice(0, w)), y0 == 0), ((slice(h - 1, h), slice(0, w)), y1 == H),
+                 ((slice(0, h), slice(0, 1)), x0 == 0), ((slice(0, h), slice(w - 1, w)), x1 == W))
+        border = [line for line, on in edges if on]     # the image's own edges inside the box
         self.levels: list[_Fine | _Coarse] = [_Fine(self.mask, border)]
         for _ in range(k):
             self.levels.append(_coarsen(self.levels[-1]))
