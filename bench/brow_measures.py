@@ -54,7 +54,7 @@ def recolour_progress(before: np.ndarray, after: np.ndarray, brow: np.ndarray, t
 
 
 def hairs(rgb: np.ndarray, brow: np.ndarray, skin: np.ndarray, thickness: float,
-          reference: np.ndarray | None = None) -> np.ndarray:
+          reference: np.ndarray | None = None, reach: float | None = None) -> np.ndarray:
     """Hair pixels round the brow: darker than the skin next to them (a reference lightness
     from the original photo's skin off the brow) by DARK of the original brow's contrast."""
     L = lightness(rgb)
@@ -65,7 +65,15 @@ def hairs(rgb: np.ndarray, brow: np.ndarray, skin: np.ndarray, thickness: float,
     contrast = np.percentile((ref - L0)[brow], 90) if brow.any() else 1.0
     # within the reach a brow of 1.5x its thickness has; no farther, where the eyelid's crease
     # and lashes are dark too
-    near = (_dist_outside(brow) <= 0.75 * thickness) & (skin | brow)
+    near = (_dist_outside(brow) <= (0.75 * thickness if reach is None else reach)) & (skin | brow)
+    if reach is not None:   # a moved brow is looked for above its old lower edge only (not the eyelid)
+        ys, xs = np.nonzero(brow)
+        lowest = np.full(brow.shape[1], -1)
+        np.maximum.at(lowest, xs, ys)
+        have = lowest >= 0
+        cols = np.arange(brow.shape[1])
+        lowest = np.interp(cols, cols[have], lowest[have]) if have.any() else lowest
+        near &= np.arange(brow.shape[0])[:, None] <= lowest[None, :] + 1
     return near & ((ref - L) > DARK * max(float(contrast), 1e-3))
 
 
@@ -82,7 +90,8 @@ def arch_rise(rgb: np.ndarray, reference: np.ndarray, brow: np.ndarray, skin: np
     up = face_up(lm68)
     a, b = pts[0], pts[-1]
     d = b - a
-    ys, xs = np.nonzero(hairs(rgb, brow, skin, thickness, reference))
+    length = float(np.linalg.norm(d))
+    ys, xs = np.nonzero(hairs(rgb, brow, skin, thickness, reference, reach=0.25 * length + thickness))
     p = np.stack([xs, ys], -1).astype(np.float64)
     t = (p - a) @ d / float(d @ d)
     h = p @ up

@@ -9,7 +9,8 @@ from inference.edits.brows.region import Brow, Region
 ARCH = 0.15     # x brow length: how far arch +1 raises the peak above the line through the ends
 LIFT = 0.10     # x brow length: lift +1 moves the whole brow up this far
 TAIL = 0.10     # x brow length: tail +1 raises the outer end this far (the outer third tilts)
-THICK = 0.5     # thickness +1 scales the brow across by 1 + THICK, -1 by 1 - THICK
+THICK = 0.7     # thickness +1 scales the brow across by 1 + THICK, -1 by 1 - THICK (the hairs'
+                # dark area grows less than the stretch: the brow's edges are its sparsest part)
 PEAK = 2        # index of the peak among the points inner -> outer (landmarks 19 / 24)
 
 
@@ -19,20 +20,32 @@ def _along(points: np.ndarray) -> np.ndarray:
     return np.clip((points - points[0]) @ d / max(float(d @ d), 1e-9), 0, 1)
 
 
-def moved_points(brow: Brow, arch: float, lift: float, tail: float) -> np.ndarray:
-    """Where the control points go. Arch raises the peak by ARCH x length above the line through
-    the ends (which stay), its neighbours on a parabola through the three; lift moves all; tail
-    tilts the outer third about the point two thirds along."""
-    t = _along(brow.points)
-    tp = float(np.clip(t[PEAK], 0.2, 0.8))
+def control_points(brow: Brow, per_segment: int = 3) -> np.ndarray:
+    """The five landmarks with points between them along the polyline: with only five, the
+    pinned eyes below pull the warp back between them and a raised arch sags (half the raise)."""
+    p = brow.points
+    out = [p[0]]
+    for a, b in zip(p[:-1], p[1:]):
+        for k in range(1, per_segment + 1):
+            out.append(a + (b - a) * k / per_segment)
+    return np.array(out)
+
+
+def moved_points(brow: Brow, arch: float, lift: float, tail: float,
+                 points: np.ndarray | None = None) -> np.ndarray:
+    """Where the control points (default: control_points) go. Arch raises the peak by ARCH x
+    length above the line through the ends (which stay), the rest on a parabola through the
+    three; lift moves all; tail tilts the outer third about the point two thirds along."""
+    points = control_points(brow) if points is None else points
+    ends = brow.points[[0, -1]]
+    d = ends[1] - ends[0]
+    t = np.clip((points - ends[0]) @ d / max(float(d @ d), 1e-9), 0, 1)
+    tp = float(np.clip(_along(brow.points)[PEAK], 0.2, 0.8))
     bump = np.where(t < tp, 1 - ((t - tp) / tp) ** 2, 1 - ((t - tp) / (1 - tp)) ** 2)
-    bump[0], bump[-1] = 0.0, 0.0
-    bump[PEAK] = 1.0
-    # the peak's raise is measured from the line through the ends, not from where it is
     raise_ = arch * ARCH * brow.length * np.clip(bump, 0, 1)
     raise_ += lift * LIFT * brow.length
     raise_ += tail * TAIL * brow.length * np.clip((t - 2 / 3) * 3, 0, 1)
-    return brow.points + raise_[:, None] * brow.up[None, :]
+    return points + raise_[:, None] * brow.up[None, :]
 
 
 def spine(brow: Brow) -> tuple[np.ndarray, np.ndarray]:
@@ -57,7 +70,7 @@ def backward_map(region: Region, changes: dict[str, tuple[np.ndarray, float]],
     src = [pinned]
     dst = [pinned]
     for side, (points, _) in changes.items():
-        src.append(region.brows[side].points)
+        src.append(control_points(region.brows[side]))
         dst.append(points)
     src_pts, dst_pts = np.concatenate(src), np.concatenate(dst)
     if np.abs(src_pts - dst_pts).max() > 1e-6:
