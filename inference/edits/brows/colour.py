@@ -40,8 +40,16 @@ def recolour(rgb: np.ndarray, w: np.ndarray | tuple[np.ndarray, np.ndarray], col
     towards its a/b by the hue weight, L shifted by (its L - the hairs' mean L) times the
     lightness weight. ``w``: one weight for both, or (hue, lightness)."""
     w_ab, w_l = w if isinstance(w, tuple) else (w, w)
-    if amount <= 0 or not (w_ab > 0).any():
+    ys, xs = np.nonzero(w_ab > 0)
+    if amount <= 0 or len(ys) == 0:
         return rgb
+    box = (slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))   # only where it acts
+    out = rgb.copy()
+    out[box] = _recolour(rgb[box], w_ab[box], w_l[box], colour, amount)
+    return out
+
+
+def _recolour(rgb: np.ndarray, w_ab: np.ndarray, w_l: np.ndarray, colour: str, amount: float) -> np.ndarray:
     lab = to_lab(rgb)
     target = to_lab(hex_rgb(colour)[None, None])[0, 0]
     sel = w_l > 0.5 * w_l.max() if (w_l > 0).any() else w_ab > 0.5 * w_ab.max()
