@@ -71,6 +71,7 @@ class MainWindow(QMainWindow):
         self.canvas.imageHovered.connect(self.on_image_hovered)
         self.canvas.landmarkMoved.connect(self.on_landmark_moved)
         self.face_panel.editLandmarksToggled.connect(self.canvas.set_edit_landmarks)
+        self.panels["brows"].dragPointsToggled.connect(self._drag_brow_points)
         self.face_panel.resetRequested.connect(self.reset_landmarks)
         ip = self.inpaint_panel
         ip.toolChanged.connect(self.canvas.set_tool)
@@ -281,9 +282,27 @@ class MainWindow(QMainWindow):
         self.face_panel.show_hover(text)
 
     def on_landmark_moved(self, index: int, dx: float, dy: float) -> None:
-        """A landmark dragged by hand: the face's fit bends there and it is parsed again."""
+        """A landmark dragged by hand: with the Brows panel's point dragging on, a brow point
+        reshapes the brow (one undoable brows edit); otherwise the face's fit bends there and it
+        is parsed again."""
+        panel = self.panels["brows"]
+        face = self.session.selected_face()
+        if panel.drag_points.isChecked() and face is not None:
+            from app.panels.brows import values_after_drag
+            _, base_face = self.session.edit_face("brows")
+            values = values_after_drag(panel.values(), base_face or face, index, dx, dy)
+            if values is not None:
+                panel.set_values(values)
+                self.session.commit("brows", values)
+            self.canvas.set_landmarks(face.landmarks68)   # the points snap back; the brow moves
+            return
         from inference.faces import with_landmark_moved
         self._replace_selected_face(lambda f: with_landmark_moved(f, index, (dx, dy)))
+
+    def _drag_brow_points(self, on: bool) -> None:
+        if on and self.face_panel.edit.isChecked():
+            self.face_panel.edit.setChecked(False)
+        self.canvas.set_edit_landmarks(on or self.face_panel.edit.isChecked())
 
     def reset_landmarks(self) -> None:
         from inference.faces import face_from_mesh

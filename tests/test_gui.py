@@ -352,3 +352,76 @@ def test_the_turned_face_stays_selected_when_the_faces_reorder(qtbot, window, as
     w.act_redo.trigger()
     assert w.doc.cursor == 1 and w.doc.faces()[w.selected].contains(*turned.centre)
     assert w.rotate_panel.value() == 30
+
+
+def test_brows_panel_remove_arch_undo(qtbot, window, sample_path, astronaut):
+    """The Brows panel, built from the edit's PARAMS: Remove is one undoable edit; dragging Arch
+    previews, releasing commits, dragging again re-adjusts that edit; undo restores."""
+    w = window
+    open_and_detect(qtbot, w, sample_path)
+    face = w.doc.faces()[0]
+    click_image(qtbot, w, *face.centre)
+    panel = w.panels["brows"]
+    remove = panel._controls["remove"]
+    assert remove.isEnabled()
+    remove.setChecked(True)
+    qtbot.waitUntil(lambda: w.doc.cursor == 1, timeout=WAIT_MS)
+    removed = w.doc.image()
+    lm = face.landmarks68
+    top, bottom = int(lm[17:27, 1].min()) - 10, int(lm[36:48, 1].min())
+    assert not np.array_equal(removed[top:bottom], astronaut[top:bottom])
+    assert np.array_equal(removed[bottom + 5:], astronaut[bottom + 5:])      # below the eyes: untouched
+    assert w.act_undo.text().endswith("Brows")
+    w.act_undo.trigger()
+    assert w.doc.cursor == 0 and not remove.isChecked()                       # the panel shows rest values
+
+    arch = panel.sliders["arch"]
+    arch.setSliderDown(True)
+    for v in (20, 50):
+        arch.setValue(v)
+    qtbot.waitUntil(lambda: w.session.last_preview is not None and
+                    w.session.last_preview.params.get("arch") == 0.5, timeout=WAIT_MS)
+    assert w.doc.cursor == 0
+    arch.setSliderDown(False)                                                 # release
+    qtbot.waitUntil(lambda: w.doc.cursor == 1, timeout=WAIT_MS)
+    arched = w.doc.image()
+    assert not np.array_equal(arched, astronaut) and w.doc.top().params["arch"] == 0.5
+    arch.setSliderDown(True)
+    arch.setValue(90)
+    arch.setSliderDown(False)                                                 # release
+    qtbot.waitUntil(lambda: w.doc.cursor == 2, timeout=WAIT_MS)
+    assert w.doc.top().base_state == 0 and w.doc.top().params["arch"] == 0.9     # re-adjusted
+    w.act_undo.trigger()
+    w.act_undo.trigger()
+    assert np.array_equal(w.doc.image(), astronaut)
+
+
+def test_dragging_a_brow_point_reshapes_the_brow(qtbot, window, sample_path, astronaut):
+    """With the Brows panel's point dragging on, dragging the peak of a brow up on the photo is
+    an arch: one undoable brows edit, the slider showing it; the face's fit is left alone."""
+    w = window
+    open_and_detect(qtbot, w, sample_path)
+    face = w.doc.faces()[0]
+    click_image(qtbot, w, *face.centre)
+    qtbot.waitUntil(lambda: w.canvas.overlays_visible()["landmarks"] and w.canvas._points is not None,
+                    timeout=WAIT_MS)
+    panel = w.panels["brows"]
+    panel.drag_points.setChecked(True)
+    assert w.canvas.edit_landmarks
+    lm = face.landmarks68
+    w.canvas.set_zoom(3.0)
+    w.canvas.centerOn(*lm[19])
+    vp = w.canvas.viewport()
+    start = w.canvas.mapFromScene(*lm[19])
+    end = w.canvas.mapFromScene(lm[19][0], lm[19][1] - 4)
+    _mouse(vp, "press", start, Qt.MouseButton.LeftButton)
+    _mouse(vp, "move", end, Qt.MouseButton.LeftButton)
+    _mouse(vp, "release", end, Qt.MouseButton.NoButton)
+    qtbot.waitUntil(lambda: w.doc.cursor == 1, timeout=WAIT_MS)
+    step = w.doc.top()
+    assert step.name == "brows" and step.params["arch"] > 0.3 and step.params["lift"] == 0
+    assert panel.sliders["arch"].value() == round(100 * step.params["arch"])
+    assert w.doc.faces()[0] is face and not face.extra.get("nudged")       # the fit was not bent
+    assert not np.array_equal(w.doc.image(), astronaut)
+    w.act_undo.trigger()
+    assert np.array_equal(w.doc.image(), astronaut)

@@ -1,13 +1,15 @@
 """Edit panels: the generic one built from an edit's PARAMS, and the bespoke ones registered
-beside it for edits that need more than plain controls (the inpaint brushes)."""
+beside it for edits that need more than plain controls (the inpaint brushes, the brows' points
+to drag)."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import QWidget
 
+from app.panels.brows import BrowsPanel
 from app.panels.inpaint import InpaintPanel
 from app.panels.params import ParamsPanel
 
-BESPOKE: dict[str, type] = {"inpaint": InpaintPanel}
+BESPOKE: dict[str, type] = {"inpaint": InpaintPanel, "brows": BrowsPanel}
 
 
 def panel_for(edit) -> QWidget:
