@@ -115,3 +115,22 @@ def test_brows_command(sample_path, tmp_path, astronaut):
                 "face 3 does not exist")
     _user_error(run("brows", sample_path, sample_path, "--reference", sample_path), "--overwrite")
     assert not (tmp_path / "x.png").exists()
+
+
+def test_transfer_from_a_reference(tmp_path, astronaut, astronaut_face):
+    """The reference: the sample with its brows made black (so we know what its brows are);
+    transferred onto the untouched sample through the mesh, the sample's brows get as dark,
+    only where its brows are."""
+    from inference.io import write_image
+    ref_img = brows.apply(astronaut, copy.deepcopy(astronaut_face), color="#000000", thickness=0.4)
+    ref = write_image(tmp_path / "ref.png", ref_img)
+    out = brows.apply(astronaut, copy.deepcopy(astronaut_face), reference=str(ref))
+    p = astronaut_face.parsing_for(astronaut)
+    brow = np.zeros(astronaut.shape[:2], bool)
+    brow[p.y0:p.y0 + p.height, p.x0:p.x0 + p.width] = p.mask(P.LEFT_BROW, P.RIGHT_BROW)
+    L0, L1, Lr = (M.lightness(x)[brow].mean() for x in (astronaut, out, ref_img))
+    assert L1 < L0 - 0.5 * (L0 - Lr)               # at least half way to the reference's darkness
+    assert M.far_change(astronaut, out, brow, astronaut_face.size) <= 0.5
+    one = brows.apply(astronaut, copy.deepcopy(astronaut_face), reference=str(ref), side="right")
+    mid = int((astronaut_face.landmarks68[21, 0] + astronaut_face.landmarks68[22, 0]) / 2)
+    assert np.array_equal(one[:, :mid - 2], astronaut[:, :mid - 2])
