@@ -80,3 +80,48 @@ def test_region_patch_is_what_apply_pastes(astronaut, astronaut_face):
     h, w = patch.pixels.shape[:2]
     assert np.array_equal(full[patch.y0:patch.y0 + h, patch.x0:patch.x0 + w], patch.pixels)
     assert skin.is_identity(strength=0.0) and not skin.is_identity(strength=0.1)
+
+
+# -- the texture slider (issue 22) ----------------------------------------------------------
+
+def _skin_inside(face, labels):
+    k = int(0.06 * face.size) | 1
+    inside = np.isin(labels, [P.SKIN, P.NOSE]).astype(np.uint8)
+    return cv2.erode(inside, np.ones((k, k), np.uint8)) > 0
+
+
+def _fine_energy(img, mask):
+    lap = cv2.Laplacian(cv2.cvtColor(img, cv2.COLOR_RGB2GRAY).astype(np.float32), cv2.CV_32F)
+    return float((lap[mask] ** 2).mean())
+
+
+def test_texture_one_keeps_the_pores_and_zero_removes_them(astronaut, astronaut_face, labels):
+    inside = _skin_inside(astronaut_face, labels)
+    before = _fine_energy(astronaut, inside)
+    ratio = {t: _fine_energy(skin.apply(astronaut, copy.deepcopy(astronaut_face), strength=0.8, texture=t),
+                             inside) / before for t in (0.0, 0.5, 1.0)}
+    assert 0.8 <= ratio[1.0] <= 1.2        # all the fine texture back, not sharpened
+    assert ratio[0.0] <= 0.6
+    assert ratio[0.0] < ratio[0.5] < ratio[1.0]
+
+
+def test_texture_not_given_is_todays_smoothing(astronaut, astronaut_face):
+    # today's fraction of the texture added back is 0.5 - 0.3 x strength
+    a = skin.apply(astronaut, copy.deepcopy(astronaut_face), strength=0.6)
+    b = skin.apply(astronaut, copy.deepcopy(astronaut_face), strength=0.6, texture=0.5 - 0.3 * 0.6)
+    assert np.abs(a.astype(int) - b).max() <= 1
+
+
+def test_texture_leaves_everything_outside_the_skin_alone(astronaut, astronaut_face, labels):
+    out = skin.apply(astronaut, astronaut_face, strength=1.0, texture=1.0)
+    skin_area = np.isin(labels, [P.SKIN, P.NOSE])
+    assert np.array_equal(out[~skin_area], astronaut[~skin_area])
+
+
+def test_a_texture_drag_reuses_the_smoothing_and_gives_the_same_pixels(astronaut, astronaut_face):
+    from inference.edits.base import EditCache
+    cache = EditCache()
+    for t in (0.2, 0.9):
+        cached = skin.apply_region(astronaut, astronaut_face, strength=0.7, texture=t, cache=cache).pixels
+        fresh = skin.apply_region(astronaut, astronaut_face, strength=0.7, texture=t).pixels
+        assert np.array_equal(cached, fresh)

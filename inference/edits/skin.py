@@ -20,7 +20,12 @@ NAME = "skin"
 TITLE = "Skin smoothing"
 DEFAULT_STRENGTH = 0.5
 PARAMS = [Param("strength", "Strength", FLOAT, default=DEFAULT_STRENGTH, neutral=0.0, range=(0.0, 1.0), step=0.01,
-                help="0..1 (default 0.5)")]
+                help="0..1 (default 0.5)"),
+          # None (the CLI without --texture): as before the slider existed, a fraction that
+          # falls with the strength (0.5 - 0.3 x strength); the GUI's slider starts at 1
+          Param("texture", "Texture", FLOAT, default=None, neutral=1.0, range=(0.0, 1.0), step=0.01,
+                help="0..1: how much of the fine texture (pores) the smoothing keeps, 0 = smooth, "
+                     "1 = all (default: 0.5 - 0.3 x strength)")]
 CHANGES_GEOMETRY = False
 PREVIEW_IS_RESULT = True     # fast enough at full size: the preview on screen is the edit
 CLI = Command("smooth", "smooth the skin of a face")
@@ -36,7 +41,7 @@ def is_identity(strength: float = DEFAULT_STRENGTH, **_) -> bool:
 
 
 def apply_region(image: np.ndarray, face: Face, *, preview: bool = False, progress=None, cache=None,
-                 strength: float = DEFAULT_STRENGTH) -> Patch:
+                 strength: float = DEFAULT_STRENGTH, texture: float | None = None) -> Patch:
     """The smoothed crop around ``face`` (uint8) and where it goes in ``image``. Fast enough
     at full size for a live preview, so ``preview`` changes nothing."""
     strength = float(np.clip(strength, 0.0, 1.0))
@@ -44,18 +49,25 @@ def apply_region(image: np.ndarray, face: Face, *, preview: bool = False, progre
     crop = face_crop(image, parsing)
     if strength == 0.0:
         return Patch(crop.copy(), parsing.x0, parsing.y0)
-    I = crop.astype(np.float32) * (1.0 / 255.0)
-    guide = cv2.GaussianBlur(I, (0, 0), max(1.0, GUIDE_SIGMA * face.size))
-    S = recursive_filter(I, sigma_s=face.size * (0.02 + 0.06 * strength), sigma_r=0.08 + 0.12 * strength,
-                         iterations=3, guide=guide)
-    # Add back part of the fine texture the smoothing took away (its band below
-    # Gauss_2), not of the photo's: a light smoothing plus the photo's own texture would
-    # sharpen instead.
-    removed = I - S
-    texture = removed - cv2.GaussianBlur(removed, (0, 0), TEXTURE_SIGMA)
-    smoothed = S + (0.5 - 0.3 * strength) * texture
-    # Small strengths fade the edit in, so the slider starts from the untouched photo.
-    alpha = min(1.0, 2.0 * strength) * feathered_mask(parsing.mask(P.SKIN, P.NOSE), feather=0.03 * face.size)
+    def layers():
+        I = crop.astype(np.float32) * (1.0 / 255.0)
+        guide = cv2.GaussianBlur(I, (0, 0), max(1.0, GUIDE_SIGMA * face.size))
+        S = recursive_filter(I, sigma_s=face.size * (0.02 + 0.06 * strength), sigma_r=0.08 + 0.12 * strength,
+                             iterations=3, guide=guide)
+        # Add back part of the fine texture the smoothing took away (its band below
+        # Gauss_2), not of the photo's: a light smoothing plus the photo's own texture would
+        # sharpen instead.
+        removed = I - S
+        fine = removed - cv2.GaussianBlur(removed, (0, 0), TEXTURE_SIGMA)
+        # Small strengths fade the edit in, so the slider starts from the untouched photo.
+        alpha = min(1.0, 2.0 * strength) * feathered_mask(parsing.mask(P.SKIN, P.NOSE), feather=0.03 * face.size)
+        return I, S, fine, alpha
+
+    # a drag of the texture slider shares the smoothing of one strength
+    I, S, fine, alpha = (layers() if cache is None else
+                         cache.get((image, parsing), (strength, float(face.size)), layers, slot="skin_layers"))
+    keep = (0.5 - 0.3 * strength) if texture is None else float(np.clip(texture, 0.0, 1.0))
+    smoothed = S + keep * fine
     out = I + alpha[..., None] * (smoothed - I)
     out8 = np.clip(out * 255.0 + 0.5, 0, 255).astype(np.uint8)
     out8[alpha <= 0] = crop[alpha <= 0]  # exactly untouched outside the skin
