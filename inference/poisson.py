@@ -10,14 +10,16 @@ a neighbour beyond the image (Neumann at the image border). v_pq = g_p - g_q for
 (seamless cloning), 0 without one (membrane), and in mixed mode the larger in magnitude of the
 guide's and the destination's difference, edge by edge and channel by channel.
 
-The solver: conjugate gradients preconditioned by one multigrid V-cycle (2x2 aggregation,
-Galerkin coarse operators, Jacobi smoothing, a sparse LU on the coarsest grid), started from a
-push-pull fill, all on the mask's box plus one pixel. Why not a sparse direct solve: on a
-1000x1000 face crop with an 8 % mask SuperLU's factorisation alone takes ~300 ms on 2 cores
-(MMD ordering; COLAMD and a nested dissection did worse), while the V-cycle is whole-array
-OpenCV / numpy work and its set-up a few block sums, so a first solve costs tens of
-milliseconds. A :class:`PoissonSolver` kept for a fixed mask (a slider drag) re-uses the
-grids and the coarsest factorisation for any image, guide and number of channels.
+Two solvers, on the mask's box plus one pixel. Multigrid: conjugate gradients preconditioned
+by one V-cycle (2x2 aggregation, Galerkin coarse operators, Jacobi smoothing, a sparse LU on
+the coarsest grid), started from a push-pull fill; whole-array OpenCV / numpy work and a
+set-up of a few block sums. Direct: SuperLU on all the mask's pixels. Measured on a 1000x1000
+face crop, 3 channels, 2 cores (bench/poisson.py): an 8 % mask (80k unknowns) takes ~45 ms by
+multigrid, first solve or repeat, while factorising alone takes ~300 ms (MMD ordering;
+COLAMD and a nested dissection did worse) and a repeat solve then ~20 ms; a brow-sized mask
+(13k unknowns) takes ~20 ms by multigrid, 35 ms to factorise, 2 ms per repeat. So
+:class:`PoissonSolver` (kept for a fixed mask: a slider drag) factorises small masks and
+runs multigrid on large ones, re-using either for any image, guide and number of channels.
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ from inference.imaging import smooth_fill
 
 _LAPLACE = np.array([[0, -1, 0], [-1, 4, -1], [0, -1, 0]], np.float32)
 _COARSEST = 1500     # unknowns solved directly (a sparse LU of this size takes ~1 ms)
+_DIRECT_MAX = 12000  # PoissonSolver's "auto": a direct solve up to this many unknowns
 _NU = (2, 2)         # Jacobi sweeps before and after each coarse correction: finest, coarser
 _OMEGA = 0.8         # Jacobi damping: 4/5 smooths the 5-point Laplacian best
 _ALPHA = 1.8         # over-correction: piecewise-constant prolongation under-shoots smooth errors
@@ -42,7 +45,9 @@ def _pool(m: np.ndarray) -> np.ndarray:
 
 class _Fine:
     """The finest grid: unit couplings, so A x is one OpenCV filter per plane, plus a fix on
-    the rows / columns lying on the image's border (a neighbour fewer there: Neumann)."""
+    the rows / columns lying on the image's border (a neighbour fewer there: Neumann). Its
+    Jacobi sweeps use the diagonal 4 everywhere (3 on those lines would be exact Jacobi), so
+    that a sweep is one filter, an add and the mask: x <- x + omega / 4 (r - A x)."""
 
     def __init__(self, mask: np.ndarray, border: list[tuple[slice, slice]]):
         self.mask = mask
@@ -52,7 +57,11 @@ class _Fine:
         for line in border:
             deg[line] -= 1
         self.d = np.where(mask, deg, 0).astype(np.float32)
-        self.inv_d = np.where(mask, _OMEGA / deg, 0).astype(np.float32)
+        self.w = _OMEGA / 4
+        # (1 - omega) x + omega / 4 (sum of the neighbours): the sweep less its r term
+        self.k_sweep = np.array([[0, self.w, 0], [self.w, 1 - _OMEGA, self.w], [0, self.w, 0]], np.float32)
+        # the second sweep from x = 0 in one filter of r: w r + k_sweep (w r)
+        self.k_first = self.w * (self.k_sweep + np.array([[0, 0, 0], [0, 1, 0], [0, 0, 0]], np.float32))
 
     def apply(self, x: np.ndarray, out: np.ndarray) -> np.ndarray:
         """A x for one plane x (h, w) zero off the mask; ``out`` holds garbage off the mask."""
@@ -61,6 +70,27 @@ class _Fine:
             out[line] -= x[line]
         return out
 
+    def sweep(self, x: np.ndarray, wr: np.ndarray, t: np.ndarray) -> None:
+        """One Jacobi sweep on a plane in place, wr = omega / 4 r given (t: scratch)."""
+        cv2.filter2D(x, -1, self.k_sweep, dst=t, borderType=cv2.BORDER_CONSTANT)
+        for line in self.border:        # deg 3 there: (1 - 3 omega / 4) x
+            t[line] += self.w * x[line]
+        cv2.add(t, wr, dst=t)
+        cv2.multiply(t, self.m, dst=x)
+
+    def first_sweeps(self, r: np.ndarray, x: np.ndarray, t: np.ndarray) -> None:
+        """Two sweeps from x = 0 (the first is x = omega / 4 r) into x, for one plane."""
+        cv2.filter2D(r, -1, self.k_first, dst=t, borderType=cv2.BORDER_CONSTANT)
+        for line in self.border:
+            t[line] += (self.w * self.w) * r[line]
+        cv2.multiply(t, self.m, dst=x)
+
+    def residual(self, x: np.ndarray, r: np.ndarray, t: np.ndarray) -> None:
+        """t = (r - A x) on the mask, 0 off it, for one plane."""
+        self.apply(x, t)
+        cv2.subtract(r, t, dst=t)
+        cv2.multiply(t, self.m, dst=t)
+
     def couplings(self) -> tuple[np.ndarray, np.ndarray]:
         m = self.mask
         return (m[:, :-1] & m[:, 1:]).astype(np.float32), (m[:-1] & m[1:]).astype(np.float32)
@@ -68,20 +98,32 @@ class _Fine:
 
 class _Coarse:
     """A coarse grid: a variable 5-point stencil (we: coupling with the east neighbour, ws:
-    with the south one) from the Galerkin product of the grid above."""
+    with the south one) from the Galerkin product of the grid above. Inside the mask it is
+    c times the 5-point Laplacian (c = 2^level), so A x is one OpenCV filter plus a sparse
+    correction on the cells near the mask's edge (a few %): 2x faster than the stencil in numpy."""
 
-    def __init__(self, mask: np.ndarray, d: np.ndarray, we: np.ndarray, ws: np.ndarray):
+    def __init__(self, mask: np.ndarray, d: np.ndarray, we: np.ndarray, ws: np.ndarray, c: float):
         self.mask, self.d, self.we, self.ws = mask, d, we, ws
         self.m = mask.astype(np.float32)
         self.inv_d = np.where(mask, _OMEGA / np.where(mask, d, 1), 0).astype(np.float32)
+        self.kernel = c * _LAPLACE
+        idx = np.arange(mask.size).reshape(mask.shape)
+        rows, cols, vals = [idx[mask]], [idx[mask]], [d[mask] - 4 * c]
+        for a, b, wgt in ((idx[:, :-1], idx[:, 1:], we), (idx[:-1], idx[1:], ws)):
+            both = mask[a // mask.shape[1], a % mask.shape[1]] & mask[b // mask.shape[1], b % mask.shape[1]]
+            k = both & (wgt != c)
+            for p, q in ((a[k], b[k]), (b[k], a[k])):
+                rows.append(p), cols.append(q), vals.append(c - wgt[k])
+        v = np.concatenate(vals)
+        keep = v != 0
+        self.fix = sp.csr_matrix((v[keep].astype(np.float32), (np.concatenate(rows)[keep], np.concatenate(cols)[keep])),
+                                 shape=(mask.size, mask.size))
 
-    def apply(self, x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    def apply(self, x: np.ndarray, out: np.ndarray, s: np.ndarray) -> np.ndarray:
         """A x for planar x (C, h, w) zero off the mask (garbage in ``out`` off the mask)."""
-        np.multiply(self.d, x, out=out)
-        out[..., :-1] -= self.we * x[..., 1:]
-        out[..., 1:] -= self.we * x[..., :-1]
-        out[..., :-1, :] -= self.ws * x[..., 1:, :]
-        out[..., 1:, :] -= self.ws * x[..., :-1, :]
+        for xc, oc in zip(x, out):
+            cv2.filter2D(xc, -1, self.kernel, dst=oc, borderType=cv2.BORDER_CONSTANT)
+            oc.ravel()[:] += self.fix @ xc.ravel()
         return out
 
     def couplings(self) -> tuple[np.ndarray, np.ndarray]:
@@ -100,7 +142,8 @@ def _coarsen(lv: _Fine | _Coarse) -> _Coarse:
     d = lv.d[0::2, 0::2] + lv.d[1::2, 0::2] + lv.d[0::2, 1::2] + lv.d[1::2, 1::2] - 2 * inner
     wec = (we[0::2, 1::2] + we[1::2, 1::2])[:, :-1]     # the block's east column, both rows
     wsc = (ws[1::2, 0::2] + ws[1::2, 1::2])[:-1]        # the block's south row, both columns
-    return _Coarse(_pool(lv.mask), d, wec, wsc)
+    c = 1.0 if isinstance(lv, _Fine) else float(np.median(lv.we[lv.we > 0])) if (lv.we > 0).any() else 1.0
+    return _Coarse(_pool(lv.mask), d, wec, wsc, 2 * c)
 
 
 def _sparse(lv: _Fine | _Coarse) -> sp.csc_matrix:
@@ -130,9 +173,9 @@ def _resize(x: np.ndarray, out: np.ndarray, interp: int) -> None:
             cv2.resize(xp, op.shape[::-1], dst=op, interpolation=interp)
 
 
-def _sweep(lv: _Fine | _Coarse, r: np.ndarray, x: np.ndarray, t: np.ndarray) -> None:
-    """One damped Jacobi sweep x += omega D^-1 (r - A x), in place (t: scratch)."""
-    lv.apply(x, t)
+def _sweep(lv: _Coarse, r: np.ndarray, x: np.ndarray, t: np.ndarray, s: np.ndarray) -> None:
+    """One damped Jacobi sweep x += omega D^-1 (r - A x), in place (t, s: scratch)."""
+    lv.apply(x, t, s)
     np.subtract(r, t, out=t)
     t *= lv.inv_d
     x += t
@@ -140,18 +183,28 @@ def _sweep(lv: _Fine | _Coarse, r: np.ndarray, x: np.ndarray, t: np.ndarray) -> 
 
 class PoissonSolver:
     """The Poisson problem of one mask (H, W) bool, set up once: its working box, multigrid
-    hierarchy and coarsest factorisation serve every :meth:`solve` (any image, guide and
-    channel count). ``tol``: CG stops when its error estimate is below tol times the data's
-    range at every pixel (1e-5: ~1e-3 grey levels of 0..255 data, measured against a float64
-    direct solve). ``iterations``: the CG iterations of the last solve."""
+    hierarchy and coarsest factorisation (or the whole problem's factorisation) serve every
+    :meth:`solve`, for any image, guide and channel count. Not for two threads at once (it
+    keeps scratch arrays).
 
-    def __init__(self, mask: np.ndarray, *, tol: float = 1e-5, max_iter: int = 100):
+    ``method``: "multigrid" (CG), "direct" (SuperLU on all the mask's pixels, float64, exact)
+    or "auto": direct up to _DIRECT_MAX unknowns, where factorising costs no more than a
+    first multigrid solve and a repeat solve is ~10x cheaper (1.9 ms against 16 ms for 13k
+    unknowns, 3 channels), multigrid above (80k unknowns: ~300 ms to factorise).
+    ``tol``: CG stops when its error estimate is below tol times the data's range at every
+    pixel (1e-5: ~1e-3 grey levels of 0..255 data, measured against a float64 direct solve).
+    ``iterations``: the CG iterations of the last solve (0 for a direct one)."""
+
+    def __init__(self, mask: np.ndarray, *, method: str = "auto", tol: float = 1e-5, max_iter: int = 100):
+        if method not in ("auto", "multigrid", "direct"):
+            raise ValueError(f"unknown method {method!r}: auto, multigrid or direct")
         mask = np.asarray(mask, bool)
         if mask.ndim != 2:
             raise ValueError(f"mask must be (H, W), got {mask.shape}")
         self.shape = mask.shape
         self.tol, self.max_iter = tol, max_iter
         self.iterations = 0
+        self._buffers = {}
         n = int(np.count_nonzero(mask))
         self.empty = n == 0
         if self.empty:
@@ -165,10 +218,12 @@ class PoissonSolver:
         x0, x1 = max(0, xs[0] - 1), min(W, xs[-1] + 2)
         self.box = (slice(y0, y1), slice(x0, x1))
         h, w = y1 - y0, x1 - x0
-        # as many halvings as bring the unknowns under _COARSEST; the grid padded (off the
-        # mask, below and right) to a multiple of 2^levels so that every halving is exact
+        self.direct = method == "direct" or (method == "auto" and n <= _DIRECT_MAX)
+        # as many halvings as bring the unknowns under _COARSEST (none for a direct solve); the
+        # grid padded (off the mask, below and right) to a multiple of 2^levels so that every
+        # halving is exact
         k, m = 0, mask[self.box]
-        while n > _COARSEST and min(m.shape) > 4:
+        while not self.direct and n > _COARSEST and min(m.shape) > 4:
             m = np.pad(m, ((0, m.shape[0] % 2), (0, m.shape[1] % 2)))
             m = _pool(m)
             n, k = int(m.sum()), k + 1
@@ -185,49 +240,69 @@ class PoissonSolver:
         self._lu = sla.splu(_sparse(self.levels[-1]), permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
                             options=dict(SymmetricMode=True))
         self._scale = [(4 * _ALPHA) * lv.m for lv in self.levels]   # see _vcycle
+        self._index = np.flatnonzero(self.mask)        # the unknowns, in _sparse's order
 
     # -- the preconditioner ------------------------------------------------------------------
-    def _pre(self, k: int, r: np.ndarray, x: np.ndarray, t: np.ndarray) -> None:
-        """Pre-smoothing from x = 0, then the masked residual r - A x into t."""
-        lv = self.levels[k]
-        np.multiply(lv.inv_d, r, out=x)
-        for _ in range(_NU[k > 0] - 1):
-            _sweep(lv, r, x, t)
-        lv.apply(x, t)
-        np.subtract(r, t, out=t)
-        t *= lv.m
-
-    def _post(self, k: int, r: np.ndarray, x: np.ndarray, t: np.ndarray, up: np.ndarray) -> None:
-        """The coarse correction ``up`` added (scaled), then as many sweeps as before it: the
-        V-cycle stays symmetric, as CG needs."""
-        up *= self._scale[k]
-        x += up
-        for _ in range(_NU[k > 0]):
-            _sweep(self.levels[k], r, x, t)
+    def _work(self, C: int) -> list[dict[str, np.ndarray]]:
+        """Scratch arrays per level for C planes, kept: fresh ones cost more than the work
+        (a new 1 MB array is page faults on first touch; they took half the V-cycle's time)."""
+        if ("mg", C) not in self._buffers:
+            self._buffers["mg", C] = [{name: np.zeros((C,) + lv.mask.shape, np.float32) for name in "rxts"}
+                                      for lv in self.levels]
+        return self._buffers["mg", C]
 
     def _vcycle(self, r: np.ndarray, k: int = 0) -> np.ndarray:
-        """One V-cycle from level k on planar r (C, h, w). The finest grid goes plane by plane
-        (a plane stays in cache through its sweeps: 3 planes at once ran 1.6x slower), the
-        coarse ones all planes at once (there numpy's per-call cost dominates)."""
-        lv = self.levels[k]
-        C = r.shape[0]
+        """One V-cycle from level k on planar r (C, h, w), zero off the mask; the answer is
+        level k's "x" buffer (valid until the next V-cycle). As many sweeps after the coarse
+        correction as before it keeps the V-cycle symmetric, as CG needs."""
+        lv, work = self.levels[k], self._work(r.shape[0])[k]
+        x, t, s = work["x"], work["t"], work["s"]
         if k == len(self.levels) - 1:
-            x = np.zeros_like(r)
             x[:, lv.mask] = self._lu.solve(np.ascontiguousarray(r[:, lv.mask].T, np.float64)).T
             return x
-        h, w = lv.mask.shape
-        x, t = np.empty_like(r), np.empty_like(r)
-        rc = np.empty((C, h // 2, w // 2), r.dtype)
-        planes = [(x[c], r[c], t[c], rc[c]) for c in range(C)] if k == 0 else [(x, r, t, rc)]
-        for xp, rp, tp, rcp in planes:
-            self._pre(k, rp, xp, tp)
-            # restriction by 2x2 means (P^T / 4): the 4 comes back in _scale with the over-correction
-            _resize(tp, rcp, cv2.INTER_AREA)
-        xc = self._vcycle(rc, k + 1)
-        up = np.empty_like(x)
-        for (xp, rp, tp, _), upp, xcp in zip(planes, up if k == 0 else [up], xc if k == 0 else [xc]):
-            _resize(xcp, upp, cv2.INTER_NEAREST)
-            self._post(k, rp, xp, tp, upp)
+        rc = self._work(r.shape[0])[k + 1]["r"]
+        if k == 0:
+            return self._vcycle_fine(r, x, t, s, rc)
+        nu = _NU[1]
+        np.multiply(lv.inv_d, r, out=x)
+        for _ in range(nu - 1):
+            _sweep(lv, r, x, t, s)
+        lv.apply(x, t, s)
+        np.subtract(r, t, out=t)
+        t *= lv.m
+        # restriction by 2x2 means (P^T / 4): the 4 comes back in _scale with the over-correction
+        _resize(t, rc, cv2.INTER_AREA)
+        _resize(self._vcycle(rc, k + 1), s, cv2.INTER_NEAREST)
+        s *= self._scale[k]
+        x += s
+        for _ in range(nu):
+            _sweep(lv, r, x, t, s)
+        return x
+
+    def _vcycle_fine(self, r: np.ndarray, x: np.ndarray, t: np.ndarray, wr: np.ndarray,
+                     rc: np.ndarray) -> np.ndarray:
+        """The V-cycle's finest level, plane by plane: a plane stays in cache through its
+        sweeps (all planes at once ran 1.6x slower), and OpenCV's calls beat numpy's there."""
+        fine, nu = self.levels[0], _NU[0]
+        h, w = fine.mask.shape
+        for c in range(r.shape[0]):
+            np.multiply(r[c], fine.w, out=wr[c])
+            if nu == 1:
+                x[c] = wr[c]                              # one sweep from x = 0
+            else:
+                fine.first_sweeps(r[c], x[c], t[c])
+            for _ in range(nu - 2):
+                fine.sweep(x[c], wr[c], t[c])
+            fine.residual(x[c], r[c], t[c])
+            cv2.resize(t[c], (w // 2, h // 2), dst=rc[c], interpolation=cv2.INTER_AREA)
+        xc = self._vcycle(rc, 1)
+        xc *= 4 * _ALPHA                                   # P^T = 4 x the means; over-correction
+        for c in range(r.shape[0]):
+            cv2.resize(xc[c], (w, h), dst=t[c], interpolation=cv2.INTER_NEAREST)
+            cv2.multiply(t[c], fine.m, dst=t[c])
+            cv2.add(x[c], t[c], dst=x[c])
+            for _ in range(nu):
+                fine.sweep(x[c], wr[c], t[c])
         return x
 
     def _pcg(self, b: np.ndarray, atol: float) -> np.ndarray:
@@ -236,9 +311,12 @@ class PoissonSolver:
         largest value is 1.5-2x the true largest error), is below ``atol`` everywhere."""
         fine = self.levels[0]
         C = b.shape[0]
-        x = np.zeros_like(b)
-        r = b.copy()
-        p, q = np.zeros_like(b), np.empty_like(b)
+        if ("cg", C) not in self._buffers:
+            self._buffers["cg", C] = [np.empty_like(b) for _ in range(4)]
+        x, r, p, q = self._buffers["cg", C]
+        x[:] = 0
+        p[:] = 0
+        r[:] = b
         pq = np.empty(C)
         rz = np.ones(C)
         self.iterations = 0
@@ -281,14 +359,22 @@ class PoissonSolver:
         # the unknown is the offset from the guide (the membrane fill's offset from 0): first
         # guessed by a push-pull fill, its residual taken in float64, its correction solved by
         # float32 CG (the correction is small next to the pixel values: float32 costs nothing
-        # that shows, 1e-4 of a grey level against a float64 direct solve)
+        # that shows, 1e-4 of a grey level against a float64 direct solve); or from 0 by the
+        # float64 factorisation
         off = dest if g is None else dest - g
         m = self.mask
-        r = np.empty(off.shape, np.float32)
+        r = np.empty(off.shape, np.float64 if self.direct else np.float32)
         for c in range(off.shape[0]):
-            np.copyto(off[c], smooth_fill(off[c].astype(np.float32), m), where=m)
+            if self.direct:
+                off[c] *= ~m
+            else:
+                np.copyto(off[c], smooth_fill(off[c].astype(np.float32), m), where=m)
             r[c] = self._residual(off[c], None if g is None or not mixed else (g[c], dest[c]))
-        if np.any(r):
+        if self.direct:
+            self.iterations = 0
+            flat, idx = off.reshape(off.shape[0], -1), self._index
+            flat[:, idx] += self._lu.solve(np.ascontiguousarray(r.reshape(r.shape[0], -1)[:, idx].T)).T
+        elif np.any(r):
             # the error allowed: tol times the data's range (guide and boundary)
             scale = max(float(np.ptp(a)) for a in (dest,) + (() if g is None else (g,)))
             off += self._pcg(r, self.tol * scale)
