@@ -224,10 +224,11 @@ def _displacement(map_x: np.ndarray, map_y: np.ndarray) -> tuple[np.ndarray, np.
     """The maps' displacement d = map - identity and its Jacobian I + grad d (central
     differences), as 2- and 4-channel images for sampling by cv2.remap."""
     ix, iy = _identity(*map_x.shape)
-    dx, dy = np.asarray(map_x, np.float32) - ix, np.asarray(map_y, np.float32) - iy
-    gxx, gxy = np.gradient(dx, axis=1), np.gradient(dx, axis=0)
-    gyx, gyy = np.gradient(dy, axis=1), np.gradient(dy, axis=0)
-    return cv2.merge([dx, dy]), cv2.merge([1 + gxx, gxy, gyx, 1 + gyy])
+    disp = cv2.merge([np.asarray(map_x, np.float32) - ix, np.asarray(map_y, np.float32) - iy])
+    kx = np.array([[-0.5, 0, 0.5]], np.float32)
+    gx = cv2.filter2D(disp, -1, kx, borderType=cv2.BORDER_REPLICATE)      # d(dx, dy) / dx
+    gy = cv2.filter2D(disp, -1, kx.T, borderType=cv2.BORDER_REPLICATE)    # d(dx, dy) / dy
+    return disp, cv2.merge([1 + gx[..., 0], gy[..., 0], gx[..., 1], 1 + gy[..., 1]])
 
 
 def _solve_forward(ux: np.ndarray, uy: np.ndarray, disp: np.ndarray, jac: np.ndarray, iterations: int,
@@ -283,11 +284,17 @@ def invert_map(map_x: np.ndarray, map_y: np.ndarray, *, iterations: int = 8,
         return np.stack([vx - ux, vy - uy], -1).astype(np.float64)
 
     fx, fy = _field(inverse_disp, np.empty((0, 2)), (H, W), box, step)
-    if step > 1:
+    if step > 1:    # Newton again where the interpolated answer misses (a few % of the pixels)
         x0, y0, x1, y1 = _clip_roi((H, W), box)
         ux, uy = _identity(y1 - y0, x1 - x0, x0, y0)
-        fx[y0:y1, x0:x1], fy[y0:y1, x0:x1] = _solve_forward(
-            ux, uy, disp, jac, 2, (fx[y0:y1, x0:x1], fy[y0:y1, x0:x1]))
+        vx, vy = fx[y0:y1, x0:x1].copy(), fy[y0:y1, x0:x1].copy()
+        d = cv2.remap(disp, vx, vy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        miss = np.flatnonzero(np.maximum(np.abs(ux - vx - d[..., 0]), np.abs(uy - vy - d[..., 1])) > 1e-2)
+        if len(miss):
+            sub = [a.ravel()[miss] for a in (ux, uy, vx, vy)]
+            px, py = _solve_forward(sub[0], sub[1], disp, jac, iterations, (sub[2], sub[3]))
+            vx.ravel()[miss], vy.ravel()[miss] = px, py
+            fx[y0:y1, x0:x1], fy[y0:y1, x0:x1] = vx, vy
     return fx, fy
 
 

@@ -49,6 +49,8 @@ class _Fine:
     Jacobi sweeps use the diagonal 4 everywhere (3 on those lines would be exact Jacobi), so
     that a sweep is one filter, an add and the mask: x <- x + omega / 4 (r - A x)."""
 
+    c = 1.0          # the coupling inside the mask
+
     def __init__(self, mask: np.ndarray, border: list[tuple[slice, slice]]):
         self.mask = mask
         self.m = mask.astype(np.float32)
@@ -106,18 +108,18 @@ class _Coarse:
         self.mask, self.d, self.we, self.ws = mask, d, we, ws
         self.m = mask.astype(np.float32)
         self.inv_d = np.where(mask, _OMEGA / np.where(mask, d, 1), 0).astype(np.float32)
-        self.kernel = c * _LAPLACE
+        self.c, self.kernel = c, c * _LAPLACE
         idx = np.arange(mask.size).reshape(mask.shape)
+        flat = mask.ravel()
         rows, cols, vals = [idx[mask]], [idx[mask]], [d[mask] - 4 * c]
         for a, b, wgt in ((idx[:, :-1], idx[:, 1:], we), (idx[:-1], idx[1:], ws)):
-            both = mask[a // mask.shape[1], a % mask.shape[1]] & mask[b // mask.shape[1], b % mask.shape[1]]
-            k = both & (wgt != c)
+            k = flat[a] & flat[b] & (wgt != c)
             for p, q in ((a[k], b[k]), (b[k], a[k])):
                 rows.append(p), cols.append(q), vals.append(c - wgt[k])
         v = np.concatenate(vals)
         keep = v != 0
-        self.fix = sp.csr_matrix((v[keep].astype(np.float32), (np.concatenate(rows)[keep], np.concatenate(cols)[keep])),
-                                 shape=(mask.size, mask.size))
+        ij = (np.concatenate(rows)[keep], np.concatenate(cols)[keep])
+        self.fix = sp.csr_matrix((v[keep].astype(np.float32), ij), shape=(mask.size, mask.size))
 
     def apply(self, x: np.ndarray, out: np.ndarray, s: np.ndarray) -> np.ndarray:
         """A x for planar x (C, h, w) zero off the mask (garbage in ``out`` off the mask)."""
@@ -142,8 +144,7 @@ def _coarsen(lv: _Fine | _Coarse) -> _Coarse:
     d = lv.d[0::2, 0::2] + lv.d[1::2, 0::2] + lv.d[0::2, 1::2] + lv.d[1::2, 1::2] - 2 * inner
     wec = (we[0::2, 1::2] + we[1::2, 1::2])[:, :-1]     # the block's east column, both rows
     wsc = (ws[1::2, 0::2] + ws[1::2, 1::2])[:-1]        # the block's south row, both columns
-    c = 1.0 if isinstance(lv, _Fine) else float(np.median(lv.we[lv.we > 0])) if (lv.we > 0).any() else 1.0
-    return _Coarse(_pool(lv.mask), d, wec, wsc, 2 * c)
+    return _Coarse(_pool(lv.mask), d, wec, wsc, 2 * lv.c)   # inside: 2 fine edges per coarse one
 
 
 def _sparse(lv: _Fine | _Coarse) -> sp.csc_matrix:
