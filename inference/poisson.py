@@ -205,7 +205,7 @@ class PoissonSolver:
         self.shape = mask.shape
         self.tol, self.max_iter = tol, max_iter
         self.iterations = 0
-        self._buffers = {}
+        self._buffers: dict[tuple[str, int], list] = {}   # scratch per (use, channel count)
         n = int(np.count_nonzero(mask))
         self.empty = n == 0
         if self.empty:
