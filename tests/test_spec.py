@@ -99,3 +99,11 @@ def test_apply_edit_checks_parameters(astronaut, astronaut_face):
         edits.apply_edit("skin", astronaut, astronaut_face, {"strength": 3})
     out = edits.apply_edit("skin", astronaut, astronaut_face, {"strength": 0.5})
     assert out.shape == astronaut.shape and not np.array_equal(out, astronaut)
+
+
+def test_optional_values_and_arrays():
+    mask = spec.params_of(edits.get("inpaint"))["mask"]
+    arr = np.ones((4, 4), np.uint8)
+    assert mask.check(arr) is arr                      # an array is passed through, not compared
+    colour = spec.params_of(edits.get("brows"))["color"]
+    assert colour.check(None) is None and colour.check("") is None

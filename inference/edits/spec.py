@@ -77,7 +77,7 @@ class Param:
     def check(self, value: Any, limits: tuple[float, float] | None = None) -> Any:
         """``value`` converted to the kind and checked against the range (or ``limits``, a
         narrower range for one face); raises :class:`ParamError` with a one-line reason."""
-        if value is None or (value == "" and self.kind in (COLOUR, FILE, PHOTO)):
+        if value is None or (self.kind in (COLOUR, FILE, PHOTO) and isinstance(value, str) and value == ""):
             if self.kind in (FILE, PHOTO, MASK) or (self.kind == COLOUR and self.default is None):
                 return None  # optional: not given, nothing to do
             raise ParamError("a value is required")
