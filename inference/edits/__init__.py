@@ -14,6 +14,7 @@ from inference.edits import brows, inpaint, rotate, skin
 from inference.edits.spec import ParamError, validate
 
 EDITS: dict[str, ModuleType] = {m.NAME: m for m in (skin, brows, rotate, inpaint)}
+from inference.edits import heal; EDITS[heal.NAME] = heal  # noqa: E402,E702  (skin retouch: blemishes)
 from inference.edits import blush, eyeliner, eyeshadow, lashes, lips  # noqa: E402  (makeup by hand)
 EDITS.update({m.NAME: m for m in (lips, eyeshadow, blush, eyeliner, lashes)})
 
