@@ -107,15 +107,9 @@ def apply_region(image: np.ndarray, face, *, preview: bool = False, progress=Non
     if is_identity(amount):
         return Patch(prep.crop8.copy(), a.x0, a.y0)
     w = amount * OPACITY * prep.spots(mode)
-    ys, xs = np.nonzero(w > 1 / 512)
-    out = prep.crop8.astype(np.float32)
-    if len(ys):
-        box = (slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))
-        target = layers.colour_lab(color)
-        wb = w[box]
-        lab = layers.tint(prep.lab[box], wb, target, target[0] - prep.local_l[box], wb * L_SHARE)
-        out[box] = np.clip(layers.from_lab(lab), 0, 255)
-    return Patch(layers.to_uint8(out, prep.crop8), a.x0, a.y0)
+    target = layers.colour_lab(color)
+    out = layers.tint_where(prep.crop8, prep.lab, w, target, target[0] - prep.local_l, L_SHARE)
+    return Patch(out, a.x0, a.y0)
 
 
 def apply(image: np.ndarray, face, **params) -> np.ndarray:

@@ -98,8 +98,9 @@ def apply_region(image: np.ndarray, face, *, preview: bool = False, progress=Non
         return Patch(prep.crop8.copy(), a.x0, a.y0)
     polys = [shape(a, face, s, thickness, wing, angle) for s in regions.SIDES]
     alpha = layers.polygon_coverage(polys, a.shape, OPACITY) * prep.keep
-    out = layers.overlay(prep.crop8.astype(np.float32), layers.hex_rgb(color), alpha)
-    return Patch(layers.to_uint8(out, prep.crop8), a.x0, a.y0)
+    sel = alpha > 0
+    out = layers.overlay(prep.crop8[sel].astype(np.float32), layers.hex_rgb(color), alpha[sel])
+    return Patch(layers.to_uint8(out, prep.crop8, sel), a.x0, a.y0)
 
 
 def apply(image: np.ndarray, face, **params) -> np.ndarray:

@@ -72,17 +72,23 @@ def band(a: regions.Area, face, side: str, height: float, placement: str) -> np.
     lid = np.vstack([lid[:1] + out_dir * reach_out * g0 + 0.15 * gap[:1], lid])
     gap = np.vstack([gap[:1] * 0.6, gap])
     s = np.concatenate([[0.0], s])
-    m = np.zeros(a.shape, np.float32)
+    sigma = max(0.8, 0.25 * float(np.linalg.norm(gap, axis=1).mean()))
+    k = max(1, int(sigma // 1.5))          # drawn at 1/k: it is blurred by sigma anyway
+    h, w = a.shape
+    small = (-(-h // k), -(-w // k))
+    m = np.zeros(small, np.float32)
     for j in range(N_ACROSS):
         t0, t1 = j / N_ACROSS, (j + 1) / N_ACROSS
         for i in range(len(s) - 1):
             q = np.array([lid[i] + t0 * gap[i], lid[i + 1] + t0 * gap[i + 1],
                           lid[i + 1] + t1 * gap[i + 1], lid[i] + t1 * gap[i]])
-            w = _weight(placement, 0.5 * (s[i] + s[i + 1]), 0.5 * (t0 + t1))
-            pts = np.round(q * 16).astype(np.int32).reshape(-1, 1, 2)
-            cv2.fillPoly(m, [pts], w, lineType=cv2.LINE_8, shift=4)
-    sigma = max(0.8, 0.25 * float(np.linalg.norm(gap, axis=1).mean()))
-    return cv2.GaussianBlur(m, (0, 0), sigma)
+            wt = _weight(placement, 0.5 * (s[i] + s[i + 1]), 0.5 * (t0 + t1))
+            pts = np.round(((q + 0.5) / k - 0.5) * 16).astype(np.int32).reshape(-1, 1, 2)
+            cv2.fillPoly(m, [pts], wt, lineType=cv2.LINE_8, shift=4)
+    m = cv2.GaussianBlur(m, (0, 0), sigma / k)
+    if k > 1:
+        m = cv2.resize(m, (small[1] * k, small[0] * k), interpolation=cv2.INTER_LINEAR)[:h, :w]
+    return m
 
 
 class _Prepared:
@@ -135,15 +141,9 @@ def apply_region(image: np.ndarray, face, *, preview: bool = False, progress=Non
     if is_identity(amount):
         return Patch(prep.crop8.copy(), a.x0, a.y0)
     w = amount * OPACITY * prep.bands(height, placement)
-    ys, xs = np.nonzero(w > 1 / 512)
-    out = prep.crop8.astype(np.float32)
-    if len(ys):
-        box = (slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))
-        target = layers.colour_lab(color)
-        wb = w[box]
-        lab = layers.tint(prep.lab[box], wb, target, target[0] - prep.local_l[box], wb * L_SHARE)
-        out[box] = np.clip(layers.from_lab(lab), 0, 255)
-    return Patch(layers.to_uint8(out, prep.crop8), a.x0, a.y0)
+    target = layers.colour_lab(color)
+    out = layers.tint_where(prep.crop8, prep.lab, w, target, target[0] - prep.local_l, L_SHARE)
+    return Patch(out, a.x0, a.y0)
 
 
 def apply(image: np.ndarray, face, **params) -> np.ndarray:

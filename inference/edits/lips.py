@@ -34,8 +34,10 @@ CHANGES_GEOMETRY = False
 PREVIEW_IS_RESULT = True
 CLI = Command("lips", "lip colour with a matte, satin or gloss finish")
 
-FEATHER = (0.003, 0.5, 3.0)     # edge blur sigma: x face size, clipped to [0.5, 3] px
-L_SHARE = 0.6                   # how much of the colour's lightness the lips take (more: the lip line's edge shows as a step)
+FEATHER = (0.004, 0.8, 3.0)     # edge blur sigma: x face size, clipped to [0.8, 3] px
+L_SHARE = 0.6                   # how much of the colour's lightness the lips take (more: the lip line's
+                                # edge shows as a step in the lips' texture)
+INNER_GAP = 0.01               # the coverage eases in over this (x face size) from the inner mouth
 GROW_OUT, GROW_IN = 0.025, 0.008   # the lip line looked for this far (x face size) past the parsing's lips
 GLOSS = {"matte": -0.5, "satin": 0.35, "gloss": 1.0}
 HIGHLIGHT_L = 0.45              # gloss 1 lifts the brightest part this share of the way to white
@@ -113,6 +115,8 @@ class _Prepared:
         sigma = float(np.clip(FEATHER[0] * face.size, FEATHER[1], FEATHER[2]))
         alpha = cv2.GaussianBlur(grown, (0, 0), sigma) if sigma > 0.05 else grown
         alpha[inner & (inward < 0.5)] = 0.0                  # teeth, tongue: never
+        if inner.any():   # the parsing's lip line at the mouth is uncertain by a pixel or two
+            alpha *= layers.smoothstep(_dist(inner & (inward < 0.5)) / max(1.0, INNER_GAP * face.size))
         alpha[alpha < 1 / 512] = 0.0
         ys, xs = np.nonzero(alpha)
         self.box = (slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))
@@ -157,9 +161,9 @@ def apply_region(image: np.ndarray, face, *, preview: bool = False, progress=Non
         else:                     # matte: the shine pressed down towards the lips' mean
             L += g * prep.above
         np.clip(L, 0, 100, out=L)
-    out = prep.crop8.astype(np.float32)
-    out[prep.box] = np.clip(layers.from_lab(lab), 0, 255)
-    return Patch(layers.to_uint8(out, prep.crop8), a.x0, a.y0)
+    out = prep.crop8.copy()
+    out[prep.box] = layers.to_uint8(np.clip(layers.from_lab(lab), 0, 255), prep.crop8[prep.box])
+    return Patch(out, a.x0, a.y0)
 
 
 def apply(image: np.ndarray, face, **params) -> np.ndarray:

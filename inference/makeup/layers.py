@@ -96,15 +96,38 @@ def tint(lab: np.ndarray, w_ab: np.ndarray, target: np.ndarray, l_shift: np.ndar
     return out
 
 
+def tint_where(crop8: np.ndarray, lab: np.ndarray, w: np.ndarray, target: np.ndarray, l_shift: np.ndarray | float,
+               l_share: float) -> np.ndarray:
+    """``crop8`` (a uint8 copy) with the pixels where ``w`` > 1/512 tinted (see :func:`tint`):
+    only those pixels are converted, so a sparse layer (two cheeks, two lids) costs what it
+    covers, not its bounding box."""
+    sel = w > 1 / 512
+    if not sel.any():
+        return crop8.copy()
+    ws = w[sel][:, None]
+    shift = l_shift[sel][:, None] if isinstance(l_shift, np.ndarray) else l_shift
+    px = tint(lab[sel][:, None], ws, target, shift, ws * l_share)
+    return to_uint8(from_lab(px)[:, 0], crop8, sel)
+
+
 def overlay(rgb: np.ndarray, colour: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     """A paint layer (one RGB colour) over ``rgb`` with coverage ``alpha``."""
     a = alpha[..., None]
     return rgb * (1 - a) + colour * a
 
 
-def to_uint8(out: np.ndarray, original: np.ndarray) -> np.ndarray:
-    """Rounded to uint8, and bit for bit the original where it changed by under half a level."""
-    out8 = np.clip(out + 0.5, 0, 255).astype(np.uint8)
-    same = np.all(np.abs(out - original.astype(np.float32)) < 0.5, axis=-1)
-    out8[same] = original[same]
-    return out8
+def to_uint8(out: np.ndarray, original: np.ndarray, touched: np.ndarray | None = None) -> np.ndarray:
+    """Rounded to uint8, and bit for bit the original where it changed by under half a level.
+    ``touched``: only these pixels may have changed, and ``out`` holds just them (N, 3)."""
+    if touched is None:
+        out8 = np.clip(out + 0.5, 0, 255).astype(np.uint8)
+        same = np.all(np.abs(out - original.astype(np.float32)) < 0.5, axis=-1)
+        out8[same] = original[same]
+        return out8
+    result = original.copy()
+    orig = original[touched]
+    o8 = np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    same = np.all(np.abs(out - orig) < 0.5, axis=-1)
+    o8[same] = orig[same]
+    result[touched] = o8
+    return result
