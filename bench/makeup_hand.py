@@ -43,8 +43,10 @@ TARGETS = {
     "blush @0.5 / @1": lambda v: 0.35 <= v <= 0.65,
     "blush eyes+brows+lips change": lambda v: v <= 0.5,
     "blush skin detail ratio": lambda v: abs(v - 1) <= 0.15,
-    "liner in eye opening": lambda v: v <= 0.5,
+    "liner in eye opening": lambda v: v <= 0.5,          # mean level change, labelled eye less 1.5 px
     "lashes in eye opening": lambda v: v <= 0.5,
+    "liner max change in our parsing's eyes": lambda v: v == 0,
+    "lashes max change in our parsing's eyes": lambda v: v == 0,
 }
 
 
@@ -118,6 +120,8 @@ def measure(img: np.ndarray, labels: np.ndarray) -> dict[str, float] | None:
     for name, mod in (("liner", eyeliner), ("lashes", lashes)):
         out = mod.apply(img, face)
         r[f"{name} in eye opening"] = change(img, out, eyes & (dist_outside(~eyes) > 1.5))
+        ours = np.isin(face.parsing.full(*img.shape[:2]), (P.LEFT_EYE, P.RIGHT_EYE))
+        r[f"{name} max change in our parsing's eyes"] = float(np.abs(out.astype(int) - img)[ours].max())
         r[f"{name} deterministic"] = float(np.array_equal(out, mod.apply(img, face)))
     return r
 
