@@ -49,16 +49,25 @@ def _back(clean, painted, healed, region):
     return 1 - np.abs(healed.astype(np.float32) - clean)[region].mean() / before
 
 
-@pytest.fixture()
-def spotted(astronaut, astronaut_face):
-    """The sample with four spots (diameter ~5 % of the face) on her cheeks and forehead."""
+def _spots(astronaut, astronaut_face, radius):
     lm = astronaut_face.landmarks68
     s = astronaut_face.size
     cheeks = [(lm[36:42, 0].mean() - 0.06 * s, lm[29, 1]), (lm[42:48, 0].mean() + 0.06 * s, lm[29, 1])]
     brow_mid = lm[17:27].mean(0)
     forehead = [(brow_mid[0] - 0.12 * s, brow_mid[1] - 0.2 * s), (brow_mid[0] + 0.1 * s, brow_mid[1] - 0.22 * s)]
-    painted, alphas = _paint(astronaut, cheeks + forehead, 0.025 * s, ["dark", "red", "red", "dark"])
-    return painted, alphas
+    return _paint(astronaut, cheeks + forehead, radius * s, ["dark", "red", "red", "dark"])
+
+
+@pytest.fixture()
+def spotted(astronaut, astronaut_face):
+    """The sample with four spots (diameter 5 % of the face) on her cheeks and forehead."""
+    return _spots(astronaut, astronaut_face, 0.025)
+
+
+@pytest.fixture()
+def small_spots(astronaut, astronaut_face):
+    """The same four spots at 2 % of the face (2 pixels across on her 100-pixel face)."""
+    return _spots(astronaut, astronaut_face, 0.01)
 
 
 def test_a_painted_mask_is_healed_and_nothing_else_changes(astronaut, astronaut_face, spotted):
@@ -135,3 +144,46 @@ def test_smooth_cli_texture(sample_path, tmp_path, astronaut):
     assert res.returncode == 0, res.stderr
     assert (read_image(out).rgb != astronaut).any()
     assert_user_error(run("smooth", sample_path, tmp_path / "t.png", "--texture", "1.5"), "between 0 and 1")
+
+
+# -- automatic healing --------------------------------------------------------------------------
+
+def test_blemishes_are_found_and_healed_and_nothing_else_changes(astronaut, astronaut_face, small_spots):
+    painted, alphas = small_spots
+    spots = heal.find_blemishes(painted, astronaut_face)
+    found = heal.spots_mask(painted.shape, spots)
+    hit = [found[a > 0.1].mean() > 0.5 for a in alphas]
+    assert sum(hit) >= 2, hit   # the two on the cheeks (bench/retouch.py: 83 % on 11 faces)
+    patch = heal.apply_region(painted, astronaut_face)
+    out = patch.paste(painted)
+    assert len(patch.info["spots"]) == len(spots)
+    backs = [_back(astronaut, painted, out, a > 0.1) for a, h in zip(alphas, hit) if h]
+    assert np.median(backs) >= 0.45, backs
+    # only the skin changes (eyes, brows, lips, nose, hair, background never), and elsewhere
+    # than the spots by far less than a level on average
+    labels = astronaut_face.parsing_for(astronaut).full(*astronaut.shape[:2])
+    changed = (out != painted).any(-1)
+    assert (labels[changed] == P.SKIN).all()
+    union = cv2.dilate(np.any([a > 0 for a in alphas], 0).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    assert np.abs(out.astype(np.float32) - painted)[~union].mean() < 0.2
+
+
+def test_a_spot_kept_is_not_healed(astronaut, astronaut_face, small_spots):
+    painted, alphas = small_spots
+    spots = heal.find_blemishes(painted, astronaut_face)
+    assert spots
+    first = spots[0]
+    kept = heal.find_blemishes(painted, astronaut_face, keep=[(first.x, first.y)])
+    assert len(kept) == len(spots) - 1
+    out = heal.apply(painted, astronaut_face, keep=[(first.x, first.y)])
+    x0, y0, x1, y1 = first.box
+    assert np.array_equal(out[y0:y1, x0:x1][first.hole], painted[y0:y1, x0:x1][first.hole])
+
+
+def test_heal_cli_automatic(sample_path, astronaut, tmp_path):
+    out = tmp_path / "auto.png"
+    res = run("heal", sample_path, out)
+    assert res.returncode == 0, res.stderr
+    img = read_image(out).rgb
+    assert np.abs(img.astype(int) - astronaut).mean() < 0.5
+    assert_user_error(run("heal", sample_path, tmp_path / "y.png", "--face", "3"), "face")
