@@ -64,3 +64,37 @@ def interpolate(values: np.ndarray, tri: np.ndarray, bary: np.ndarray) -> np.nda
     tris = triangles()
     v = values[tris[tri]]                      # (n, 3, ...)
     return np.einsum("nk,nk...->n...", bary, v)
+
+
+def correspondence_map(dst_pts: np.ndarray, src_pts: np.ndarray, shape: tuple[int, int],
+                       mirror_hidden: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(map_x, map_y, covered) for cv2.remap: each pixel of a map of ``shape`` covered by the
+    mesh at ``dst_pts`` (N, 2) samples where the same point of the face lies in a photo whose
+    mesh is ``src_pts`` (the same vertices on both faces: piecewise affine, triangle by
+    triangle). ``mirror_hidden``: a triangle the source shows edge-on or from behind (a face
+    turned away) samples the mirror side of the source face instead (mesh_topology.MIRROR)."""
+    h, w = shape
+    ys, xs, tri, bary = barycentric(dst_pts, shape)
+    where = interpolate(np.asarray(src_pts)[:, :2], tri, bary)
+    if mirror_hidden:
+        from inference.mesh_topology import MIRROR
+        tris = triangles()
+        s, d = np.asarray(src_pts)[:, :2], np.asarray(dst_pts)[:, :2]
+
+        def area(p):
+            a, b, c = p[tris[:, 0]], p[tris[:, 1]], p[tris[:, 2]]
+            return 0.5 * ((b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (c[:, 0] - a[:, 0]) * (b[:, 1] - a[:, 1]))
+        a_src, a_dst = area(s), area(d)
+        scale = (np.abs(a_src).sum() / max(np.abs(a_dst).sum(), 1e-9))
+        # seen from behind in the source, or squeezed to a tenth of its share: the face turns away
+        hidden = (np.sign(a_src) != np.sign(a_dst)) | (np.abs(a_src) < 0.1 * scale * np.abs(a_dst))
+        mirror = np.asarray(MIRROR + list(range(len(MIRROR), len(s))))[: len(s)]
+        pick = hidden[tri]
+        if pick.any():
+            where[pick] = interpolate(s[mirror], tri[pick], bary[pick])
+    map_x = np.full((h, w), -1e4, np.float32)
+    map_y = np.full((h, w), -1e4, np.float32)
+    map_x[ys, xs], map_y[ys, xs] = where[:, 0], where[:, 1]
+    covered = np.zeros((h, w), bool)
+    covered[ys, xs] = True
+    return map_x, map_y, covered

@@ -67,6 +67,40 @@ class _Slider(QWidget):
             self.changed.emit(not self.slider.isSliderDown())  # keyboard, wheel, groove: final
 
 
+class _Checks(QWidget):
+    """Any of several choices: a checkbox each (at least one stays on)."""
+    changed = Signal(tuple)
+
+    def __init__(self, p: Param):
+        super().__init__()
+        self.p = p
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.boxes = {o: QCheckBox(o) for o in p.options()}
+        for o, b in self.boxes.items():
+            b.setObjectName(f"{p.name}_{o}")
+            row.addWidget(b)
+            b.toggled.connect(self._toggled)
+        self._silent = False
+        self.set_value(p.rest)
+
+    def value(self) -> tuple:
+        return tuple(o for o, b in self.boxes.items() if b.isChecked())
+
+    def set_value(self, value) -> None:
+        self._silent = True
+        for o, b in self.boxes.items():
+            b.setChecked(o in (value or ()))
+        self._silent = False
+
+    def _toggled(self, on: bool) -> None:
+        if self._silent:
+            return
+        if not self.value():          # the last one stays on: an empty set would change nothing
+            self.set_value(self.p.rest)
+        self.changed.emit(self.value())
+
+
 class ParamsPanel(QWidget):
     """Controls for one edit's parameters. Signals carry the whole parameter dict."""
     previewRequested = Signal(dict)
@@ -109,6 +143,9 @@ class ParamsPanel(QWidget):
             w.addItems(p.options())
             w.setCurrentText(str(p.rest))
             w.currentTextChanged.connect(lambda t, p=p: self._set(p.name, t, True))
+        elif p.kind == spec.CHOICES:
+            w = _Checks(p)
+            w.changed.connect(lambda v, p=p: self._set(p.name, v, True))
         elif p.kind == spec.COLOUR:
             w = QPushButton(p.rest or "Colour…")
             w.clicked.connect(lambda _=False, p=p: self._pick_colour(p))
@@ -161,7 +198,7 @@ class ParamsPanel(QWidget):
     def _show(self, name: str, value: Any) -> None:
         w = self._controls[name]
         p = next(q for q in self.params if q.name == name)
-        if isinstance(w, _Slider):
+        if isinstance(w, (_Slider, _Checks)):
             w.set_value(value)
         elif isinstance(w, QCheckBox):
             w.setChecked(bool(value))

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any, Callable, Sequence
 
-FLOAT, INT, BOOL, CHOICE, COLOUR, PHOTO, FILE, MASK = \
-    "float", "int", "bool", "choice", "colour", "photo", "file", "mask"
-KINDS = (FLOAT, INT, BOOL, CHOICE, COLOUR, PHOTO, FILE, MASK)
+FLOAT, INT, BOOL, CHOICE, CHOICES, COLOUR, PHOTO, FILE, MASK = \
+    "float", "int", "bool", "choice", "choices", "colour", "photo", "file", "mask"
+KINDS = (FLOAT, INT, BOOL, CHOICE, CHOICES, COLOUR, PHOTO, FILE, MASK)
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
@@ -35,7 +35,8 @@ class Param:
 
     ``range`` bounds numbers (inclusive); ``step`` is the GUI slider's resolution; ``unit`` is
     shown after the value ("°"). ``choices`` lists a CHOICE's values (a callable gives them
-    late, e.g. from a registry). A PHOTO is a reference photo's path, a FILE any other file (a
+    late, e.g. from a registry); a CHOICES value is any of them, given as "a,b" on the CLI and
+    kept as a tuple in the choices' order. A PHOTO is a reference photo's path, a FILE any other file (a
     model's weights), a MASK an array painted in the GUI or read from an image on the CLI.
     ``cli``: the flag (None: no flag; the CLI passes it positionally or not at all);
     ``required``: the CLI asks for it (the GUI starts from ``default``); ``gui``: the generic
@@ -96,6 +97,13 @@ class Param:
             if value not in opts:
                 raise ParamError(f"invalid choice: {value!r} (choose from {', '.join(map(repr, opts))})")
             return value
+        if self.kind == CHOICES:
+            opts = self.options()
+            given = [v.strip() for v in value.split(",")] if isinstance(value, str) else list(value)
+            bad = [v for v in given if v not in opts]
+            if bad or not given:
+                raise ParamError(f"choose one or more of {','.join(opts)} (comma-separated), not {value!r}")
+            return tuple(o for o in opts if o in given)
         if self.kind == COLOUR:
             if not isinstance(value, str) or not _COLOUR.fullmatch(value):
                 raise ParamError(f"not a colour '#RRGGBB': {value!r}")

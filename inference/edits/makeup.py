@@ -1,0 +1,303 @@
+"""Makeup transfer from a reference photo, per region, at full resolution, without weights
+(Liu 2017 §5.5; Guo & Sim, "digital face makeup by example").
+
+1. Dense alignment: both faces share the mesh's vertices, so each pixel of the target face
+   samples the reference where the same point of the face lies (piecewise affine, triangle by
+   triangle); a triangle the reference shows edge-on or from behind samples the mirror side of
+   the reference face instead (a reference turned away), not a smear.
+2. Layers in Lab: lightness = structure (the edge-aware recursive filter, csrc/) + detail; colour
+   = a, b. The target keeps its own detail (its texture); what moves is colour and structure.
+3. Per region, soft masks from the target's parsing, and only where the aligned reference pixel
+   is of the same kind (its lips onto these lips, its skin onto this skin):
+   - lips: the reference's a/b and lip structure (colour, shading, gloss); the inner mouth never;
+   - eyes: the band of skin between eye and brow (eyeshadow, liner's spread): a/b and structure;
+     iris, sclera and brows never;
+   - skin: foundation (a/b towards the reference's) and the makeup's layout (blush, contour: the
+     structure's variation about its own broad lighting, so the reference's light and shadows
+     do not come along); *keep skin tone* moves only that variation, not the base tone.
+4. Strength: one amount, one per region, and which regions.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from inference import mesh_raster
+from inference import parsing as P
+from inference.edits.base import EditCache, Patch
+from inference.edits.brows.colour import from_lab, to_lab
+from inference.edits.spec import BOOL, CHOICES, FLOAT, INT, PHOTO, Command, EditError, Param
+from inference.ops.recursive_filter import recursive_filter
+
+NAME = "makeup"
+TITLE = "Makeup transfer"
+REGIONS = ("skin", "lips", "eyes")
+PARAMS = [
+    Param("reference", "Reference", PHOTO, cli=None, help="a photo of a face wearing the makeup"),
+    Param("amount", "Amount", FLOAT, default=1.0, range=(0.0, 1.0), step=0.01, metavar="0..1",
+          help="how much of the makeup, 0..1 (default 1)"),
+    Param("regions", "Regions", CHOICES, default=REGIONS, choices=REGIONS, metavar="skin,lips,eyes",
+          help="which regions take the makeup (default all three)"),
+    Param("skin", "Skin", FLOAT, default=1.0, range=(0.0, 1.0), step=0.01, metavar="A",
+          help="the skin's amount (foundation, blush, contour), 0..1"),
+    Param("lips", "Lips", FLOAT, default=1.0, range=(0.0, 1.0), step=0.01, metavar="A", help="the lips' amount, 0..1"),
+    Param("eyes", "Eyes", FLOAT, default=1.0, range=(0.0, 1.0), step=0.01, metavar="A",
+          help="the eyeshadow band's amount, 0..1"),
+    Param("keep_skin_tone", "Keep skin tone", BOOL, default=False,
+          help="move only what the makeup changes on the skin (blush, contour), not its base tone"),
+    Param("ref_face", "Reference face", INT, default=0, range=(0, 20), step=1, metavar="M",
+          help="face number in the reference's `faces` order (default 0)"),
+]
+CHANGES_GEOMETRY = False
+PREVIEW_IS_RESULT = True
+CLI = Command("makeup", "transfer makeup from a reference photo", positional=("reference",))
+
+STRUCTURE_SIGMA = 0.02   # x face size: the recursive filter's reach for the structure layer
+BROAD = 0.12             # x face size: the broad lighting a skin's makeup layout is measured about
+FEATHER = 0.008          # x face size: region edges fade over this
+SKIN_SMOOTH = 0.015      # x face size: the skin's makeup (foundation, blush, contour) is taken this smooth,
+                         # so the two faces' own features (pores, a nose's edge) do not come along
+SKIN_LAYOUT = 0.6        # of the skin's structure variation: the rest is the faces' shapes, not makeup
+WORK_SIDE = 1024         # px: the makeup is worked out on a copy of the face box at most this big
+EDGE = 0.05              # x face size: the skin's makeup fades out over this at the mesh's edge (forehead)
+NOT_SKIN = 35.0          # Lab distance from the reference's median skin past which its pixel is not skin
+TURNED = 15.0            # degrees: a reference turned further shows its far side's makeup mirrored
+
+
+class MakeupError(EditError):
+    """The reference cannot give makeup (unreadable, no such face)."""
+
+
+def is_identity(reference: str | None = None, amount: float = 1.0, **_) -> bool:
+    return not reference or amount <= 0
+
+
+@dataclass
+class _Reference:
+    image: np.ndarray
+    mesh: np.ndarray
+    labels: np.ndarray     # photo-sized parsing labels
+    size: float
+    yaw: float
+
+
+def _load_reference(path: str, index: int) -> _Reference:
+    from inference.faces import detect
+    from inference.io import read_image
+    if not Path(path).exists():
+        raise MakeupError(f"{path}: no such reference photo")
+    img = read_image(path).rgb
+    faces = detect(img)
+    if not faces:
+        raise MakeupError(f"{path}: no face found in the reference photo")
+    if not 0 <= index < len(faces):
+        raise MakeupError(f"{path}: the reference photo has {len(faces)} face(s); face {index} does not exist")
+    f = faces[index]
+    return _Reference(img, f.mesh, f.parsing_for(img).full(*img.shape[:2]), f.size, f.pose.yaw)
+
+
+def _structure(L: np.ndarray, size: float) -> np.ndarray:
+    """The lightness's structure layer (L 0..100 in, out): edge-aware smoothing."""
+    x = np.ascontiguousarray(L[..., None] / 100.0, np.float32)
+    out = recursive_filter(x, sigma_s=max(2.0, STRUCTURE_SIGMA * size), sigma_r=0.08, iterations=3)
+    return np.asarray(out).reshape(L.shape) * 100.0
+
+
+def _blur(x: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian blur; a wide one on a copy shrunk to ~sigma/4 px a pixel and scaled back (a
+    240 px sigma on a 12 MP photo is a 1441-tap kernel: minutes)."""
+    if sigma <= 8:
+        return cv2.GaussianBlur(x, (0, 0), sigma)
+    h, w = x.shape[:2]
+    k = sigma / 4.0
+    small = cv2.resize(x, (max(1, round(w / k)), max(1, round(h / k))), interpolation=cv2.INTER_AREA)
+    out = cv2.resize(cv2.GaussianBlur(small, (0, 0), 4.0), (w, h), interpolation=cv2.INTER_LINEAR)
+    return out.reshape(x.shape)
+
+
+def _broad(x: np.ndarray, where: np.ndarray, sigma: float) -> np.ndarray:
+    """A wide blur of ``x`` from the pixels of ``where`` only (normalised convolution)."""
+    w = where.astype(np.float32)
+    den = np.maximum(_blur(w, sigma), 1e-4)
+    if x.ndim == 3:
+        return _blur(np.ascontiguousarray(x * w[..., None]), sigma) / den[..., None]
+    return _blur(x * w, sigma) / den
+
+
+def _soft(mask: np.ndarray, width: float) -> np.ndarray:
+    """1 inside ``mask``, fading to 0 at its edge over ``width`` px (nothing outside it)."""
+    d = cv2.distanceTransform(np.pad(mask.astype(np.uint8), 1), cv2.DIST_L2, 3)[1:-1, 1:-1]
+    t = np.clip(d / max(width, 1.0), 0, 1)
+    return (t * t * (3 - 2 * t)).astype(np.float32)
+
+
+def _around(mask: np.ndarray, width: float, allowed: np.ndarray) -> np.ndarray:
+    """1 on ``mask``, fading to 0 over ``width`` px outside it, only where ``allowed``."""
+    d = cv2.distanceTransform((~mask).astype(np.uint8), cv2.DIST_L2, 3)
+    t = np.clip(1 - d / max(width, 1.0), 0, 1)
+    return (t * t * (3 - 2 * t) * allowed).astype(np.float32)
+
+
+def _grown(mask: np.ndarray, r: float) -> np.ndarray:
+    k = max(1, int(round(r)))
+    return cv2.dilate(mask.astype(np.uint8), np.ones((2 * k + 1, 2 * k + 1), np.uint8)).astype(np.float32)
+
+
+def _labels_at(parsing, origin: tuple[int, int], k: float, shape: tuple[int, int]) -> np.ndarray:
+    """The parsing's labels over a box at ``origin`` scaled by ``k`` (its scores resized to that
+    scale and compared there: no photo-sized label map for a 12 MP photo)."""
+    h, w = shape
+    out = np.zeros((h, w), np.uint8)
+    pw, ph = max(1, round(parsing.width * k)), max(1, round(parsing.height * k))
+    best = None
+    lab = np.zeros((ph, pw), np.uint8)
+    for c in range(parsing.scores.shape[0]):
+        sc = cv2.resize(parsing.scores[c], (pw, ph), interpolation=cv2.INTER_LINEAR)
+        if best is None:
+            best = sc
+        else:
+            better = sc > best
+            best = np.where(better, sc, best)
+            lab[better] = c
+    ox, oy = round((parsing.x0 - origin[0]) * k), round((parsing.y0 - origin[1]) * k)
+    sx0, sy0 = max(0, -ox), max(0, -oy)
+    dx0, dy0 = max(0, ox), max(0, oy)
+    cw, ch = min(pw - sx0, w - dx0), min(ph - sy0, h - dy0)
+    if cw > 0 and ch > 0:
+        out[dy0:dy0 + ch, dx0:dx0 + cw] = lab[sy0:sy0 + ch, sx0:sx0 + cw]
+    return out
+
+
+def _eye_band(labels: np.ndarray, lm: np.ndarray, x0: int, y0: int) -> np.ndarray:
+    """Skin between each eye and its brow: the hull of the eye's and the brow's landmarks."""
+    band = np.zeros(labels.shape, np.uint8)
+    for eye, brow in ((range(36, 42), range(17, 22)), (range(42, 48), range(22, 27))):
+        pts = np.concatenate([lm[list(eye)], lm[list(brow)]]) - (x0, y0)
+        cv2.fillConvexPoly(band, cv2.convexHull(np.round(pts).astype(np.int32)), 1)
+    return band.astype(bool) & (labels == P.SKIN)
+
+
+class _Prepared:
+    """What a drag's steps share: both faces' layers over the target's face box."""
+
+    def __init__(self, image: np.ndarray, face, ref: _Reference):
+        H, W = image.shape[:2]
+        pts = face.mesh[:, :2]
+        m = 0.02 * face.size
+        x0, y0 = int(max(0, np.floor(pts[:, 0].min() - m))), int(max(0, np.floor(pts[:, 1].min() - m)))
+        x1, y1 = int(min(W, np.ceil(pts[:, 0].max() + m))), int(min(H, np.ceil(pts[:, 1].max() + m)))
+        self.x0, self.y0 = x0, y0
+        self.crop8 = image[y0:y1, x0:x1]
+        self.lab_full = to_lab(self.crop8.astype(np.float32))
+        H0, W0 = self.crop8.shape[:2]
+        # the makeup is worked out on a copy of at most WORK_SIDE px (what moves is smooth: colour
+        # and structure), and added to the photo's own lightness and colour at full resolution
+        k = min(1.0, WORK_SIDE / max(H0, W0))
+        self.k = k
+        h, w = max(1, round(H0 * k)), max(1, round(W0 * k))
+        work = cv2.resize(self.crop8, (w, h), interpolation=cv2.INTER_AREA) if k < 1 else self.crop8
+        labels = _labels_at(face.parsing_for(image), (x0, y0), k, (h, w))
+        pts = (pts - (x0, y0)) * k
+        s = face.size * k
+        lm = (face.landmarks68 - (x0, y0)) * k
+        mx, my, covered = mesh_raster.correspondence_map(pts, ref.mesh[:, :2], (h, w),
+                                                         mirror_hidden=abs(ref.yaw) > TURNED)
+        ref_rgb = cv2.remap(ref.image, mx, my, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+        ref_lab_label = cv2.remap(ref.labels, mx, my, cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        self.lab_t = to_lab(work.astype(np.float32))
+        self.lab_r = to_lab(ref_rgb.astype(np.float32))
+        self.S_t = _structure(self.lab_t[..., 0], s)
+        self.S_r = _structure(self.lab_r[..., 0], s)
+        feather = max(1.0, FEATHER * s)
+        lips_t = np.isin(labels, (P.UPPER_LIP, P.LOWER_LIP)) & covered
+        lips_r = np.isin(ref_lab_label, (P.UPPER_LIP, P.LOWER_LIP))
+        band = _eye_band(labels, lm, 0, 0) & covered
+        skin_t = np.isin(labels, (P.SKIN, P.NOSE)) & covered & ~band
+        skin_r = np.isin(ref_lab_label, (P.SKIN, P.NOSE))
+        self.masks = {
+            # the whole lip takes the colour, its edge fades out onto the skin over a feather (a lip
+            # only a few pixels thick would keep a pale rim if it faded inside)
+            "lips": _around(lips_t, feather, ~np.isin(labels, (P.INNER_MOUTH,)))
+            * cv2.GaussianBlur(_grown(lips_r, 2 * feather), (0, 0), feather),
+            "eyes": _soft(band, 2 * feather) * cv2.GaussianBlur(skin_r.astype(np.float32), (0, 0), feather),
+            "skin": _soft(skin_t, 2 * feather) * cv2.GaussianBlur(skin_r.astype(np.float32), (0, 0), feather)
+            * _soft(covered, EDGE * s),
+        }
+        # skin: the makeup's layout is the structure about each face's own broad lighting
+        sigma = max(4.0, BROAD * s)
+        self.skin_where_t, self.skin_where_r = skin_t, skin_r & covered
+        fine = max(1.0, SKIN_SMOOTH * s)
+        smooth_t = _broad(self.lab_t, skin_t, fine)
+        smooth_r = _broad(self.lab_r, self.skin_where_r, fine)
+        # where the reference's "skin" is far from any skin colour it is hair over the forehead, the
+        # background past a turned cheek, a deep shadow: not makeup
+        if self.skin_where_r.any():
+            tone = np.median(smooth_r[self.skin_where_r], axis=0)
+            de = np.linalg.norm(smooth_r - tone, axis=-1)
+            plausible = np.clip((NOT_SKIN - de) / 15.0, 0, 1).astype(np.float32)
+            self.masks["skin"] *= cv2.GaussianBlur(plausible, (0, 0), max(1.0, 0.02 * s))   # no outlines
+        self.skin_ab = smooth_r[..., 1:] - smooth_t[..., 1:]                       # foundation
+        self.skin_layout = SKIN_LAYOUT * ((smooth_r[..., 0] - _broad(self.S_r, self.skin_where_r, sigma)) -
+                                          (smooth_t[..., 0] - _broad(self.S_t, skin_t, sigma)))
+        self.skin_variation = (smooth_r[..., 1:] - _broad(self.lab_r[..., 1:], self.skin_where_r, sigma)) - \
+            (smooth_t[..., 1:] - _broad(self.lab_t[..., 1:], skin_t, sigma))       # blush, without the base
+        self.mean_l = (float(self.lab_t[..., 0][skin_t].mean()) if skin_t.any() else 0.0,
+                       float(self.lab_r[..., 0][self.skin_where_r].mean()) if self.skin_where_r.any() else 0.0)
+
+
+def _prepare(image, face, reference: str, ref_face: int, cache: EditCache | None) -> _Prepared:
+    try:
+        stamp = os.stat(reference).st_mtime_ns
+    except OSError:
+        stamp = None
+    if cache is None:
+        return _Prepared(image, face, _load_reference(reference, ref_face))
+    ref = cache.get((), (reference, ref_face, stamp), lambda: _load_reference(reference, ref_face), slot="reference")
+    return cache.get((image, face, ref), (), lambda: _Prepared(image, face, ref), slot="layers")
+
+
+def apply_region(image: np.ndarray, face, *, preview: bool = False, progress=None, cache: EditCache | None = None,
+                 reference: str | None = None, amount: float = 1.0, regions=REGIONS, skin: float = 1.0,
+                 lips: float = 1.0, eyes: float = 1.0, keep_skin_tone: bool = False, ref_face: int = 0) -> Patch:
+    """The target face's box with the reference's makeup on the regions asked for."""
+    if is_identity(reference, amount):
+        x0, y0, x1, y1 = (int(v) for v in face.box)
+        return Patch(image[y0:y1, x0:x1].copy(), x0, y0)
+    prep = _prepare(image, face, reference, ref_face, cache)
+    if progress:
+        progress(0.5)
+    lab = prep.lab_t.copy()
+    L, ab = lab[..., 0], lab[..., 1:]
+    amounts = {"skin": skin, "lips": lips, "eyes": eyes}
+    for region in REGIONS:
+        if region not in regions or amounts[region] <= 0:
+            continue
+        w = (amount * amounts[region] * prep.masks[region])
+        wa = w[..., None]
+        if region == "skin":
+            ab += wa * (prep.skin_variation if keep_skin_tone else prep.skin_ab)
+            L += w * (prep.skin_layout + (0.0 if keep_skin_tone else SKIN_LAYOUT * (prep.mean_l[1] - prep.mean_l[0])))
+        else:
+            ab += wa * (prep.lab_r[..., 1:] - prep.lab_t[..., 1:])
+            L += w * (prep.S_r - prep.S_t)
+    delta = lab - prep.lab_t
+    touched = np.zeros(delta.shape[:2], bool)
+    for region in regions:
+        touched |= prep.masks[region] > 0
+    H0, W0 = prep.crop8.shape[:2]
+    if prep.k < 1:
+        delta = cv2.resize(delta, (W0, H0), interpolation=cv2.INTER_LINEAR)
+        touched = cv2.resize(touched.astype(np.uint8), (W0, H0), interpolation=cv2.INTER_LINEAR) > 0
+    full = prep.lab_full + delta
+    full[..., 0] = np.clip(full[..., 0], 0, 100)
+    out = np.clip(from_lab(full) + 0.5, 0, 255).astype(np.uint8)
+    out[~touched] = prep.crop8[~touched]       # exactly untouched outside the regions
+    return Patch(out, prep.x0, prep.y0)
+
+
+def apply(image: np.ndarray, face, **params) -> np.ndarray:
+    return apply_region(image, face, **params).paste(image)

@@ -1,0 +1,110 @@
+"""Makeup transfer (inference/edits/makeup.py) on real faces: each region's colour moves to the
+reference's, in proportion to the amount, only where asked; the target's texture is kept; a
+turned reference still gives its lips; the `makeup` command and its bad input."""
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from inference import parsing as P
+from inference.edits import makeup
+from inference.edits.brows.colour import from_lab, to_lab
+from inference.faces import detect
+from inference.io import read_image, write_image
+
+MAKEUP = "makeup/elegant"
+
+
+def _lips(img, face):
+    return np.isin(face.parsing_for(img).full(*img.shape[:2]), (P.UPPER_LIP, P.LOWER_LIP))
+
+
+def _progress(target, out, ref, mt, mr) -> float:
+    a, b, c = (to_lab(x.astype(np.float32))[m].mean(0) for x, m in ((target, mt), (out, mt), (ref, mr)))
+    return float(np.dot(b - a, c - a) / np.dot(c - a, c - a))
+
+
+@pytest.fixture(scope="module")
+def painted(tmp_path_factory, astronaut):
+    """The sample with red lips: a reference whose makeup we know."""
+    face = detect(astronaut)[0]
+    labels = face.parsing_for(astronaut).full(*astronaut.shape[:2])
+    lab = to_lab(astronaut.astype(np.float32))
+    lips = np.isin(labels, (P.UPPER_LIP, P.LOWER_LIP))
+    lab[..., 1:][lips] = (60.0, 35.0)
+    lab[..., 0][lips] -= 10
+    ref = np.clip(from_lab(lab) + 0.5, 0, 255).astype(np.uint8)
+    path = write_image(tmp_path_factory.mktemp("ref") / "ref.png", ref)
+    return path, ref, lips
+
+
+def test_lips_take_the_references_colour(astronaut, astronaut_face, painted):
+    path, ref, lips = painted
+    out = makeup.apply(astronaut, copy.deepcopy(astronaut_face), reference=str(path))
+    assert _progress(astronaut, out, ref, lips, lips) >= 0.85
+    half = makeup.apply(astronaut, copy.deepcopy(astronaut_face), reference=str(path), amount=0.5)
+    assert 0.35 <= _progress(astronaut, half, ref, lips, lips) / _progress(astronaut, out, ref, lips, lips) <= 0.65
+    only = makeup.apply(astronaut, copy.deepcopy(astronaut_face), reference=str(path), regions=("lips",))
+    far = cv2.distanceTransform((~lips).astype(np.uint8), cv2.DIST_L2, 3) > 0.05 * astronaut_face.size
+    assert np.abs(only.astype(float) - astronaut)[far].mean() <= 0.5
+    x0, y0, x1, y1 = (int(v) for v in astronaut_face.box)
+    assert np.array_equal(out[:, x1 + 40:], astronaut[:, x1 + 40:])        # background untouched
+    assert astronaut_face.parsing is None                                  # the face was not written
+
+
+def test_a_turned_reference_still_gives_its_lips(astronaut, astronaut_face, painted, tmp_path):
+    from inference.edits import rotate
+    path, ref, _ = painted
+    rf = detect(ref)[0]
+    turned = rotate.apply(ref, rf, 25.0)
+    tpath = write_image(tmp_path / "turned.png", turned)
+    tf = detect(turned)[0]
+    out = makeup.apply(astronaut, copy.deepcopy(astronaut_face), reference=str(tpath), regions=("lips",))
+    mt, mr = _lips(astronaut, astronaut_face), _lips(turned, tf)
+    assert _progress(astronaut, out, turned, mt, mr) >= 0.6
+
+
+def test_real_pairs(shared_data):
+    target = read_image(shared_data / MAKEUP / "non-makeup/source_1.png").rgb
+    refp = shared_data / MAKEUP / "makeup/reference_2.png"
+    ref = read_image(refp).rgb
+    face, rf = detect(target)[0], detect(ref)[0]
+    out = makeup.apply(target, copy.deepcopy(face), reference=str(refp))
+    assert _progress(target, out, ref, _lips(target, face), _lips(ref, rf)) >= 0.85
+    skin = face.parsing_for(target).full(*target.shape[:2]) == P.SKIN
+    lap = lambda im: np.abs(cv2.Laplacian(to_lab(im.astype(np.float32))[..., 0], cv2.CV_32F))[skin].mean()  # noqa: E731
+    assert 0.85 <= lap(out) / lap(target) <= 1.15                     # the target's texture kept
+    hair = face.parsing_for(target).full(*target.shape[:2]) == P.HAIR
+    assert np.abs(out.astype(int) - target)[hair].mean() < 0.5
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *map(str, args)],
+                          capture_output=True, text=True, timeout=180, cwd=ROOT)
+
+
+def _user_error(res, pattern):
+    assert res.returncode == 2, res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("visage: error:") and pattern in lines[0], res.stderr
+
+
+def test_makeup_command(sample_path, painted, tmp_path, astronaut):
+    path, _, lips = painted
+    out = tmp_path / "m.png"
+    res = run("makeup", sample_path, path, out, "--regions", "lips", "--lips", "0.8")
+    assert res.returncode == 0, res.stderr
+    img = read_image(out).rgb
+    assert (img[lips] != astronaut[lips]).any()
+    _user_error(run("makeup", sample_path, tmp_path / "none.png", tmp_path / "x.png"), "no such")
+    _user_error(run("makeup", sample_path, path, tmp_path / "x.png", "--ref-face", "2"), "face 2 does not exist")
+    _user_error(run("makeup", sample_path, path, tmp_path / "x.png", "--regions", "nails"), "skin,lips,eyes")
+    _user_error(run("makeup", sample_path, path, tmp_path / "x.png", "--lips", "2"), "between 0 and 1")
+    _user_error(run("makeup", sample_path, path, path), "--overwrite")
+    assert not (tmp_path / "x.png").exists()
