@@ -10,10 +10,10 @@ from types import ModuleType
 
 import numpy as np
 
-from inference.edits import brows, inpaint, rotate, skin
+from inference.edits import brows, inpaint, makeup, rotate, skin
 from inference.edits.spec import ParamError, validate
 
-EDITS: dict[str, ModuleType] = {m.NAME: m for m in (skin, brows, rotate, inpaint)}
+EDITS: dict[str, ModuleType] = {m.NAME: m for m in (skin, brows, makeup, rotate, inpaint)}
 from inference.edits import heal; EDITS[heal.NAME] = heal  # noqa: E402,E702  (skin retouch: blemishes)
 from inference.edits import blush, eyeliner, eyeshadow, lashes, lips  # noqa: E402  (makeup by hand)
 EDITS.update({m.NAME: m for m in (lips, eyeshadow, blush, eyeliner, lashes)})
