@@ -13,7 +13,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow,
-                               QMessageBox, QProgressBar, QPushButton)
+                               QMessageBox, QProgressBar, QPushButton, QTabWidget)
 
 from app.canvas import Canvas
 from app.document import Document
@@ -29,6 +29,7 @@ from inference.io import READ_SUFFIXES, WRITE_FORMATS, Photo, same_file
 APP_NAME = "Visage"
 OPEN_FILTER = "Photos (" + " ".join(f"*{s}" for s in READ_SUFFIXES) + ");;All files (*)"
 SAVE_FILTER = "PNG (*.png);;JPEG (*.jpg *.jpeg);;WebP (*.webp);;TIFF (*.tif *.tiff);;BMP (*.bmp)"
+DOCK_WIDTH = 340
 BUSY_KINDS = ("load", "detect", "commit", "save", "analyse", "maskclass")
 CANCELLABLE = ("detect", "commit", "analyse")
 FAILED_TITLES = {"load": "Cannot open photo", "save": "Cannot save photo", "detect": "Face detection failed",
@@ -52,17 +53,31 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.canvas)
         self.face_panel = FacePanel()
         self.legend = LegendPanel()
-        self._add_dock("Face", self.face_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.face_dock = self._add_dock("Face", self.face_panel, Qt.DockWidgetArea.RightDockWidgetArea)
         self.panels: dict[str, Any] = {}
+        self.docks: dict[str, QDockWidget] = {}
+        first: dict[str, QDockWidget] = {}
         for name, edit in edits.EDITS.items():
             panel = self.panels[name] = panel_for(edit)
             area = Qt.DockWidgetArea.LeftDockWidgetArea if panel.DOCK == "left" else Qt.DockWidgetArea.RightDockWidgetArea
-            self._add_dock(getattr(panel, "TITLE", edit.TITLE), panel, area)
+            dock = self.docks[name] = self._add_dock(getattr(panel, "TITLE", edit.TITLE), panel, area)
+            if panel.DOCK in first:      # the edits of one side share it as tabs
+                self.tabifyDockWidget(first[panel.DOCK], dock)
+            else:
+                first[panel.DOCK] = dock
             if hasattr(panel, "previewRequested"):
                 panel.previewRequested.connect(lambda v, n=name: self.session.preview(n, v))
                 panel.commitRequested.connect(lambda v, n=name: self.session.commit(n, v))
         self.inpaint_panel = self.panels["inpaint"]
-        self._add_dock("Parsing legend", self.legend, Qt.DockWidgetArea.RightDockWidgetArea)
+        if "right" in first:
+            first["right"].raise_()
+        # many edits: their tabs run down the window's edge, and the docks keep to a panel's width
+        self.setTabPosition(Qt.DockWidgetArea.RightDockWidgetArea, QTabWidget.TabPosition.East)
+        self.resizeDocks(list(self.docks.values()) + [self.face_dock], [DOCK_WIDTH] * (len(self.docks) + 1),
+                         Qt.Orientation.Horizontal)
+        self.tabifyDockWidget(self.face_dock, self._add_dock("Parsing legend", self.legend,
+                                                             Qt.DockWidgetArea.RightDockWidgetArea))
+        self.face_dock.raise_()
         self._build_actions()
         self._build_status()
         self.setAcceptDrops(True)

@@ -425,3 +425,41 @@ def test_dragging_a_brow_point_reshapes_the_brow(qtbot, window, sample_path, ast
     assert not np.array_equal(w.doc.image(), astronaut)
     w.act_undo.trigger()
     assert np.array_equal(w.doc.image(), astronaut)
+
+
+def test_makeup_panel_reference_lips_only_undo(qtbot, window, sample_path, astronaut, tmp_path):
+    """Choose a reference, keep the lips only, drag the lips' slider (preview, then one edit that
+    re-adjusts), undo back to the photo."""
+    from inference import parsing as P
+    from inference.edits.brows.colour import from_lab, to_lab
+    from inference.io import write_image
+    w = window
+    open_and_detect(qtbot, w, sample_path)
+    face = w.doc.faces()[0]
+    labels = face.parsing_for(astronaut).full(512, 512)
+    lips = np.isin(labels, (P.UPPER_LIP, P.LOWER_LIP))
+    lab = to_lab(astronaut.astype(np.float32))
+    lab[..., 1:][lips] = (60.0, 35.0)
+    ref = write_image(tmp_path / "ref.png", np.clip(from_lab(lab) + 0.5, 0, 255).astype(np.uint8))
+    click_image(qtbot, w, *face.centre)
+    panel = w.panels["makeup"]
+    panel._set("reference", str(ref), True)                   # what the photo picker does
+    qtbot.waitUntil(lambda: w.doc.cursor == 1, timeout=WAIT_MS)
+    checks = panel._controls["regions"]
+    checks.boxes["skin"].setChecked(False)
+    checks.boxes["eyes"].setChecked(False)
+    qtbot.waitUntil(lambda: w.doc.top().params["regions"] == ("lips",), timeout=WAIT_MS)
+    only_lips = w.doc.image()
+    changed = np.abs(only_lips.astype(int) - astronaut).max(-1) > 0
+    assert changed[lips].mean() > 0.8 and changed[~lips].mean() < 0.02
+    s = panel.sliders["lips"]
+    s.setSliderDown(True)
+    s.setValue(40)
+    qtbot.waitUntil(lambda: w.session.last_preview is not None and
+                    w.session.last_preview.params.get("lips") == 0.4, timeout=WAIT_MS)
+    s.setSliderDown(False)
+    qtbot.waitUntil(lambda: w.doc.top().params["lips"] == 0.4, timeout=WAIT_MS)
+    assert w.doc.top().base_state == 0                       # re-adjusted, not stacked
+    while w.doc.can_undo():
+        w.act_undo.trigger()
+    assert np.array_equal(w.doc.image(), astronaut)
