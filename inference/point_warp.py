@@ -14,9 +14,9 @@ box, identity elsewhere; pin points along its edges (src == dst) so that nothing
 
 A field is evaluated on a coarse grid (every ``step`` pixels) and its displacement upsampled
 bilinearly, then evaluated exactly again round each control point: the fields are smooth, and
-a 1000x1000 crop costs ~20 ms instead of ~300. :func:`invert_map` turns a backward map into
-a forward one (where each input pixel lands), :func:`forward_points` does it at points: to
-carry masks, outlines and landmarks forward.
+a 1000x1000 crop with 10 points costs 15-20 ms instead of ~300 (2 cores). :func:`invert_map`
+turns a backward map into a forward one (where each input pixel lands), :func:`forward_points`
+does it at points: to carry masks, outlines and landmarks forward.
 """
 from __future__ import annotations
 

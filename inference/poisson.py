@@ -14,10 +14,10 @@ Two solvers, on the mask's box plus one pixel. Multigrid: conjugate gradients pr
 by one V-cycle (2x2 aggregation, Galerkin coarse operators, Jacobi smoothing, a sparse LU on
 the coarsest grid), started from a push-pull fill; whole-array OpenCV / numpy work and a
 set-up of a few block sums. Direct: SuperLU on all the mask's pixels. Measured on a 1000x1000
-face crop, 3 channels, 2 cores (bench/poisson.py): an 8 % mask (80k unknowns) takes ~45 ms by
-multigrid, first solve or repeat, while factorising alone takes ~300 ms (MMD ordering;
-COLAMD and a nested dissection did worse) and a repeat solve then ~20 ms; a brow-sized mask
-(13k unknowns) takes ~20 ms by multigrid, 35 ms to factorise, 2 ms per repeat. So
+face crop, 3 channels, 2 shared cores (bench/poisson.py): an 8 % mask (80k unknowns) takes
+55-70 ms by multigrid, first solve or repeat, where factorising alone takes 300+ ms (MMD
+ordering; COLAMD and a nested dissection did worse) and a repeat solve then ~30 ms; a 2 %
+mask (20k) 15-25 ms by multigrid, 8-10 ms per repeat once factorised. So
 :class:`PoissonSolver` (kept for a fixed mask: a slider drag) factorises small masks and
 runs multigrid on large ones, re-using either for any image, guide and number of channels.
 """
@@ -189,9 +189,9 @@ class PoissonSolver:
     keeps scratch arrays).
 
     ``method``: "multigrid" (CG), "direct" (SuperLU on all the mask's pixels, float64, exact)
-    or "auto": direct up to _DIRECT_MAX unknowns, where factorising costs no more than a
-    first multigrid solve and a repeat solve is ~10x cheaper (1.9 ms against 16 ms for 13k
-    unknowns, 3 channels), multigrid above (80k unknowns: ~300 ms to factorise).
+    or "auto": direct up to _DIRECT_MAX unknowns, where factorising (~35 ms at 13k) costs
+    about a first multigrid solve and the back-substitution is ~10x cheaper (1.9 ms against
+    16 ms, 3 channels), multigrid above (80k unknowns: 300+ ms to factorise).
     ``tol``: CG stops when its error estimate is below tol times the data's range at every
     pixel (1e-5: ~1e-3 grey levels of 0..255 data, measured against a float64 direct solve).
     ``iterations``: the CG iterations of the last solve (0 for a direct one)."""
