@@ -54,3 +54,18 @@ def astronaut_face(astronaut, astronaut_faces):
     import copy
     assert astronaut_faces, "no face found on the sample portrait"
     return copy.deepcopy(astronaut_faces[0])
+
+
+def run_cli(*args, timeout: float = 180, **kw):
+    """main.py run as a user runs it (a subprocess in the project root)."""
+    import subprocess
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *map(str, args)],
+                          capture_output=True, text=True, timeout=timeout, cwd=ROOT, **kw)
+
+
+def assert_one_line_error(res, pattern: str) -> None:
+    """Exit 2 with one line `visage: error: ...` holding ``pattern``, no traceback."""
+    assert res.returncode == 2, res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("visage: error:") and pattern in lines[0], res.stderr
+    assert "Traceback" not in res.stderr

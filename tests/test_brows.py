@@ -4,15 +4,12 @@ brows changes; the `brows` command and its bad input."""
 from __future__ import annotations
 
 import copy
-import subprocess
-import sys
-
 import cv2
 import numpy as np
 import pytest
 
 from bench import brow_measures as M
-from conftest import ROOT
+from conftest import assert_one_line_error, run_cli
 from inference import parsing as P
 from inference.edits import brows
 from inference.faces import detect
@@ -88,32 +85,21 @@ def test_identity_and_purity(astronaut, astronaut_face):
     assert not np.array_equal(brows.apply(astronaut, astronaut_face, color="#1c1a19"), astronaut)
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ROOT / "main.py"), *map(str, args)],
-                          capture_output=True, text=True, timeout=180, cwd=ROOT)
-
-
-def _user_error(res, pattern):
-    assert res.returncode == 2, res.stderr
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("visage: error:") and pattern in lines[0], res.stderr
-
-
 def test_brows_command(sample_path, tmp_path, astronaut):
     out = tmp_path / "b.png"
-    res = run("brows", sample_path, out, "--thickness", "0.3", "--color", "#3b2a20", "--side", "right")
+    res = run_cli("brows", sample_path, out, "--thickness", "0.3", "--color", "#3b2a20", "--side", "right")
     assert res.returncode == 0, res.stderr
     img = read_image(out).rgb
     assert not np.array_equal(img, astronaut)
     assert np.array_equal(img[250:], astronaut[250:])              # nothing below the eyes changed
-    _user_error(run("brows", sample_path, tmp_path / "x.png", "--color", "brown"), "colour")
-    _user_error(run("brows", sample_path, tmp_path / "x.png", "--thickness", "2"), "between -1 and 1")
-    _user_error(run("brows", sample_path, tmp_path / "x.png", "--arch", "nan"), "finite")
-    _user_error(run("brows", sample_path, tmp_path / "x.png", "--side", "up"), "invalid choice")
-    _user_error(run("brows", sample_path, tmp_path / "x.png", "--reference", tmp_path / "none.jpg"), "no such")
-    _user_error(run("brows", sample_path, tmp_path / "x.png", "--reference", sample_path, "--ref-face", "3"),
+    assert_one_line_error(run_cli("brows", sample_path, tmp_path / "x.png", "--color", "brown"), "colour")
+    assert_one_line_error(run_cli("brows", sample_path, tmp_path / "x.png", "--thickness", "2"), "between -1 and 1")
+    assert_one_line_error(run_cli("brows", sample_path, tmp_path / "x.png", "--arch", "nan"), "finite")
+    assert_one_line_error(run_cli("brows", sample_path, tmp_path / "x.png", "--side", "up"), "invalid choice")
+    assert_one_line_error(run_cli("brows", sample_path, tmp_path / "x.png", "--reference", tmp_path / "none.jpg"), "no such")
+    assert_one_line_error(run_cli("brows", sample_path, tmp_path / "x.png", "--reference", sample_path, "--ref-face", "3"),
                 "face 3 does not exist")
-    _user_error(run("brows", sample_path, sample_path, "--reference", sample_path), "--overwrite")
+    assert_one_line_error(run_cli("brows", sample_path, sample_path, "--reference", sample_path), "--overwrite")
     assert not (tmp_path / "x.png").exists()
 
 

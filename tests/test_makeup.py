@@ -4,14 +4,11 @@ turned reference still gives its lips; the `makeup` command and its bad input.""
 from __future__ import annotations
 
 import copy
-import subprocess
-import sys
-
 import cv2
 import numpy as np
 import pytest
 
-from conftest import ROOT
+from conftest import assert_one_line_error, run_cli
 from inference import parsing as P
 from inference.edits import makeup
 from inference.edits.brows.colour import from_lab, to_lab
@@ -84,27 +81,16 @@ def test_real_pairs(shared_data):
     assert np.abs(out.astype(int) - target)[hair].mean() < 0.5
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ROOT / "main.py"), *map(str, args)],
-                          capture_output=True, text=True, timeout=180, cwd=ROOT)
-
-
-def _user_error(res, pattern):
-    assert res.returncode == 2, res.stderr
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("visage: error:") and pattern in lines[0], res.stderr
-
-
 def test_makeup_command(sample_path, painted, tmp_path, astronaut):
     path, _, lips = painted
     out = tmp_path / "m.png"
-    res = run("makeup", sample_path, path, out, "--regions", "lips", "--lips", "0.8")
+    res = run_cli("makeup", sample_path, path, out, "--regions", "lips", "--lips", "0.8")
     assert res.returncode == 0, res.stderr
     img = read_image(out).rgb
     assert (img[lips] != astronaut[lips]).any()
-    _user_error(run("makeup", sample_path, tmp_path / "none.png", tmp_path / "x.png"), "no such")
-    _user_error(run("makeup", sample_path, path, tmp_path / "x.png", "--ref-face", "2"), "face 2 does not exist")
-    _user_error(run("makeup", sample_path, path, tmp_path / "x.png", "--regions", "nails"), "skin,lips,eyes")
-    _user_error(run("makeup", sample_path, path, tmp_path / "x.png", "--lips", "2"), "between 0 and 1")
-    _user_error(run("makeup", sample_path, path, path), "--overwrite")
+    assert_one_line_error(run_cli("makeup", sample_path, tmp_path / "none.png", tmp_path / "x.png"), "no such")
+    assert_one_line_error(run_cli("makeup", sample_path, path, tmp_path / "x.png", "--ref-face", "2"), "face 2 does not exist")
+    assert_one_line_error(run_cli("makeup", sample_path, path, tmp_path / "x.png", "--regions", "nails"), "skin,lips,eyes")
+    assert_one_line_error(run_cli("makeup", sample_path, path, tmp_path / "x.png", "--lips", "2"), "between 0 and 1")
+    assert_one_line_error(run_cli("makeup", sample_path, path, path), "--overwrite")
     assert not (tmp_path / "x.png").exists()

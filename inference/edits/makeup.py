@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -29,8 +28,9 @@ import numpy as np
 from inference import mesh_raster
 from inference import parsing as P
 from inference.edits.base import EditCache, Patch
-from inference.edits.brows.colour import from_lab, to_lab
-from inference.edits.spec import BOOL, CHOICES, FLOAT, INT, PHOTO, Command, EditError, Param
+from inference.edits.reference import reference_face
+from inference.edits.spec import BOOL, CHOICES, FLOAT, INT, PHOTO, Command, Param
+from inference.makeup.layers import from_lab, to_lab
 from inference.ops.recursive_filter import recursive_filter
 
 NAME = "makeup"
@@ -68,10 +68,6 @@ NOT_SKIN = 35.0          # Lab distance from the reference's median skin past wh
 TURNED = 15.0            # degrees: a reference turned further shows its far side's makeup mirrored
 
 
-class MakeupError(EditError):
-    """The reference cannot give makeup (unreadable, no such face)."""
-
-
 def is_identity(reference: str | None = None, amount: float = 1.0, **_) -> bool:
     return not reference or amount <= 0
 
@@ -86,17 +82,7 @@ class _Reference:
 
 
 def _load_reference(path: str, index: int) -> _Reference:
-    from inference.faces import detect
-    from inference.io import read_image
-    if not Path(path).exists():
-        raise MakeupError(f"{path}: no such reference photo")
-    img = read_image(path).rgb
-    faces = detect(img)
-    if not faces:
-        raise MakeupError(f"{path}: no face found in the reference photo")
-    if not 0 <= index < len(faces):
-        raise MakeupError(f"{path}: the reference photo has {len(faces)} face(s); face {index} does not exist")
-    f = faces[index]
+    img, f = reference_face(path, index)
     return _Reference(img, f.mesh, f.parsing_for(img).full(*img.shape[:2]), f.size, f.pose.yaw)
 
 

@@ -5,25 +5,13 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from inference.makeup.layers import from_lab, hex_rgb, to_lab  # noqa: F401  (re-exported for the brows)
+
 PRESETS = {            # what the colour button offers (the user may pick any colour)
     "black": "#1c1a19", "dark brown": "#3b2a20", "brown": "#6a4a32",
     "auburn": "#7a3b22", "blonde": "#b08d5e", "grey": "#8a8682",
 }
 SKIN_SHARE = 0.8       # the skin between the hairs takes this much of the hue (a tint stains it)
-
-
-def hex_rgb(colour: str) -> np.ndarray:
-    c = colour.lstrip("#")
-    return np.array([int(c[i:i + 2], 16) for i in (0, 2, 4)], np.float32)
-
-
-def to_lab(rgb: np.ndarray) -> np.ndarray:
-    """(…, 3) float RGB 0..255 -> Lab (L 0..100)."""
-    return cv2.cvtColor(np.ascontiguousarray(rgb, np.float32) * (1 / 255), cv2.COLOR_RGB2Lab)
-
-
-def from_lab(lab: np.ndarray) -> np.ndarray:
-    return cv2.cvtColor(np.ascontiguousarray(lab, np.float32), cv2.COLOR_Lab2RGB) * 255.0
 
 
 def weights(skin_area: np.ndarray, hair_area: np.ndarray, hairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

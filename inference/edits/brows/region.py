@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 
 from inference import parsing as P
+from inference.makeup.regions import labels_over
 
 # iBUG 68: 17-21 the brow on the image's left (outer to inner), 22-26 on its right (inner to
 # outer); the parsing's LEFT_BROW is the image's left too.
@@ -76,18 +77,6 @@ def region_box(face, shape: tuple[int, int]) -> tuple[int, int, int, int]:
     return x0, y0, x1, y1
 
 
-def _labels_over(parsing, box: tuple[int, int, int, int]) -> np.ndarray:
-    x0, y0, x1, y1 = box
-    out = np.zeros((y1 - y0, x1 - x0), np.uint8)
-    full = parsing.labels_full()
-    px0, py0 = max(x0, parsing.x0), max(y0, parsing.y0)
-    px1, py1 = min(x1, parsing.x0 + parsing.width), min(y1, parsing.y0 + parsing.height)
-    if px1 > px0 and py1 > py0:
-        out[py0 - y0:py1 - y0, px0 - x0:px1 - x0] = full[py0 - parsing.y0:py1 - parsing.y0,
-                                                         px0 - parsing.x0:px1 - parsing.x0]
-    return out
-
-
 def grow(mask: np.ndarray, radius: float) -> np.ndarray:
     r = max(1, int(round(radius)))
     k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
@@ -112,7 +101,7 @@ def find(image: np.ndarray, face, sides: tuple[str, ...]) -> Region:
     parsing = face.parsing_for(image)
     box = region_box(face, image.shape[:2])
     x0, y0, x1, y1 = box
-    labels = _labels_over(parsing, box)
+    labels = labels_over(parsing, box)
     up = face_up(face.landmarks68)
     crop = image[y0:y1, x0:x1]
     gray = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY).astype(np.float32)

@@ -4,8 +4,6 @@ the same point of the face lies), with an alpha from the reference's brow hairs.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-
 import cv2
 import numpy as np
 
@@ -13,11 +11,7 @@ from inference import mesh_raster
 from inference import parsing as P
 from inference.edits.brows import colour
 from inference.edits.brows.region import CLASS, Region, hairiness
-from inference.edits.spec import EditError
-
-
-class ReferenceError(EditError):
-    """The reference photo cannot give a brow (unreadable, no such face)."""
+from inference.edits.reference import ReferenceError, reference_face  # noqa: F401
 
 
 @dataclass
@@ -29,18 +23,7 @@ class Reference:
 
 
 def load_reference(path: str, index: int) -> Reference:
-    from inference.faces import detect
-    from inference.io import read_image
-    if not Path(path).exists():
-        raise ReferenceError(f"{path}: no such reference photo")
-    img = read_image(path).rgb
-    faces = detect(img)
-    if not faces:
-        raise ReferenceError(f"{path}: no face found in the reference photo")
-    if not 0 <= index < len(faces):
-        raise ReferenceError(f"{path}: the reference photo has {len(faces)} face(s); "
-                             f"face {index} does not exist")
-    face = faces[index]
+    img, face = reference_face(path, index)
     p = face.parsing_for(img)
     labels = p.full(*img.shape[:2])
     gray = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY).astype(np.float32)
