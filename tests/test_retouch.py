@@ -187,3 +187,61 @@ def test_heal_cli_automatic(sample_path, astronaut, tmp_path):
     img = read_image(out).rgb
     assert np.abs(img.astype(int) - astronaut).mean() < 0.5
     assert_user_error(run("heal", sample_path, tmp_path / "y.png", "--face", "3"), "face")
+
+
+# -- shine and under-eye ------------------------------------------------------------------------
+
+def _L(img):
+    return cv2.GaussianBlur(img.astype(np.float32), (0, 0), 2.0) @ np.array([0.299, 0.587, 0.114], np.float32)
+
+
+def _under_eye_and_cheek(face, shape):
+    """Masks of the band below the image's left eye and of the cheek below it (from landmarks)."""
+    lm = face.landmarks68
+    eye = lm[36:42]
+    ew = float(np.linalg.norm(eye[3] - eye[0]))
+    lower = eye[[4, 5]].mean(0)
+    band, cheek = np.zeros(shape, np.uint8), np.zeros(shape, np.uint8)
+    c = lower + (0, 0.45 * ew)
+    cv2.ellipse(band, (int(c[0]), int(c[1])), (int(0.4 * ew), int(0.15 * ew)), 0, 0, 360, 1, -1)
+    c = lower + (0, 1.25 * ew)
+    cv2.ellipse(cheek, (int(c[0]), int(c[1])), (int(0.4 * ew), int(0.2 * ew)), 0, 0, 360, 1, -1)
+    return band > 0, cheek > 0
+
+
+def test_retouch_lifts_the_under_eye_and_takes_back_shine_and_touches_only_skin(astronaut, astronaut_face):
+    from inference.edits import retouch
+    from inference.faces import analyse
+    analyse(astronaut, astronaut_face)       # the same parsing for the painted copy
+    labels = astronaut_face.parsing.full(*astronaut.shape[:2])
+    assert retouch.is_identity(shine=0, under_eye=0)
+    assert np.array_equal(retouch.apply(astronaut, astronaut_face, shine=0, under_eye=0), astronaut)
+    # her under-eyes are lighter than her cheeks: a dark circle painted under the left one
+    band, cheek = _under_eye_and_cheek(astronaut_face, labels.shape)
+    band &= labels == P.SKIN
+    soft = cv2.GaussianBlur(cv2.dilate(band.astype(np.float32), np.ones((5, 5), np.uint8)), (0, 0), 2.0)
+    soft *= labels == P.SKIN
+    photo = np.clip(astronaut * (1 - 0.3 * soft[..., None]) + 0.5, 0, 255).astype(np.uint8)
+    out = retouch.apply(photo, astronaut_face, shine=1.0, under_eye=1.0)
+    changed = (out != photo).any(-1)
+    assert changed.any() and np.isin(labels[changed], (P.SKIN, P.NOSE)).all()
+    # under-eye: the gap to the cheek's tone closes by at least a third
+    L0, L1 = _L(photo), _L(out)
+    gap0 = L0[cheek].mean() - L0[band].mean()
+    gap1 = L1[cheek].mean() - L1[band].mean()
+    assert gap0 > 3 and gap1 < 0.67 * gap0, (gap0, gap1)
+    # shine: the brightest skin (the top 2 % of its coarse layer) comes down, the rest barely moves
+    skin = np.isin(labels, (P.SKIN, P.NOSE))
+    top = skin & (L0 >= np.percentile(L0[skin], 98))
+    assert L0[top].mean() - L1[top].mean() > 3
+    rest = skin & (L0 < np.percentile(L0[skin], 70)) & ~cv2.dilate(band.astype(np.uint8), np.ones((15, 15), np.uint8)).astype(bool)
+    assert np.abs(L1[rest] - L0[rest]).mean() < 1.0
+
+
+def test_retouch_cli(sample_path, astronaut, tmp_path):
+    out = tmp_path / "r.png"
+    res = run("retouch", sample_path, out, "--shine", "0.8", "--under-eye", "0.6")
+    assert res.returncode == 0, res.stderr
+    assert (read_image(out).rgb != astronaut).any()
+    assert_user_error(run("retouch", sample_path, tmp_path / "q.png", "--under-eye", "2"), "between 0 and 1")
+    assert_user_error(run("retouch", sample_path, tmp_path / "q.png", "--shine", "x"), "not a number")

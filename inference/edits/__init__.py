@@ -15,6 +15,7 @@ from inference.edits.spec import ParamError, validate
 
 EDITS: dict[str, ModuleType] = {m.NAME: m for m in (skin, brows, makeup, rotate, inpaint)}
 from inference.edits import heal; EDITS[heal.NAME] = heal  # noqa: E402,E702  (skin retouch: blemishes)
+from inference.edits import retouch; EDITS[retouch.NAME] = retouch  # noqa: E402,E702  (skin retouch: shine, under-eye)
 from inference.edits import blush, eyeliner, eyeshadow, lashes, lips  # noqa: E402  (makeup by hand)
 EDITS.update({m.NAME: m for m in (lips, eyeshadow, blush, eyeliner, lashes)})
 

@@ -1,0 +1,151 @@
+"""Shine and under-eye: two retouches of the skin's shading that keep its texture.
+
+Both move only the coarse layer (a Gauss blur at 2 px; the pores above it stay as they are):
+
+* shine: where the skin's coarse layer is brighter than the skin's local colour (a normalised
+  blur of the skin and nose at 6 % of the face, the highlights themselves left out of it),
+  the excess is taken back toward that colour, in proportion to how far it stands out;
+* under-eye: a soft band below each eye (from the landmarks) is lifted toward the tone of the
+  cheek below it: the coarse layer's shortfall against the cheek's mean colour is added back
+  where it is darker, never brightening beyond the cheek.
+
+Only skin (and, for the shine, the nose) changes; eyes, brows, lips, hair and background are
+untouched, bit for bit.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from inference import parsing as P
+from inference.edits.base import Patch, face_crop, feathered_mask
+from inference.edits.spec import FLOAT, Command, Param
+
+NAME = "retouch"
+TITLE = "Shine and under-eye"
+PARAMS = [
+    Param("shine", "Shine", FLOAT, default=0.5, neutral=0.0, range=(0.0, 1.0), step=0.01,
+          help="0..1: how much of the skin's specular shine is taken back (default 0.5)"),
+    Param("under_eye", "Under-eye", FLOAT, default=0.5, neutral=0.0, range=(0.0, 1.0), step=0.01,
+          help="0..1: how far dark circles are lifted toward the cheek's tone (default 0.5)"),
+]
+CHANGES_GEOMETRY = False
+PREVIEW_IS_RESULT = True
+CLI = Command("retouch", "reduce the skin's shine and lift dark circles under the eyes")
+
+COARSE_SIGMA = 2.0       # px: the texture above this blur is kept
+BASE_SIGMA = 0.06        # x face size: the skin's local colour
+SHINE_START = 0.06       # L (0..1) above the local colour where a highlight starts to count
+SHINE_FULL = 0.16        # ... and where it counts fully
+BUSY = 0.05              # RMS of the fine layer (L) past which skin is stubble, not shine
+
+
+def is_identity(shine: float = 0.5, under_eye: float = 0.5, **_) -> bool:
+    return float(shine) <= 0 and float(under_eye) <= 0
+
+
+def _blur_known(img: np.ndarray, known: np.ndarray, sigma: float) -> np.ndarray:
+    w = known.astype(np.float32)
+    num = cv2.GaussianBlur(img * w[..., None], (0, 0), sigma)
+    den = cv2.GaussianBlur(w, (0, 0), sigma)[..., None]
+    return num / np.maximum(den, 1e-4)
+
+
+def _lum(img: np.ndarray) -> np.ndarray:
+    return img @ np.array([0.299, 0.587, 0.114], np.float32)
+
+
+def shine_change(I: np.ndarray, coarse: np.ndarray, skin: np.ndarray, size: float, amount: float) -> np.ndarray:
+    """The change (h, w, 3) that takes ``amount`` of the shine back inside ``skin``: the coarse
+    layer's brightness above the skin's local colour, past SHINE_START, scaled back (the hue
+    kept) and its colour moved toward the local colour's."""
+    L = _lum(coarse)
+    base0 = _blur_known(coarse, skin, BASE_SIGMA * size)
+    # the local colour from the skin that is neither shine nor dark (stubble, pores, shadow)
+    calm = skin & (np.abs(L - _lum(base0)) < SHINE_START)
+    base = _blur_known(coarse, calm if calm.sum() > 100 else skin, BASE_SIGMA * size)
+    Lb = _lum(base)
+    excess = L - Lb
+    # a highlight is broad: the gaps of skin between dark hairs are not shine
+    broad = cv2.GaussianBlur(excess, (0, 0), max(1.0, 0.008 * size))
+    w = np.clip((np.minimum(excess, broad) - SHINE_START) / (SHINE_FULL - SHINE_START), 0.0, 1.0)
+    # nor is skin in stubble: where the fine layer varies a lot round a pixel
+    fine = _lum(I) - L
+    busy = np.sqrt(cv2.GaussianBlur(fine * fine, (0, 0), max(1.0, 0.01 * size)))
+    w *= np.clip((BUSY - busy) / (0.5 * BUSY), 0.0, 1.0)
+    w = cv2.GaussianBlur(w * skin, (0, 0), 1.0)
+    # the target: the local colour at the highlight's brightness less the excess past the start
+    target_L = L - amount * w * np.maximum(excess - 0.5 * SHINE_START, 0.0)
+    toward = base * (target_L / np.maximum(Lb, 1e-3))[..., None]
+    mixed = coarse * (target_L / np.maximum(L, 1e-3))[..., None]
+    target = mixed + (amount * w)[..., None] * (toward - mixed)
+    return target - coarse
+
+
+def under_eye_change(I: np.ndarray, coarse: np.ndarray, skin: np.ndarray, lm: np.ndarray,
+                     x0: int, y0: int, amount: float) -> np.ndarray:
+    """The change (h, w, 3) lifting the band below each eye toward its cheek's tone."""
+    h, w = skin.shape
+    out = np.zeros_like(I)
+    for eye in (lm[36:42], lm[42:48]):
+        eye = eye - (x0, y0)
+        ew = float(np.linalg.norm(eye[3] - eye[0]))
+        if ew < 2:
+            continue
+        lower = eye[[4, 5]].mean(0)        # the lower lid's middle
+        centre = lower + (0.0, 0.45 * ew)
+        band = np.zeros((h, w), np.float32)
+        cv2.ellipse(band, (int(round(centre[0])), int(round(centre[1]))),
+                    (int(round(0.65 * ew)), int(round(0.32 * ew))), 0, 0, 360, 1.0, -1)
+        band = cv2.GaussianBlur(band, (0, 0), 0.18 * ew) * skin
+        cheek = np.zeros((h, w), np.uint8)
+        cc = lower + (0.0, 1.25 * ew)
+        cv2.ellipse(cheek, (int(round(cc[0])), int(round(cc[1]))), (int(round(0.5 * ew)), int(round(0.3 * ew))),
+                    0, 0, 360, 1, -1)
+        cheek = (cheek > 0) & skin
+        if cheek.sum() < 10 or band.max() <= 0:
+            continue
+        tone = np.median(coarse[cheek], axis=0)
+        smooth = _blur_known(coarse, skin, 0.12 * ew)
+        gap = tone[None, None, :] - smooth
+        lift = np.clip(_lum(gap), 0.0, None)                    # only where darker than the cheek
+        scale = np.where(_lum(gap) > 1e-6, lift / np.maximum(_lum(gap), 1e-6), 0.0)
+        out += amount * band[..., None] * gap * scale[..., None]
+    return out
+
+
+def apply_region(image: np.ndarray, face, *, preview: bool = False, progress=None, cache=None,
+                 shine: float = 0.5, under_eye: float = 0.5) -> Patch:
+    parsing = face.parsing_for(image)
+    crop = face_crop(image, parsing)
+    shine, under_eye = float(np.clip(shine, 0, 1)), float(np.clip(under_eye, 0, 1))
+    if shine <= 0 and under_eye <= 0:
+        return Patch(crop.copy(), parsing.x0, parsing.y0)
+    labels = parsing.labels_full()
+    I = crop.astype(np.float32) * (1.0 / 255.0)
+    coarse = cv2.GaussianBlur(I, (0, 0), COARSE_SIGMA)
+    change = np.zeros_like(I)
+    feather = 0.01 * face.size
+    if shine > 0:
+        # forehead, nose and cheeks: not the lids and the brow bone round the eyes
+        region = np.isin(labels, (P.SKIN, P.NOSE)).astype(np.uint8)
+        lm = face.landmarks68 - (parsing.x0, parsing.y0)
+        for eye in (lm[36:42], lm[42:48]):
+            c = eye.mean(0)
+            ew = float(np.linalg.norm(eye[3] - eye[0]))
+            cv2.ellipse(region, (int(round(c[0])), int(round(c[1] - 0.2 * ew))),
+                        (int(round(0.95 * ew)), int(round(0.75 * ew))), 0, 0, 360, 0, -1)
+        skin_nose = feathered_mask(region > 0, feather=feather)
+        change += shine_change(I, coarse, np.isin(labels, (P.SKIN, P.NOSE)), face.size, shine) * skin_nose[..., None]
+    if under_eye > 0:
+        skin = feathered_mask(labels == P.SKIN, feather=feather)
+        change += under_eye_change(I, coarse, skin > 0.5, face.landmarks68, parsing.x0, parsing.y0,
+                                   under_eye) * skin[..., None]
+    out8 = np.clip((I + change) * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    keep = ~np.isin(labels, (P.SKIN, P.NOSE) if shine > 0 else (P.SKIN,))
+    out8[keep] = crop[keep]                        # features, hair, background: untouched
+    return Patch(out8, parsing.x0, parsing.y0)
+
+
+def apply(image: np.ndarray, face, **params) -> np.ndarray:
+    return apply_region(image, face, **params).paste(image)
