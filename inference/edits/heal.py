@@ -22,13 +22,15 @@ import numpy as np
 
 from inference import parsing as P
 from inference.edits.base import Patch
-from inference.edits.spec import FILE, Command, EditError, Param
+from inference.edits.spec import FILE, MASK, Command, EditError, Param
 from inference.poisson import poisson_fill
 
 NAME = "heal"
 TITLE = "Heal blemishes"
 PARAMS = [
-    Param("mask", "Mask", FILE, default=None, cli="--mask", metavar="MASK", gui=False,
+    # a MASK (so that each brush stroke in the GUI is its own undoable step, as the session
+    # does for masks), given on the CLI as an optional --mask path that the edit reads itself
+    Param("mask", "Mask", MASK, default=None, cli="--mask", metavar="MASK", gui=False,
           help="an image of the photo's size: heal its non-zero pixels and nothing else "
                "(default: the blemishes found on the skin)"),
     # points (x, y) in photo pixels of found spots the user keeps (a beauty mark): the GUI's
@@ -80,6 +82,16 @@ def _blur_known(img: np.ndarray, known: np.ndarray, sigma: float) -> np.ndarray:
     return num / np.maximum(den, 1e-4)
 
 
+def _box_known(img: np.ndarray, known: np.ndarray, k: int) -> np.ndarray:
+    """A wide normalised blur (two box filters of side ``k``: its cost does not grow with k)."""
+    w = known.astype(np.float32)
+    num, den = img * w[..., None], w
+    for _ in range(2):
+        num = cv2.boxFilter(num, -1, (k, k), normalize=True, borderType=cv2.BORDER_REFLECT)
+        den = cv2.boxFilter(den, -1, (k, k), normalize=True, borderType=cv2.BORDER_REFLECT)
+    return num / np.maximum(den, 1e-6)[..., None]
+
+
 def _texture_offset(comp: np.ndarray, known: np.ndarray, detail: np.ndarray | None = None) -> tuple[int, int] | None:
     """A shift (dy, dx) that puts the whole component ``comp`` onto ``known`` pixels, from the
     nearest rings of 16 directions: of those that fit, the one whose texture (``detail``) is
@@ -128,7 +140,19 @@ def heal_window(win: np.ndarray, hole: np.ndarray, labels: np.ndarray,
         detail = I - smooth
         # the membrane of the coarse layer: every pixel not of the class (and the hole) is
         # unknown, so its boundary is the class's own pixels (Neumann at the window's edge)
-        low = poisson_fill(smooth, ~known)
+        # (only near the spot: farther pixels of other classes are a boundary holding the
+        # class's colour spread out to them, so a small spot is a small solve)
+        ys, xs = np.nonzero(hc)
+        ext = int(max(ys.max() - ys.min(), xs.max() - xs.min())) + 1
+        r = max(3, ext // 2 + 2)
+        near = cv2.distanceTransform((~hc).astype(np.uint8), cv2.DIST_L2, 3) <= r
+        dom = ~known & near
+        rim = ~known & ~near
+        boundary = smooth
+        if rim.any():
+            far = _box_known(I, known, ext | 1)
+            boundary = np.where(rim[..., None], far, smooth)
+        low = poisson_fill(boundary, dom)
         fill = low
         # the fine layer (pores) copied from the nearest patch of the class the spot fits in
         away = known & ~cv2.dilate(hole.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)

@@ -66,11 +66,27 @@ def apply_region(image: np.ndarray, face: Face, *, preview: bool = False, progre
     # a drag of the texture slider shares the smoothing of one strength
     I, S, fine, alpha = (layers() if cache is None else
                          cache.get((image, parsing), (strength, float(face.size)), layers, slot="skin_layers"))
-    keep = (0.5 - 0.3 * strength) if texture is None else float(np.clip(texture, 0.0, 1.0))
-    smoothed = S + keep * fine
-    out = I + alpha[..., None] * (smoothed - I)
-    out8 = np.clip(out * 255.0 + 0.5, 0, 255).astype(np.uint8)
-    out8[alpha <= 0] = crop[alpha <= 0]  # exactly untouched outside the skin
+    if texture is None:      # as before the slider: bit-identical to it
+        smoothed = S + (0.5 - 0.3 * strength) * fine
+        out = I + alpha[..., None] * (smoothed - I)
+        out8 = np.clip(out * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        out8[alpha <= 0] = crop[alpha <= 0]  # exactly untouched outside the skin
+        return Patch(out8, parsing.x0, parsing.y0)
+
+    def split():
+        # the result is smooth + texture x fine, both in 8-bit units: a slider step is one
+        # multiply-add and a conversion
+        a = alpha[..., None]
+        smooth = (I + a * (S - I)) * 255.0 + 0.5
+        grain = (a * fine) * 255.0
+        return smooth, grain, np.broadcast_to((alpha <= 0)[..., None], crop.shape)
+
+    smooth, grain, outside = (split() if cache is None else
+                              cache.get((image, parsing), (strength, float(face.size)), split, slot="skin_split"))
+    out = cv2.scaleAdd(grain, float(np.clip(texture, 0.0, 1.0)), smooth)
+    np.clip(out, 0, 255, out=out)
+    out8 = out.astype(np.uint8)
+    np.copyto(out8, crop, where=outside)  # exactly untouched outside the skin
     return Patch(out8, parsing.x0, parsing.y0)
 
 
