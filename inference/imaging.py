@@ -86,3 +86,25 @@ def resize_any(img: np.ndarray, size: tuple[int, int], interp: int) -> np.ndarra
         out = cv2.resize(img, size, interpolation=interp)
         return out.reshape(out.shape[:2] + img.shape[2:])
     return np.dstack([resize_any(img[..., c:c + 4], size, interp) for c in range(0, img.shape[2], 4)])
+
+
+def soft_inside(mask: np.ndarray, width: float) -> np.ndarray:
+    """1 deep inside ``mask``, fading to 0 at its edge over ``width`` px (at least 1); the
+    array's border counts as an edge (unlike feathered_mask), nothing outside the mask."""
+    d = cv2.distanceTransform(np.pad(mask.astype(np.uint8), 1), cv2.DIST_L2, 3)[1:-1, 1:-1]
+    t = np.clip(d / max(width, 1.0), 0, 1)
+    return (t * t * (3 - 2 * t)).astype(np.float32)
+
+
+def wide_blur(img: np.ndarray, sigma: float) -> np.ndarray:
+    """A Gaussian blur of a smooth float image (H, W[, C]); a wide one (40 px on a 1000 px face:
+    a 241-tap kernel, 0.45 s per call on a 4 MP photo) is taken on a copy shrunk by ~sigma / 4
+    and scaled back up, which the blur has made smooth enough to interpolate."""
+    k = int(sigma // 4)
+    if k < 2:
+        return cv2.GaussianBlur(img, (0, 0), sigma)
+    H, W = img.shape[:2]
+    small = cv2.resize(img, (max(1, round(W / k)), max(1, round(H / k))), interpolation=cv2.INTER_AREA)
+    # the shrink's box average already spread it by ~k / sqrt(12) of the photo's pixels
+    small = cv2.GaussianBlur(small, (0, 0), np.sqrt(max(sigma ** 2 - k * k / 12, 1.0)) / k)
+    return cv2.resize(small, (W, H), interpolation=cv2.INTER_LINEAR).reshape(img.shape)

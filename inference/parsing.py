@@ -33,6 +33,20 @@ N_CLASSES = 11
 WORK_SIDE = 448          # the crop is parsed at this size; full resolution is upsampled on demand
 
 
+def running_argmax(planes) -> np.ndarray:
+    """uint8 index of the largest of the class planes, taken one plane at a time (resampled as
+    they come: no 11-channel stack at photo resolution); the first wins ties."""
+    best = out = None
+    for k, plane in enumerate(planes):
+        if best is None:
+            best, out = plane, np.zeros(plane.shape, np.uint8)
+            continue
+        better = plane > best
+        best = np.where(better, plane, best)
+        out[better] = k
+    return out
+
+
 @dataclass
 class Parsing:
     """Class scores of one face, computed on a crop of the photo at a working resolution.
@@ -81,14 +95,7 @@ class Parsing:
             if self.scores.shape[1:] == (self.height, self.width):
                 self._full = self.labels
             else:
-                best = self._upsample(self.scores[0])
-                out = np.zeros(best.shape, np.uint8)
-                for k in range(1, self.scores.shape[0]):  # running argmax: no 11-channel stack
-                    ck = self._upsample(self.scores[k])
-                    better = ck > best
-                    best = np.where(better, ck, best)
-                    out[better] = k
-                self._full = out
+                self._full = running_argmax(self._upsample(s) for s in self.scores)
         return self._full
 
     def full(self, height: int, width: int) -> np.ndarray:

@@ -183,17 +183,8 @@ def _labels_window(parsing, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
         M = np.array([[sx, 0, sx * (cx0 - parsing.x0 + 0.5) - 0.5],
                       [0, sy, sy * (cy0 - parsing.y0 + 0.5) - 0.5]], np.float64)
         size = (cx1 - cx0, cy1 - cy0)
-        best = None
-        lab = np.zeros((size[1], size[0]), np.uint8)
-        for k in range(parsing.scores.shape[0]):
-            ck = cv2.warpAffine(parsing.scores[k], M, size, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                                borderMode=cv2.BORDER_REPLICATE)
-            if best is None:
-                best = ck
-            else:
-                better = ck > best
-                best = np.where(better, ck, best)
-                lab[better] = k
+        lab = P.running_argmax(cv2.warpAffine(sc, M, size, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                                              borderMode=cv2.BORDER_REPLICATE) for sc in parsing.scores)
     out[cy0 - y0:cy1 - y0, cx0 - x0:cx1 - x0] = lab
     return out
 

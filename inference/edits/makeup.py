@@ -30,7 +30,8 @@ from inference import parsing as P
 from inference.edits.base import EditCache, Patch
 from inference.edits.reference import reference_face
 from inference.edits.spec import BOOL, CHOICES, FLOAT, INT, PHOTO, Command, Param
-from inference.makeup.layers import from_lab, to_lab
+from inference.imaging import soft_inside, wide_blur
+from inference.makeup.layers import from_lab, soft_around, to_lab
 from inference.ops.recursive_filter import recursive_filter
 
 NAME = "makeup"
@@ -93,39 +94,13 @@ def _structure(L: np.ndarray, size: float) -> np.ndarray:
     return np.asarray(out).reshape(L.shape) * 100.0
 
 
-def _blur(x: np.ndarray, sigma: float) -> np.ndarray:
-    """Gaussian blur; a wide one on a copy shrunk to ~sigma/4 px a pixel and scaled back (a
-    240 px sigma on a 12 MP photo is a 1441-tap kernel: minutes)."""
-    if sigma <= 8:
-        return cv2.GaussianBlur(x, (0, 0), sigma)
-    h, w = x.shape[:2]
-    k = sigma / 4.0
-    small = cv2.resize(x, (max(1, round(w / k)), max(1, round(h / k))), interpolation=cv2.INTER_AREA)
-    out = cv2.resize(cv2.GaussianBlur(small, (0, 0), 4.0), (w, h), interpolation=cv2.INTER_LINEAR)
-    return out.reshape(x.shape)
-
-
 def _broad(x: np.ndarray, where: np.ndarray, sigma: float) -> np.ndarray:
     """A wide blur of ``x`` from the pixels of ``where`` only (normalised convolution)."""
     w = where.astype(np.float32)
-    den = np.maximum(_blur(w, sigma), 1e-4)
+    den = np.maximum(wide_blur(w, sigma), 1e-4)
     if x.ndim == 3:
-        return _blur(np.ascontiguousarray(x * w[..., None]), sigma) / den[..., None]
-    return _blur(x * w, sigma) / den
-
-
-def _soft(mask: np.ndarray, width: float) -> np.ndarray:
-    """1 inside ``mask``, fading to 0 at its edge over ``width`` px (nothing outside it)."""
-    d = cv2.distanceTransform(np.pad(mask.astype(np.uint8), 1), cv2.DIST_L2, 3)[1:-1, 1:-1]
-    t = np.clip(d / max(width, 1.0), 0, 1)
-    return (t * t * (3 - 2 * t)).astype(np.float32)
-
-
-def _around(mask: np.ndarray, width: float, allowed: np.ndarray) -> np.ndarray:
-    """1 on ``mask``, fading to 0 over ``width`` px outside it, only where ``allowed``."""
-    d = cv2.distanceTransform((~mask).astype(np.uint8), cv2.DIST_L2, 3)
-    t = np.clip(1 - d / max(width, 1.0), 0, 1)
-    return (t * t * (3 - 2 * t) * allowed).astype(np.float32)
+        return wide_blur(np.ascontiguousarray(x * w[..., None]), sigma) / den[..., None]
+    return wide_blur(x * w, sigma) / den
 
 
 def _grown(mask: np.ndarray, r: float) -> np.ndarray:
@@ -139,16 +114,7 @@ def _labels_at(parsing, origin: tuple[int, int], k: float, shape: tuple[int, int
     h, w = shape
     out = np.zeros((h, w), np.uint8)
     pw, ph = max(1, round(parsing.width * k)), max(1, round(parsing.height * k))
-    best = None
-    lab = np.zeros((ph, pw), np.uint8)
-    for c in range(parsing.scores.shape[0]):
-        sc = cv2.resize(parsing.scores[c], (pw, ph), interpolation=cv2.INTER_LINEAR)
-        if best is None:
-            best = sc
-        else:
-            better = sc > best
-            best = np.where(better, sc, best)
-            lab[better] = c
+    lab = P.running_argmax(cv2.resize(sc, (pw, ph), interpolation=cv2.INTER_LINEAR) for sc in parsing.scores)
     ox, oy = round((parsing.x0 - origin[0]) * k), round((parsing.y0 - origin[1]) * k)
     sx0, sy0 = max(0, -ox), max(0, -oy)
     dx0, dy0 = max(0, ox), max(0, oy)
@@ -207,11 +173,11 @@ class _Prepared:
         self.masks = {
             # the whole lip takes the colour, its edge fades out onto the skin over a feather (a lip
             # only a few pixels thick would keep a pale rim if it faded inside)
-            "lips": _around(lips_t, feather, ~np.isin(labels, (P.INNER_MOUTH,)))
+            "lips": soft_around(lips_t, feather) * ~np.isin(labels, (P.INNER_MOUTH,))
             * cv2.GaussianBlur(_grown(lips_r, 2 * feather), (0, 0), feather),
-            "eyes": _soft(band, 2 * feather) * cv2.GaussianBlur(skin_r.astype(np.float32), (0, 0), feather),
-            "skin": _soft(skin_t, 2 * feather) * cv2.GaussianBlur(skin_r.astype(np.float32), (0, 0), feather)
-            * _soft(covered, EDGE * s),
+            "eyes": soft_inside(band, 2 * feather) * cv2.GaussianBlur(skin_r.astype(np.float32), (0, 0), feather),
+            "skin": soft_inside(skin_t, 2 * feather) * cv2.GaussianBlur(skin_r.astype(np.float32), (0, 0), feather)
+            * soft_inside(covered, EDGE * s),
         }
         # skin: the makeup's layout is the structure about each face's own broad lighting
         sigma = max(4.0, BROAD * s)

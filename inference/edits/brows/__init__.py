@@ -17,6 +17,8 @@ import numpy as np
 
 from inference.edits.base import EditCache, Patch
 from inference.edits.brows import colour, fill, region, shape, transfer
+from inference.imaging import soft_inside
+from inference.makeup.layers import soft_around
 from inference.edits.spec import BOOL, CHOICE, COLOUR, FLOAT, INT, PHOTO, Command, EditError, Param
 
 NAME = "brows"
@@ -60,20 +62,6 @@ def is_identity(remove: bool = False, color: str | None = None, amount: float = 
                 **_) -> bool:
     return not remove and (not color or amount <= 0) and not reference and \
         all(abs(v) < 1e-9 for v in (thickness, arch, lift, tail))
-
-
-def _soft_inside(mask: np.ndarray, width: float) -> np.ndarray:
-    """1 deep inside ``mask``, fading to 0 at its edge over ``width`` px."""
-    d = cv2.distanceTransform(np.pad(mask.astype(np.uint8), 1), cv2.DIST_L2, 3)[1:-1, 1:-1]
-    t = np.clip(d / max(width, 1.0), 0, 1)
-    return (t * t * (3 - 2 * t)).astype(np.float32)
-
-
-def _soft_around(mask: np.ndarray, width: float) -> np.ndarray:
-    """1 on ``mask``, fading to 0 over ``width`` px outside it."""
-    d = cv2.distanceTransform(np.pad((~mask).astype(np.uint8), 1, constant_values=1), cv2.DIST_L2, 3)[1:-1, 1:-1]
-    t = np.clip(1 - d / max(width, 1.0), 0, 1)
-    return (t * t * (3 - 2 * t)).astype(np.float32)
 
 
 class _Prepared:
@@ -147,7 +135,7 @@ def apply_region(image: np.ndarray, face, *, preview: bool = False, progress=Non
     elif remove:
         layer, alpha, base = None, None, prep.clean
     elif reshaped:
-        area = _soft_inside(prep.hole, FEATHER * prep.thickness)
+        area = soft_inside(prep.hole, FEATHER * prep.thickness)
         changes = {s: (shape.moved_points(b, arch, lift, tail), 1.0 + shape.THICK * thickness)
                    for s, b in reg.brows.items()}
         kept = list(region.EYES) + [i for s in ("left", "right") if s not in reg.brows for i in region.LANDMARKS[s]]
@@ -167,8 +155,8 @@ def apply_region(image: np.ndarray, face, *, preview: bool = False, progress=Non
             for b in reg.brows.values():
                 brow |= b.mask
                 reach |= b.reach
-            tw = colour.weights(_soft_around(brow, max(1.5, 0.15 * prep.thickness)),
-                                _soft_around(reach, max(1.5, 0.15 * prep.thickness)), hairs)
+            tw = colour.weights(soft_around(brow, max(1.5, 0.15 * prep.thickness)),
+                                soft_around(reach, max(1.5, 0.15 * prep.thickness)), hairs)
         else:
             tw = colour.weights(alpha, alpha, hairs)
         layer = colour.recolour(layer, tw, color, amount)

@@ -32,7 +32,8 @@ from inference.faces import Face
 # read: each module looks up its own constants, so a test patches them there (surface.MAX_SLOPE).
 from inference.edits.rotate.frame import _rotation, deepened, relief_frame, rotated_mesh  # noqa: F401
 from inference.edits.rotate.render import _prepare
-from inference.edits.rotate.surface import (MAX_SLOPE, _wide_blur, depth_blur_weight,  # noqa: F401
+from inference.imaging import wide_blur as _wide_blur  # noqa: F401  (tests read it as rotate._wide_blur)
+from inference.edits.rotate.surface import (MAX_SLOPE, depth_blur_weight,  # noqa: F401
                                             motion_field, slope_limited)
 
 MAX_YAW = 45.0           # degrees; beyond this too much of the head is invented

@@ -13,7 +13,7 @@ from inference import mesh_raster
 from inference import mesh_topology as topo
 from inference.edits.rotate.frame import TurnFrame, relief_frame
 from inference.faces import Face, analyse
-from inference.imaging import smooth_fill
+from inference.imaging import smooth_fill, wide_blur
 
 MARGIN = 0.9             # region edited around the face box, x face size on each side
 NEAR_OUTLINE = 0.75      # the head's outline lies this deep behind the face's mean, x face width, on
@@ -169,22 +169,8 @@ def surface_depth(z: np.ndarray, side: int, blurred: np.ndarray, face_px: float,
     limited = slope_limited(z, slope, side)
     if DEPTH_SMOOTH <= 0:
         return limited
-    smooth = _wide_blur(limited, DEPTH_SMOOTH * face_px)
+    smooth = wide_blur(limited, DEPTH_SMOOTH * face_px)
     return smooth * blurred + limited * (1 - blurred)
-
-
-def _wide_blur(img: np.ndarray, sigma: float) -> np.ndarray:
-    """A Gaussian blur of a smooth float image (H, W); a wide one (40 px on a 1000 px face: a
-    241-tap kernel, 0.45 s per call on a 4 MP photo) is taken on a copy shrunk by ~sigma / 4
-    and scaled back up, which the blur has made smooth enough to interpolate."""
-    k = int(sigma // 4)
-    if k < 2:
-        return cv2.GaussianBlur(img, (0, 0), sigma)
-    H, W = img.shape
-    small = cv2.resize(img, (max(1, round(W / k)), max(1, round(H / k))), interpolation=cv2.INTER_AREA)
-    # the shrink's box average already spread it by ~k / sqrt(12) of the photo's pixels
-    small = cv2.GaussianBlur(small, (0, 0), np.sqrt(max(sigma ** 2 - k * k / 12, 1.0)) / k)
-    return cv2.resize(small, (W, H), interpolation=cv2.INTER_LINEAR)
 
 
 def depth_blur_weight(src: np.ndarray, shape: tuple, face_px: float) -> np.ndarray:
