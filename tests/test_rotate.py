@@ -439,3 +439,9 @@ def test_the_wide_depth_blur_matches_a_full_gaussian():
         diff = np.abs(rotate._wide_blur(z, sigma) - exact)[r:-r, r:-r]
         assert diff.max() < 0.005 * np.ptp(z)
     np.testing.assert_array_equal(rotate._wide_blur(z, 5.0), cv2.GaussianBlur(z, (0, 0), 5.0))
+
+
+def test_the_turn_does_not_write_on_the_face(astronaut, astronaut_face):
+    assert astronaut_face.parsing is None
+    rotate.apply(astronaut, astronaut_face, 10.0, preview=True)
+    assert astronaut_face.parsing is None

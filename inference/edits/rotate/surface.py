@@ -12,7 +12,7 @@ from scipy import ndimage
 from inference import mesh_raster
 from inference import mesh_topology as topo
 from inference.edits.rotate.frame import TurnFrame, relief_frame
-from inference.faces import Face, analyse
+from inference.faces import Face
 from inference.imaging import smooth_fill, wide_blur
 
 MARGIN = 0.9             # region edited around the face box, x face size on each side
@@ -44,9 +44,8 @@ def _region(face: Face, height: int, width: int) -> tuple[int, int, int, int]:
 
 def _head_mask(face: Face, image: np.ndarray, region, shape) -> np.ndarray:
     """Head pixels (face parts and hair) of the region, at the working size ``shape``."""
-    analyse(image, face)
     x0, y0, x1, y1 = region
-    head = (face.parsing.full(*image.shape[:2])[y0:y1, x0:x1] > 0).view(np.uint8)
+    head = (face.parsing_for(image).full(*image.shape[:2])[y0:y1, x0:x1] > 0).view(np.uint8)
     return cv2.resize(head, shape[::-1], interpolation=cv2.INTER_NEAREST) > 0
 
 
