@@ -64,8 +64,42 @@ def run_cli(*args, timeout: float = 180, **kw):
 
 
 def assert_one_line_error(res, pattern: str) -> None:
-    """Exit 2 with one line `visage: error: ...` holding ``pattern``, no traceback."""
-    assert res.returncode == 2, res.stderr
+    """Exit 2 with one line `visage: error: ...` holding ``pattern``: no traceback, no native
+    log chatter."""
+    assert res.returncode == 2, (res.returncode, res.stderr[-3000:])
     lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("visage: error:") and pattern in lines[0], res.stderr
+    assert len(lines) == 1, res.stderr[-3000:]
+    assert lines[0].startswith("visage: error:") and pattern in lines[0], lines[0]
     assert "Traceback" not in res.stderr
+
+
+# -- the editor, offscreen ---------------------------------------------------------------------
+WAIT_MS = 30000
+
+
+@pytest.fixture()
+def window(qtbot):
+    """A MainWindow whose dialogs are recorded (errors) or answered from a list (answers)."""
+    from app.main_window import MainWindow
+    w = MainWindow()
+    w.resize(1000, 700)
+    qtbot.addWidget(w)
+    w.show()
+    w.errors = []
+    w.tell_error = lambda title, text: w.errors.append((title, text))
+    w.answers = []
+    w.ask = lambda title, text: w.answers.pop(0) if w.answers else False
+    yield w
+    w.doc = None  # nothing to confirm on close
+    w.worker.shutdown()
+
+
+def open_and_detect(qtbot, w, path) -> None:
+    w.open_path(str(path))
+    qtbot.waitUntil(lambda: w.doc is not None and w.doc.faces() is not None, timeout=WAIT_MS)
+
+
+def click_image(qtbot, w, x, y) -> None:
+    from PySide6.QtCore import QPoint, Qt
+    view_pt = w.canvas.mapFromScene(x, y)
+    qtbot.mouseClick(w.canvas.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(view_pt.x(), view_pt.y()))

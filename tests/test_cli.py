@@ -2,28 +2,14 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import ROOT
+from conftest import assert_one_line_error as assert_user_error
+from conftest import run_cli as run
 from inference.io import read_image
-
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ROOT / "main.py"), *map(str, args)],
-                          capture_output=True, text=True, timeout=120, cwd=ROOT)
-
-
-def assert_user_error(res: subprocess.CompletedProcess, pattern: str) -> None:
-    assert res.returncode == 2, res.stderr
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1, res.stderr           # one line, no traceback, no native log chatter
-    assert lines[0].startswith("visage: error:") and pattern in lines[0], lines[0]
-    assert "Traceback" not in res.stderr
 
 
 def test_faces_json_contract(sample_path, tmp_path):

@@ -3,7 +3,6 @@ stderr and no traceback (or succeeds where that is right), and no input is ever 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import time
 
@@ -13,19 +12,8 @@ import torch
 from PIL import Image
 
 from conftest import ROOT
-
-
-def run(*args, timeout: float = 120, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ROOT / "main.py"), *map(str, args)],
-                          capture_output=True, text=True, timeout=timeout, cwd=ROOT, **kw)
-
-
-def assert_user_error(res: subprocess.CompletedProcess, pattern: str) -> None:
-    assert res.returncode == 2, (res.returncode, res.stderr[-3000:])
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1, res.stderr[-3000:]
-    assert lines[0].startswith("visage: error:") and pattern in lines[0], lines[0]
-    assert "Traceback" not in res.stderr
+from conftest import assert_one_line_error as assert_user_error
+from conftest import run_cli as run
 
 
 def _files(folder) -> dict[str, bytes]:

@@ -5,40 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QPushButton
 
 from inference import parsing as P
 
 pytest.importorskip("pytestqt")
 
-WAIT_MS = 30000
-
-
-@pytest.fixture()
-def window(qtbot):
-    from app.main_window import MainWindow
-    w = MainWindow()
-    w.resize(1000, 700)
-    qtbot.addWidget(w)
-    w.show()
-    w.errors = []
-    w.tell_error = lambda title, text: w.errors.append((title, text))
-    w.answers = []
-    w.ask = lambda title, text: w.answers.pop(0) if w.answers else False
-    yield w
-    w.doc = None  # nothing to confirm on close
-    w.worker.shutdown()
-
-
-def open_and_detect(qtbot, w, path):
-    w.open_path(str(path))
-    qtbot.waitUntil(lambda: w.doc is not None and w.doc.faces() is not None, timeout=WAIT_MS)
-
-
-def click_image(qtbot, w, x, y):
-    view_pt = w.canvas.mapFromScene(x, y)
-    qtbot.mouseClick(w.canvas.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(view_pt.x(), view_pt.y()))
+from conftest import WAIT_MS, click_image, open_and_detect  # noqa: E402
 
 
 def drag(qtbot, w, panel, name, values):
