@@ -13,10 +13,11 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow,
-                               QMessageBox, QProgressBar, QPushButton, QTabWidget)
+                               QMessageBox, QTabWidget)
 
 from app.canvas import Canvas
 from app.document import Document
+from app.job_status import JobStatus
 from app.mask import MaskLayer, Stroke
 from app.panels import panel_for
 from app.panels.face import FacePanel
@@ -30,11 +31,6 @@ APP_NAME = "Visage"
 OPEN_FILTER = "Photos (" + " ".join(f"*{s}" for s in READ_SUFFIXES) + ");;All files (*)"
 SAVE_FILTER = "PNG (*.png);;JPEG (*.jpg *.jpeg);;WebP (*.webp);;TIFF (*.tif *.tiff);;BMP (*.bmp)"
 DOCK_WIDTH = 340
-BUSY_KINDS = ("load", "detect", "commit", "save", "analyse", "maskclass")
-CANCELLABLE = ("detect", "commit", "analyse")
-FAILED_TITLES = {"load": "Cannot open photo", "save": "Cannot save photo", "detect": "Face detection failed",
-                 "commit": "Edit failed", "preview": "Preview failed", "analyse": "Face analysis failed",
-                 "maskclass": "Mask from parsing failed"}
 
 
 class MainWindow(QMainWindow):
@@ -45,7 +41,6 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(icon("visage"))
         self.worker = Worker(self)
         self.session = Session(self.worker.submit, cancel=lambda kind: self.worker.cancel(kind=kind), view=self)
-        self._progress_message = ""
         self.last_message: QMessageBox | None = None
         self.mask: MaskLayer | None = None
 
@@ -97,12 +92,6 @@ class MainWindow(QMainWindow):
         ip.fillRequested.connect(self.fill_mask)
         self.canvas.strokeFinished.connect(self.add_stroke)
         self.legend.visibilityChanged.connect(lambda _: self._analyse_selected())
-        w = self.worker
-        w.failed.connect(self._on_job_failed)
-        w.cancelled.connect(self._on_job_cancelled)
-        w.started.connect(self._on_job_started)
-        w.progressed.connect(self._on_job_progress)
-        w.idle.connect(self._on_worker_idle)
         self.values_changed()
         self.history_changed()
 
@@ -187,18 +176,11 @@ class MainWindow(QMainWindow):
             tb.addAction(a)
 
     def _build_status(self) -> None:
-        sb = self.statusBar()
-        self.progress = QProgressBar()
-        self.progress.setMaximumWidth(180)
-        self.progress.setRange(0, 100)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.clicked.connect(self.cancel_running)
         self.face_label = QLabel("")
-        sb.addPermanentWidget(self.face_label)
-        sb.addPermanentWidget(self.progress)
-        sb.addPermanentWidget(self.cancel_button)
-        self.progress.hide()
-        self.cancel_button.hide()
+        self.statusBar().addPermanentWidget(self.face_label)
+        # the window's own tell_error is looked up late: tests replace it on the instance
+        self.job_status = JobStatus(self.statusBar(), self.worker, lambda t, m: self.tell_error(t, m),
+                                    self._update_ui)
 
     # -- messages (overridable in tests) ----------------------------------------------------
     def ask(self, title: str, text: str) -> bool:
@@ -451,37 +433,7 @@ class MainWindow(QMainWindow):
         self._update_ui()
 
     def cancel_running(self) -> None:
-        self.worker.cancel(kind=self.worker.running_kind())
-
-    # -- job progress and ends ----------------------------------------------------------------
-    def _on_job_started(self, job_id: int, kind: str) -> None:
-        if kind in BUSY_KINDS:
-            self.progress.setRange(0, 0)  # busy until a job reports a fraction
-            self.progress.show()
-            self.cancel_button.setVisible(kind in CANCELLABLE)
-
-    def _on_job_progress(self, job_id: int, fraction: float, message: str) -> None:
-        self.progress.setRange(0, 100)
-        self.progress.setValue(int(100 * fraction))
-        if message:
-            self._progress_message = message
-            self.statusBar().showMessage(message)
-
-    def _on_worker_idle(self) -> None:
-        self.progress.hide()
-        self.cancel_button.hide()
-        if self.statusBar().currentMessage() == self._progress_message:
-            self.statusBar().clearMessage()
-
-    def _on_job_failed(self, job_id: int, kind: str, message: str) -> None:
-        self.statusBar().showMessage(message, 8000)
-        self.tell_error(FAILED_TITLES.get(kind, "Error"), message)
-        self._update_ui()
-
-    def _on_job_cancelled(self, job_id: int, kind: str) -> None:
-        if kind == "commit":
-            self.statusBar().showMessage("Cancelled: nothing was changed", 5000)
-        self._update_ui()
+        self.job_status.cancel_running()
 
     # -- window state -----------------------------------------------------------------------
     def _update_ui(self) -> None:
