@@ -183,7 +183,7 @@ def test_write_text_is_atomic_with_one_line_errors(tmp_path, monkeypatch):
     out = tmp_path / "faces.json"
     write_text(out, "[1, 2]")
     assert out.read_text() == "[1, 2]" and _only(tmp_path) == ["faces.json"]
-    assert out.stat().st_mode & 0o777 == 0o666 & ~__import__("inference.io").io._UMASK
+    assert out.stat().st_mode & 0o777 == 0o666 & ~__import__("inference.io.write").io.write._UMASK
     with pytest.raises(ImageWriteError, match="folder .* does not exist"):
         write_text(tmp_path / "missing" / "f.json", "x")
     with pytest.raises(ImageWriteError, match="is a folder"):
@@ -282,7 +282,7 @@ def test_format_limits_are_named_before_encoding(tmp_path):
 
 
 def test_dropping_alpha_is_said_once(tmp_path, astronaut, capsys, monkeypatch):
-    from inference import io as vio
+    from inference.io import write as vio
     monkeypatch.setattr(vio, "_noted", set())
     alpha = np.full(astronaut.shape[:2], 255, np.uint8)
     vio.write_image(tmp_path / "opaque.jpg", astronaut, alpha)       # nothing lost: no note

@@ -161,7 +161,7 @@ def test_write_is_atomic_and_leaves_no_temp_files(tmp_path, astronaut):
 def test_saved_photo_has_a_normal_files_permissions(tmp_path, astronaut):
     """Written through a private temporary file (0600), a new photo still gets what any new
     file gets (0666 less the umask), and a replaced one keeps its own permissions."""
-    from inference import io
+    from inference.io import write as io
     new = tmp_path / "new.png"
     write_image(new, astronaut)
     assert new.stat().st_mode & 0o777 == 0o666 & ~io._UMASK
