@@ -369,9 +369,6 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, ms)
 
     # -- edits ------------------------------------------------------------------------------
-    def request_preview(self, name: str, params: dict[str, Any]) -> None:
-        self.session.preview(name, params)
-
     def commit(self, name: str, params: dict[str, Any]) -> None:
         self.session.commit(name, params)
 

@@ -181,24 +181,24 @@ class _Prepared:
         }
         # skin: the makeup's layout is the structure about each face's own broad lighting
         sigma = max(4.0, BROAD * s)
-        self.skin_where_t, self.skin_where_r = skin_t, skin_r & covered
+        skin_seen_r = skin_r & covered
         fine = max(1.0, SKIN_SMOOTH * s)
         smooth_t = _broad(self.lab_t, skin_t, fine)
-        smooth_r = _broad(self.lab_r, self.skin_where_r, fine)
+        smooth_r = _broad(self.lab_r, skin_seen_r, fine)
         # where the reference's "skin" is far from any skin colour it is hair over the forehead, the
         # background past a turned cheek, a deep shadow: not makeup
-        if self.skin_where_r.any():
-            tone = np.median(smooth_r[self.skin_where_r], axis=0)
+        if skin_seen_r.any():
+            tone = np.median(smooth_r[skin_seen_r], axis=0)
             de = np.linalg.norm(smooth_r - tone, axis=-1)
             plausible = np.clip((NOT_SKIN - de) / 15.0, 0, 1).astype(np.float32)
             self.masks["skin"] *= cv2.GaussianBlur(plausible, (0, 0), max(1.0, 0.02 * s))   # no outlines
         self.skin_ab = smooth_r[..., 1:] - smooth_t[..., 1:]                       # foundation
-        self.skin_layout = SKIN_LAYOUT * ((smooth_r[..., 0] - _broad(self.S_r, self.skin_where_r, sigma)) -
+        self.skin_layout = SKIN_LAYOUT * ((smooth_r[..., 0] - _broad(self.S_r, skin_seen_r, sigma)) -
                                           (smooth_t[..., 0] - _broad(self.S_t, skin_t, sigma)))
-        self.skin_variation = (smooth_r[..., 1:] - _broad(self.lab_r[..., 1:], self.skin_where_r, sigma)) - \
+        self.skin_variation = (smooth_r[..., 1:] - _broad(self.lab_r[..., 1:], skin_seen_r, sigma)) - \
             (smooth_t[..., 1:] - _broad(self.lab_t[..., 1:], skin_t, sigma))       # blush, without the base
         self.mean_l = (float(self.lab_t[..., 0][skin_t].mean()) if skin_t.any() else 0.0,
-                       float(self.lab_r[..., 0][self.skin_where_r].mean()) if self.skin_where_r.any() else 0.0)
+                       float(self.lab_r[..., 0][skin_seen_r].mean()) if skin_seen_r.any() else 0.0)
 
 
 def _prepare(image, face, reference: str, ref_face: int, cache: EditCache | None) -> _Prepared:
