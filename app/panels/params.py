@@ -101,6 +101,34 @@ class _Checks(QWidget):
         self.changed.emit(self.value())
 
 
+class _FileButton(QPushButton):
+    """A file parameter's button: click to choose, or drop a file from the desktop on it."""
+    dropped = Signal(str)
+
+    def __init__(self, text: str):
+        super().__init__(text)
+        self.setAcceptDrops(True)
+
+    @staticmethod
+    def _local_file(event) -> str | None:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        if len(urls) != 1 or not urls[0].isLocalFile():
+            return None
+        return urls[0].toLocalFile() or None
+
+    def dragEnterEvent(self, event) -> None:
+        if self.isEnabled() and self._local_file(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event) -> None:
+        path = self._local_file(event)
+        if path:
+            event.acceptProposedAction()
+            self.dropped.emit(path)
+
+
 class ParamsPanel(QWidget):
     """Controls for one edit's parameters. Signals carry the whole parameter dict."""
     previewRequested = Signal(dict)
@@ -151,9 +179,10 @@ class ParamsPanel(QWidget):
             w.clicked.connect(lambda _=False, p=p: self._pick_colour(p))
             row = self._colour_row(p, w)
         elif p.kind in (spec.PHOTO, spec.FILE):
-            w = QPushButton("Choose…")
+            w = _FileButton("Choose…")
             w.setIconSize(QSize(THUMB, THUMB))
             w.clicked.connect(lambda _=False, p=p: self._pick_file(p))
+            w.dropped.connect(lambda path, p=p: self._set(p.name, path, True))
         else:
             raise ValueError(f"{p.name}: a {p.kind} parameter needs a panel of its own")
         w.setObjectName(f"{self.edit.NAME}_{p.name}")
