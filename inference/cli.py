@@ -190,6 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--face", default="0", help="face number in `faces` order, or 'all' (default 0)")
     s.set_defaults(run=_parse)
 
+    from inference.batch.cli import register as register_batch
+    register_batch(sub)   # batch RECIPE IN_DIR OUT_DIR (inference/batch)
+
     from inference.edits import EDITS
     for edit in sorted((e for e in EDITS.values() if e.CLI is not None), key=lambda e: e.CLI.name):
         _add_edit_command(sub, edit)
