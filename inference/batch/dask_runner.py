@@ -79,7 +79,7 @@ def run_dask(client, items: list[Item], recipe_json: str, overwrite: bool,
             fut = client.submit(run_photo, recipe_json, str(item.src), str(item.dst), overwrite,
                                 key=f"visage-batch-{batch}-{i}", pure=False)
             futures[fut] = item
-        pending = as_completed(futures)
+        pending = as_completed(list(futures), loop=client.loop)
         for fut in pending:
             item = futures[fut]
             try:
