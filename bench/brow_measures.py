@@ -45,6 +45,26 @@ def removal(result: np.ndarray, brow: np.ndarray, skin: np.ndarray, thickness: f
     return offset, float(energy[area].mean()) / max(float(energy[ring].mean()), 1e-6)
 
 
+def forehead_ring(brow: np.ndarray, skin: np.ndarray, thickness: float) -> np.ndarray:
+    """The part of the removal ring above the brow (the forehead side): per column, ring pixels
+    above the brow's top. Below it the ring holds the eyelid's crease and lashes, whose gradient
+    energy is several times the forehead's, so a skin fill is also compared with this side."""
+    d = _dist_outside(brow)
+    ring = (d > max(3.0, 0.5 * thickness)) & (d <= 1.5 * thickness + 3) & skin
+    top = np.full(brow.shape[1], -1)
+    ys, xs = np.nonzero(brow)
+    np.maximum.at(top, xs, brow.shape[0] - ys)          # the highest brow row per column
+    top = np.where(top >= 0, brow.shape[0] - top, -1)
+    return ring & (np.arange(brow.shape[0])[:, None] < top[None, :])
+
+
+def gradient_ratio(result: np.ndarray, area: np.ndarray, ring: np.ndarray) -> float:
+    """Gradient energy of lightness in ``area`` over that in ``ring``."""
+    gy, gx = np.gradient(cv2.GaussianBlur(lightness(result), (0, 0), 0.7))
+    energy = gx * gx + gy * gy
+    return float(energy[area].mean()) / max(float(energy[ring].mean()), 1e-6) if ring.any() else float("nan")
+
+
 def recolour_progress(before: np.ndarray, after: np.ndarray, brow: np.ndarray, target: str) -> float:
     """1 - |mean ab after - target ab| / |mean ab before - target ab| over the brow mask."""
     t = colour.to_lab(colour.hex_rgb(target)[None, None])[0, 0, 1:]

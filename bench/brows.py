@@ -43,6 +43,11 @@ def measure(img: np.ndarray, labels: np.ndarray) -> dict[str, float] | None:
     r: dict[str, float] = {}
     out = brows.apply(img, face, remove=True)
     r["remove L offset (sd)"], r["remove grad ratio"] = M.removal(out, both, skin, thick)
+    above = M.forehead_ring(both, skin, thick)
+    area = M._dist_outside(both) <= max(2.0, 0.35 * thick)
+    r["remove grad ratio, forehead side"] = M.gradient_ratio(out, area, above)
+    r["ring eyelid side / forehead side"] = M.gradient_ratio(img, ~above & (M._dist_outside(both) > max(3.0, 0.5 * thick))
+                                                         & (M._dist_outside(both) <= 1.5 * thick + 3) & skin, above)
     r["remove far"] = M.far_change(img, out, both, face.size)
     for name, hexa in TARGETS.items():
         out = brows.apply(img, face, color=hexa)
