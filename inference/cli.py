@@ -94,7 +94,7 @@ def _edit(args: argparse.Namespace, edit) -> None:
             image = edit.apply_region(image, found[i], **params).paste(image)
     else:
         image = edit.apply_region(image, None, **params).paste(image)
-    write_image(args.out, image, photo.alpha)
+    write_image(args.out, image, photo.alpha, args.quality, like=photo)
 
 
 def _read_mask(path: str, shape: tuple[int, ...]) -> np.ndarray:
@@ -141,6 +141,23 @@ def _checker(param: Param):
     return check
 
 
+def _quality(text: str) -> int:
+    """--quality's type: an integer from 1 to 100."""
+    try:
+        q = int(text)
+    except ValueError:
+        q = None
+    if q is None or not 1 <= q <= 100:
+        raise argparse.ArgumentTypeError(f"must be an integer from 1 to 100, not {text!r}")
+    return q
+
+
+def add_quality_option(parser: argparse.ArgumentParser) -> None:
+    """--quality N, for a command that writes photos (JPEG / WebP)."""
+    parser.add_argument("--quality", type=_quality, default=None, metavar="N",
+                        help="JPEG/WebP quality 1-100 (default: the input's, else 95)")
+
+
 def _add_edit_command(sub, edit) -> None:
     """The subcommand of an edit, from its PARAMS and CLI spec."""
     cmd = edit.CLI
@@ -171,6 +188,7 @@ def _add_edit_command(sub, edit) -> None:
     if cmd.faces:
         s.add_argument("--face", default="0", help="face number in `faces` order, or 'all' (default 0)")
     s.add_argument("--overwrite", action="store_true", help="allow OUT to be the input photo")
+    add_quality_option(s)
     s.set_defaults(run=lambda a: _edit(a, edit))
 
 

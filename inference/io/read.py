@@ -10,15 +10,21 @@ import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from inference.io.formats import MAX_PIXELS, READ_FORMATS, READABLE, ImageReadError
+from inference.io.metadata import exif_bytes, jpeg_quality, rgb_icc
 
 
 @dataclass
 class Photo:
-    """An opened photo: 8-bit RGB pixels, upright, plus its alpha channel if it had one."""
+    """An opened photo: 8-bit RGB pixels, upright, plus its alpha channel if it had one, and
+    what a save keeps of its file (``write_image(..., like=photo)``)."""
     rgb: np.ndarray                  # (H, W, 3) uint8
     alpha: np.ndarray | None = None  # (H, W) uint8
     path: Path | None = None
     source_mode: str = "RGB"         # the file's colour mode, e.g. "CMYK", "I;16", "LA"
+    exif: bytes | None = None        # the file's EXIF block as stored (its Orientation, thumbnail)
+    icc: bytes | None = None         # its ICC profile, when one for RGB pixels
+    quality: int | None = None       # a JPEG's estimated quality (1-100); None for other files
+    format: str | None = None        # Pillow's name of the file's format: "JPEG", "PNG", ...
 
     @property
     def size(self) -> tuple[int, int]:
@@ -240,11 +246,13 @@ def read_image(path: str | os.PathLike, max_pixels: int = MAX_PIXELS) -> Photo:
     """Open a photo upright (EXIF orientation applied), as 8-bit RGB (+ alpha)."""
     def convert(upright: Image.Image, original: Image.Image, _deep: bool) -> Photo:
         rgb, alpha = _decode(upright)
-        return Photo(rgb=rgb, alpha=alpha, path=Path(path), source_mode=original.mode)
+        return Photo(rgb=rgb, alpha=alpha, path=Path(path), source_mode=original.mode,
+                     exif=exif_bytes(original), icc=rgb_icc(original), format=original.format,
+                     quality=jpeg_quality(original) if original.format == "JPEG" else None)
 
     def convert_array(arr: np.ndarray) -> Photo:
         rgb, alpha = _split_alpha(arr)
-        return Photo(rgb=np.ascontiguousarray(_to_uint8(rgb)), path=Path(path), source_mode="F",
+        return Photo(rgb=np.ascontiguousarray(_to_uint8(rgb)), path=Path(path), source_mode="F", format="TIFF",
                      alpha=None if alpha is None else np.ascontiguousarray(_to_uint8(alpha)))
     return _load(path, max_pixels, convert, convert_array)
 
