@@ -19,7 +19,7 @@ from typing import Any, Callable
 from inference.batch.folder import Item
 from inference.batch.run_one import FAILED, run_photo
 
-CONNECT_TIMEOUT_S = 20
+CONNECT_TIMEOUT_S = 10
 WORKER_WAIT_S = 60
 
 
