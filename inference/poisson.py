@@ -25,10 +25,12 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-import scipy.sparse as sp
-import scipy.sparse.linalg as sla
 
 from inference.imaging import smooth_fill
+from inference.lazy import lazy_module
+
+sp = lazy_module("scipy.sparse")   # loaded at the first fill: the CLI starts without scipy
+sla = lazy_module("scipy.sparse.linalg")
 
 _LAPLACE = np.array([[0, -1, 0], [-1, 4, -1], [0, -1, 0]], np.float32)
 _COARSEST = 1500     # unknowns solved directly (a sparse LU of this size takes ~1 ms)

@@ -28,10 +28,13 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import torch
 
-from inference.inpaint import lama_net
 from inference.inpaint.base import InpaintError, Progress
+from inference.lazy import lazy_module
+
+# loaded when a model is: the CLI and the engine list start without torch
+torch = lazy_module("torch")
+lama_net = lazy_module("inference.inpaint.lama_net")
 
 NAME = "lama"
 CONTEXT = 0.5

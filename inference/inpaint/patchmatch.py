@@ -17,11 +17,13 @@ import math
 
 import cv2
 import numpy as np
-import torch
 
 from inference.imaging import resize_any, smooth_fill
 from inference.inpaint.base import InpaintError, Progress
+from inference.lazy import lazy_module
 from inference.ops import native
+
+torch = lazy_module("torch")   # loaded at the first fill: the CLI starts without it
 
 NAME = "patchmatch"
 CONTEXT = 1.0          # context margin around the hole, x its size: the sources to copy from

@@ -11,9 +11,11 @@ import math
 from typing import Literal
 
 import numpy as np
-import torch
 
+from inference.lazy import lazy_module
 from inference.ops import native
+
+torch = lazy_module("torch")   # loaded at the first filter: the CLI starts without it
 
 Backend = Literal["auto", "native", "reference"]
 

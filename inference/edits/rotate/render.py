@@ -3,6 +3,8 @@ as two layers), its gaps closed, and what the turn opens filled (the mirror side
 smooth guess, the rest by an inpainting engine)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import cv2
 import numpy as np
 
@@ -14,7 +16,13 @@ from inference.edits.rotate.surface import _head_mask, _region, head_model, moti
 from inference.faces import Face
 from inference.imaging import compose, per_plane, smooth_fill
 from inference.inpaint import get as get_engine
-from inference.ops.warp import SourceMap, splat_source_map
+from inference.lazy import lazy_module
+
+if TYPE_CHECKING:
+    from inference.ops.warp import SourceMap
+# the splatting op's module defines torch autograd functions: loaded at the first turn, so the
+# CLI starts without torch
+warp = lazy_module("inference.ops.warp")
 
 PREVIEW_SIDE = 512
 PREVIEW_FIELD = 0.5       # the preview's motion field is computed at this fraction of its size
@@ -151,9 +159,9 @@ def _splat_layers(work: np.ndarray, motion: np.ndarray, depth: np.ndarray, head:
     dy = np.gradient(target, axis=1)
     stretched = head & (np.maximum(dx[0] ** 2 + dx[1] ** 2, dy[0] ** 2 + dy[1] ** 2) > STRETCHED ** 2)
     fg_source, fg_target, fg_depth = _head_samples(grid, target, depth, head & ~stretched, stretched)
-    fg = splat_source_map(fg_source, fg_target, fg_depth, out_size=(h, w), tau=tau)
+    fg = warp.splat_source_map(fg_source, fg_target, fg_depth, out_size=(h, w), tau=tau)
     # the rest barely moves and overlaps little: no depth test for it
-    bg = splat_source_map(grid, np.where(head, away, target))
+    bg = warp.splat_source_map(grid, np.where(head, away, target))
 
     def dense(w: np.ndarray) -> np.ndarray:
         # coverage, not weight: the z-buffer makes a hidden surface's weight small where it is dense

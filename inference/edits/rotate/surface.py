@@ -7,13 +7,15 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from scipy import ndimage
 
 from inference import mesh_raster
 from inference import mesh_topology as topo
 from inference.edits.rotate.frame import TurnFrame, relief_frame
 from inference.faces import Face
 from inference.imaging import smooth_fill, wide_blur
+from inference.lazy import lazy_module
+
+ndimage = lazy_module("scipy.ndimage")   # loaded at the first turn: the CLI starts without scipy
 
 MARGIN = 0.9             # region edited around the face box, x face size on each side
 NEAR_OUTLINE = 0.75      # the head's outline lies this deep behind the face's mean, x face width, on
