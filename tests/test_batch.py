@@ -18,6 +18,8 @@ import pytest
 from PIL import Image
 
 from conftest import ROOT, SHARED_DATA, assert_one_line_error
+from inference.io.metadata import file_quality
+from metadata_photo import MODEL, camera_jpeg, tags_of
 
 RECIPE = [{"edit": "smooth", "strength": 0.6, "face": "all"},
           {"edit": "lips", "color": "#a02040", "amount": 0.7}]
@@ -35,7 +37,8 @@ def _batch(*args, **kw) -> subprocess.Popen | subprocess.CompletedProcess:
 
 
 def _pixels(path: Path) -> np.ndarray:
-    return np.asarray(Image.open(path).convert("RGB")).astype(np.int16)
+    from inference.io import read_image
+    return read_image(path).rgb.astype(np.int16)   # upright, as the editor shows it
 
 
 def _report(out: Path) -> dict[str, dict]:
@@ -61,6 +64,7 @@ def shoot(tmp_path_factory, astronaut) -> dict:
     img.crop((60, 0, 500, 440)).save(src / "day2" / "crop.jpg", quality=95)
     img.resize((400, 400), Image.LANCZOS).save(src / "day2" / "close" / "small.tif")
     img.transpose(Image.FLIP_LEFT_RIGHT).resize((450, 450), Image.LANCZOS).save(src / "mirrored.webp", quality=95)
+    camera_jpeg(src / "day2" / "camera.jpg", astronaut[:, 40:480].copy(), quality=80)  # EXIF, ICC, turned
     if TWO_GIRLS.is_file():   # research data: used where present, never copied into the project
         Image.open(TWO_GIRLS).convert("RGB").save(src / "two.png")
     (src / BAD[0]).write_bytes(b"")
@@ -72,11 +76,15 @@ def shoot(tmp_path_factory, astronaut) -> dict:
                     if p.is_file() and p.suffix != ".txt" and p.relative_to(src).as_posix() not in BAD)
     # the single commands, in this process (the same code path as `main.py smooth ...`)
     from inference.cli import main
+    from inference.io.metadata import file_quality
     expected = {}
     for rel in photos:
         mid, out = base / "mid.png", base / ("single" + Path(rel).suffix)
         assert main([COMMANDS[0][0], str(src / rel), str(mid), *COMMANDS[0][1:], "--overwrite"], quiet_native=False) == 0
-        assert main([COMMANDS[1][0], str(mid), str(out), *COMMANDS[1][1:], "--overwrite"], quiet_native=False) == 0
+        # the last command writes the type; a JPEG at the photo's own quality, as one command would
+        quality = ["--quality", str(file_quality(src / rel))] if file_quality(src / rel) else []
+        assert main([COMMANDS[1][0], str(mid), str(out), *COMMANDS[1][1:], *quality, "--overwrite"],
+                    quiet_native=False) == 0
         expected[rel] = _pixels(out)
     return {"base": base, "src": src, "recipe": recipe, "photos": photos, "expected": expected}
 
@@ -90,6 +98,10 @@ def _assert_outputs(shoot: dict, out: Path) -> None:
         assert diff.max() <= 2, (rel, int(diff.max()))
         changed = (np.abs(_pixels(got) - _pixels(shoot["src"] / rel)).max(-1) > 8).mean()
         assert changed > 0.002, (rel, changed)   # the skin and lips were really edited
+    tags = tags_of(out / "day2" / "camera.jpg")   # kept as the single commands keep them
+    assert tags["model"] == MODEL and tags["orientation"] in (None, 1)
+    assert tags["icc"] == tags_of(shoot["src"] / "day2" / "camera.jpg")["icc"] is not None
+    assert file_quality(out / "day2" / "camera.jpg") == 80
     assert not _leftovers(out)
 
 

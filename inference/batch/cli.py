@@ -1,4 +1,4 @@
-"""``main.py batch RECIPE IN_DIR OUT_DIR [--jobs N] [--scheduler ADDRESS] [--overwrite]``.
+"""``main.py batch RECIPE IN_DIR OUT_DIR [--jobs N] [--scheduler ADDRESS] [--overwrite] [--quality N]``.
 
 Every photo under IN_DIR goes to OUT_DIR under the same relative name and type. Exit 0 when
 every photo is done (or was already), 1 when some failed (each with its reason in
@@ -39,6 +39,8 @@ def register(sub) -> None:
     where.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://host:8786")
     s.add_argument("--overwrite", action="store_true",
                    help="redo photos already done and replace read-only outputs")
+    from inference.cli import add_quality_option
+    add_quality_option(s)   # --quality N, as the single commands take it
     s.set_defaults(run=run_batch)
 
 
@@ -93,12 +95,12 @@ class _Report:
 
 
 def run(recipe: str, in_dir: str, out_dir: str, *, jobs: int | None = None, scheduler: str | None = None,
-        overwrite: bool = False, on_result: Callable | None = None,
+        overwrite: bool = False, quality: int | None = None, on_result: Callable | None = None,
         should_stop: Callable[[], bool] = lambda: False, bar: bool | None = None) -> dict[str, int]:
     """The batch as a function (the GUI runs it on its worker): returns the counts; raises the
     CLI's UserError for a bad recipe or folders."""
     ns = argparse.Namespace(recipe=recipe, in_dir=in_dir, out_dir=out_dir, jobs=jobs,
-                            scheduler=scheduler, overwrite=overwrite)
+                            scheduler=scheduler, overwrite=overwrite, quality=quality)
     return _run(ns, on_result, should_stop, bar)
 
 
@@ -137,9 +139,9 @@ def _run(args: argparse.Namespace, on_result: Callable | None, should_stop: Call
     try:
         if client is not None:
             from inference.batch.dask_runner import run_dask
-            run_dask(client, todo, recipe_json, args.overwrite, done, should_stop)
+            run_dask(client, todo, recipe_json, args.overwrite, args.quality, done, should_stop)
         else:
-            run_local(todo, recipe_json, jobs, args.overwrite, done, should_stop)
+            run_local(todo, recipe_json, jobs, args.overwrite, args.quality, done, should_stop)
     finally:
         progress.close()
         for folder in output_folders(items):

@@ -66,7 +66,7 @@ def connect(address: str):
     return client
 
 
-def run_dask(client, items: list[Item], recipe_json: str, overwrite: bool,
+def run_dask(client, items: list[Item], recipe_json: str, overwrite: bool, quality: int | None,
              on_result: Callable[[Item, dict[str, Any]], None],
              should_stop: Callable[[], bool] = lambda: False) -> None:
     """Run ``items`` as tasks on the cluster of ``client`` (from :func:`connect`, closed at the
@@ -76,7 +76,7 @@ def run_dask(client, items: list[Item], recipe_json: str, overwrite: bool,
     futures = {}
     try:
         for i, item in enumerate(items):
-            fut = client.submit(run_photo, recipe_json, str(item.src), str(item.dst), overwrite,
+            fut = client.submit(run_photo, recipe_json, str(item.src), str(item.dst), overwrite, quality,
                                 key=f"visage-batch-{batch}-{i}", pure=False)
             futures[fut] = item
         pending = as_completed(list(futures), loop=client.loop)

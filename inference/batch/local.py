@@ -66,7 +66,7 @@ def _stop(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=True, cancel_futures=True)
 
 
-def run_local(items: list[Item], recipe_json: str, jobs: int, overwrite: bool,
+def run_local(items: list[Item], recipe_json: str, jobs: int, overwrite: bool, quality: int | None,
               on_result: OnResult, should_stop: Callable[[], bool] = lambda: False) -> None:
     """Run ``items`` on ``jobs`` processes (1: here), calling ``on_result`` for each as it
     finishes. ``should_stop()`` is asked between photos (the GUI's Cancel)."""
@@ -74,7 +74,7 @@ def run_local(items: list[Item], recipe_json: str, jobs: int, overwrite: bool,
         for item in items:
             if should_stop():
                 return
-            on_result(item, run_photo(recipe_json, str(item.src), str(item.dst), overwrite))
+            on_result(item, run_photo(recipe_json, str(item.src), str(item.dst), overwrite, quality))
         return
     crashes = {item.rel: 0 for item in items}
     todo = list(items)
@@ -85,7 +85,8 @@ def run_local(items: list[Item], recipe_json: str, jobs: int, overwrite: bool,
             pool = ProcessPoolExecutor(min(jobs, len(todo)), mp_context=multiprocessing.get_context("spawn"),
                                        initializer=_init_worker, initargs=(threads,))
             running: dict[Future, Item] = {
-                pool.submit(run_photo, recipe_json, str(it.src), str(it.dst), overwrite): it for it in todo}
+                pool.submit(run_photo, recipe_json, str(it.src), str(it.dst), overwrite, quality): it
+                for it in todo}
         todo = []
         try:
             while running:

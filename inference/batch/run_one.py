@@ -70,9 +70,11 @@ def _reason(exc: BaseException) -> str:
     return f"unexpected {type(exc).__name__}: {text}" if text else f"unexpected {type(exc).__name__}"
 
 
-def run_photo(recipe_json: str, src: str, dst: str, overwrite: bool = False) -> dict[str, Any]:
+def run_photo(recipe_json: str, src: str, dst: str, overwrite: bool = False,
+              quality: int | None = None) -> dict[str, Any]:
     """Apply the recipe (``steps_to_json`` as a JSON string) to the photo ``src`` and write
-    ``dst``. Returns ``{"status": "done"|"failed", "reason", "seconds", "worker"}``."""
+    ``dst`` (its EXIF and ICC profile kept as the single commands keep them; ``quality``: JPEG /
+    WebP, None for the photo's own). Returns ``{"status": "done"|"failed", "reason", "seconds", "worker"}``."""
     from inference.io import WRITE_FORMATS, ImageWriteError, check_output, read_image, write_image
     t0 = time.perf_counter()
     try:
@@ -87,7 +89,7 @@ def run_photo(recipe_json: str, src: str, dst: str, overwrite: bool = False) -> 
         check_output(out, [("the input photo", src), *others], overwrite)
         photo = read_image(src)
         image = apply_steps(photo.rgb, steps)
-        write_image(out, image, photo.alpha)
+        write_image(out, image, photo.alpha, quality, like=photo)
         status, reason = DONE, None
     except (KeyboardInterrupt, SystemExit):
         raise
