@@ -111,8 +111,8 @@ def _read_mask(path: str, shape: tuple[int, ...]) -> np.ndarray:
 
 def _parse(args: argparse.Namespace) -> None:
     from inference import faces as F
-    from inference.io import read_image, write_image_gray
-    from inference.parsing import HAIR, parse
+    from inference.io import read_image, write_image, write_image_gray
+    from inference.parsing import CLASS_COLORS, HAIR, parse
     if Path(args.out).suffix.lower() != ".png":
         raise UserError(f"{args.out}: the label map is written as PNG; use a .png name")
     _check_output(args.photo, args.out, False)
@@ -127,7 +127,10 @@ def _parse(args: argparse.Namespace) -> None:
         face_labels = p.labels_full()
         region = labels[p.y0:p.y0 + p.height, p.x0:p.x0 + p.width]
         np.copyto(region, face_labels, where=(face_labels > 0) & ((region == 0) | (region == HAIR)))
-    write_image_gray(args.out, labels)
+    if args.color:   # each class in its legend colour (the GUI's overlay colours), background black
+        write_image(args.out, CLASS_COLORS[labels])
+    else:
+        write_image_gray(args.out, labels)
 
 
 def _checker(param: Param):
@@ -210,6 +213,8 @@ def build_parser(command: str | None = None, *, lazy: bool = False) -> argparse.
     s.add_argument("photo")
     s.add_argument("out")
     s.add_argument("--face", default="0", help="face number in `faces` order, or 'all' (default 0)")
+    s.add_argument("--color", action="store_true",
+                   help="write an RGB preview in the classes' colours (README legend)")
     s.set_defaults(run=_parse)
 
     from inference.batch.cli import register as register_batch

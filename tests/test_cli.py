@@ -105,6 +105,21 @@ def test_parse_writes_an_8bit_label_map(sample_path, tmp_path):
     assert_user_error(run("parse", coffee, tmp_path / "c.png"), "no face")
 
 
+def test_parse_color_writes_the_legend_colours(sample_path, tmp_path):
+    from inference.parsing import CLASS_COLORS
+    raw, coloured = tmp_path / "labels.png", tmp_path / "preview.png"
+    assert run("parse", sample_path, raw).returncode == 0
+    res = run("parse", sample_path, coloured, "--color")
+    assert res.returncode == 0, res.stderr
+    with Image.open(coloured) as img:
+        assert img.mode == "RGB" and img.size == (512, 512)
+        rgb = np.array(img)
+    labels = np.array(Image.open(raw))
+    assert np.array_equal(rgb, CLASS_COLORS[labels])            # the same parsing, in colour
+    assert (rgb.reshape(-1, 3).max(1) > 0).mean() > 0.05        # not black: the face is seen
+    assert len(np.unique(rgb.reshape(-1, 3), axis=0)) >= 9      # skin, brows, eyes, nose, lips, hair...
+
+
 def test_inpaint_command(sample_path, tmp_path, astronaut):
     mask = np.zeros((512, 512), np.uint8)
     mask[100:150, 300:360] = 255                        # a piece of the shuttle
