@@ -2,7 +2,9 @@
 
 Classes (HELEN order; "left" = the image's left):
 0 background, 1 skin, 2 left brow, 3 right brow, 4 left eye, 5 right eye, 6 nose,
-7 upper lip, 8 inner mouth, 9 lower lip, 10 hair.
+7 upper lip, 8 inner mouth, 9 lower lip, 10 hair; then, carved out of those after the
+propagation: 11 neck, 12 occluder (a hand in front of the face), 13 clothes (and whatever else
+of the person's is neither skin nor hair: a collar, a helmet ring).
 
 Two stages. The coarse parsing is the mesh's polygons rasterised with sub-pixel precision.
 The refined parsing (:func:`parse`) turns it into soft class maps that are confident deep
@@ -21,15 +23,17 @@ import numpy as np
 from inference import mesh_topology as topo
 
 BACKGROUND, SKIN, LEFT_BROW, RIGHT_BROW, LEFT_EYE, RIGHT_EYE, NOSE, UPPER_LIP, INNER_MOUTH, \
-    LOWER_LIP, HAIR = range(11)
+    LOWER_LIP, HAIR, NECK, OCCLUDER, CLOTHES = range(14)
 CLASS_NAMES = ["background", "skin", "left brow", "right brow", "left eye", "right eye", "nose",
-               "upper lip", "inner mouth", "lower lip", "hair"]
+               "upper lip", "inner mouth", "lower lip", "hair", "neck", "occluder", "clothes"]
 CLASS_COLORS = np.array([  # RGB, for overlays and legends
     [0, 0, 0], [255, 204, 153], [153, 51, 0], [204, 102, 0], [0, 153, 255], [0, 204, 204],
-    [255, 255, 0], [255, 0, 102], [102, 0, 153], [204, 0, 51], [102, 255, 102]], dtype=np.uint8)
+    [255, 255, 0], [255, 0, 102], [102, 0, 153], [204, 0, 51], [102, 255, 102],
+    [204, 153, 255], [255, 0, 255], [51, 102, 204]], dtype=np.uint8)
 
 _SUBPIXEL_BITS = 4
-N_CLASSES = 11
+FACE_CLASSES = 11        # 0..10: what the mesh prior, the atlas and the propagation carry
+N_CLASSES = 14           # + neck, occluder, clothes (score planes added after the propagation)
 WORK_SIDE = 448          # the crop is parsed at this size; full resolution is upsampled on demand
 
 
@@ -178,7 +182,7 @@ class RefineParams:
 def _soft_prior(coarse: np.ndarray, band_px: float) -> tuple[np.ndarray, np.ndarray]:
     """One-hot maps of the coarse labels and a confidence that is 0 on every boundary and
     rises to 1 at ``band_px`` inside each region."""
-    onehot = np.eye(N_CLASSES, dtype=np.float32)[coarse].transpose(2, 0, 1)
+    onehot = np.eye(FACE_CLASSES, dtype=np.float32)[coarse].transpose(2, 0, 1)
     edges = np.zeros(coarse.shape, np.uint8)
     edges[:, 1:] |= coarse[:, 1:] != coarse[:, :-1]
     edges[1:, :] |= coarse[1:, :] != coarse[:-1, :]
@@ -203,6 +207,18 @@ def affinities(image: np.ndarray, sigma: float, reach: np.ndarray) -> "torch.Ten
     """(1, 4, 3, H, W) propagation weights from colour similarity between each pixel and its
     three neighbours on the previous row/column of every scan direction, scaled so that they
     sum to ``reach`` (an (H, W) map: 0 keeps the prior, near 1 propagates far)."""
+    return scaled(similarities(image, sigma), reach)
+
+
+def scaled(sims: "torch.Tensor", reach: np.ndarray) -> "torch.Tensor":
+    """Similarities (see :func:`similarities`, or a window of them) scaled by ``reach``."""
+    import torch
+    return sims * torch.from_numpy(np.asarray(reach, np.float32))
+
+
+def similarities(image: np.ndarray, sigma: float) -> "torch.Tensor":
+    """(1, 4, 3, H, W) colour similarities of each pixel to its three neighbours on the
+    previous row/column of every scan direction, a third each (a reach of 1)."""
     import torch
     lab = torch.from_numpy(cv2.cvtColor(image, cv2.COLOR_RGB2LAB).astype(np.float32)).permute(2, 0, 1)
     H, W = lab.shape[1:]
@@ -219,13 +235,12 @@ def affinities(image: np.ndarray, sigma: float, reach: np.ndarray) -> "torch.Ten
         torch.stack([sim(-1, j) for j in (-1, 0, 1)]),   # down: previous row
         torch.stack([sim(1, j) for j in (-1, 0, 1)]),    # up: next row
     ])
-    r = torch.from_numpy(np.asarray(reach, np.float32))
-    return (w / 3.0 * r)[None]
+    return (w / 3.0)[None]
 
 
 def _prior(pts: np.ndarray, shape: tuple[int, int], atlas, band_px: float,
            polygon_classes: tuple[int, ...] = ()) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Soft class maps (N_CLASSES, H, W) inside the face and their confidence (H, W)."""
+    """Soft class maps (FACE_CLASSES, H, W) inside the face and their confidence (H, W)."""
     coarse = rasterise_mesh(pts, shape)
     onehot, conf = _soft_prior(coarse, band_px)
     if atlas is None:
@@ -277,8 +292,8 @@ _DEFAULT_ATLAS = object()
 
 
 def parse(image: np.ndarray, face, params: RefineParams | None = None, atlas=_DEFAULT_ATLAS) -> Parsing:
-    """The refined 11-class parsing of one face (see the module docstring). ``atlas``: a
-    FaceAtlas, None for mesh polygons only, default the shipped one."""
+    """The refined parsing of one face (see the module docstring). ``atlas``: a FaceAtlas,
+    None for mesh polygons only, default the shipped one."""
     import torch
     from inference import face_atlas
     from inference.mp_models import models
@@ -339,7 +354,42 @@ def parse(image: np.ndarray, face, params: RefineParams | None = None, atlas=_DE
     conf[cap] = 0.0
 
     xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))[None]
-    p = affinities(work, prm.colour_sigma, prm.reach * (1 - conf))
+    sims = similarities(work, prm.colour_sigma)
+    p = scaled(sims, prm.reach * (1 - conf))
     for _ in range(prm.iterations):
         xt = propagate(xt, p, merge="max")
-    return Parsing(xt[0].numpy(), x0, y0, cw, ch)
+    x = xt[0].numpy()
+    from inference.body_parts import body_masks
+    from inference.occluders import foreign_mask, occluder_mask
+    face_labels = x.argmax(0)
+    neck, clothes, hair = body_masks(lab, face_labels, person, pts, face_px, sure_hair, sure_skin, sims)
+    oval = np.zeros((wh, ww), np.uint8)
+    _fill(oval, pts[topo.FACE_OVAL], 1)
+    occluder = occluder_mask(work) | foreign_mask(lab, face_labels, oval > 0, sure_skin, sure_hair)
+    carved = {OCCLUDER: occluder, NECK: neck & ~occluder, CLOTHES: clothes & ~occluder}
+    return Parsing(with_carved(x, carved, hair), x0, y0, cw, ch)
+
+
+def with_carved(x: np.ndarray, carved: dict[int, np.ndarray], hair: np.ndarray | None = None) -> np.ndarray:
+    """(N_CLASSES, h, w) scores: the face classes' ``x`` with the ``carved`` classes' masks cut
+    out of them (softened by a pixel, so that upsampled labels keep smooth edges). Where no
+    mask is, the face classes' planes are untouched; ``hair``: the hair that stays hair (the
+    rest of the hair plane goes to background where no carved class took it)."""
+    h, w = x.shape[1:]
+    out = np.zeros((N_CLASSES, h, w), np.float32)
+    out[:FACE_CLASSES] = x
+    if hair is not None:
+        lost = (x.argmax(0) == HAIR) & ~hair
+        if lost.any():
+            out[BACKGROUND][lost] = np.maximum(out[BACKGROUND][lost], out[HAIR][lost] + 1e-3)
+    top = out[:FACE_CLASSES].max(0)
+    total = np.zeros((h, w), np.float32)
+    for cls, m in carved.items():
+        if m is None or not m.any():
+            continue
+        soft = cv2.GaussianBlur(m.astype(np.float32), (0, 0), 0.7)
+        out[cls] = soft * top
+        total += soft
+    if total.any():
+        out[:FACE_CLASSES] *= 1.0 - np.clip(total, 0, 1)
+    return out

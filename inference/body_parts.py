@@ -1,0 +1,181 @@
+"""Neck and clothes: what the person segmenter calls "person" below the face that is not hair.
+
+Worked out on the parsing's working crop after the propagation (inference.parsing.parse), from
+its face labels, the segmenter's mask and colour models in Lab:
+
+- **neck**: below the jaw's contour (the mesh), skin-coloured (a Gaussian of the face's sure
+  skin, lightness tolerated wider: a neck is often in the chin's shadow) and connected to the
+  face's skin. Face skin the propagation carried below the jaw line becomes neck too (the
+  annotated sets end the face's skin at the jaw).
+- **clothes**: person pixels below the mouth that are neither neck nor hair. Directly under
+  the chin (a neck's width) hair is only what is hair-coloured and not clothes-coloured; beside it hair is kept where its colour
+  is nearer the hair's (sampled above the brows) than the clothes' (sampled under the neck)
+  and it hangs from the hair above; a black collar or a helmet ring is no longer hair.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from scipy import ndimage
+
+from inference import mesh_topology as topo
+from inference import parsing as P
+
+JAW = topo.FACE_OVAL[8:29]             # 234 (the right cheek's side) down round the chin to 454
+NECK_HALF_WIDTH = 0.35                 # x face size: the columns under the chin where no hair hangs
+NECK_L_WIDEN = 2.0                     # the neck's (and shadowed hair's) lightness may stray this many times as far
+MIN_SAMPLES = 40
+HAIR_HOLD = 0.8                        # confidence kept by hair beside the neck that colour leaves open
+JAW_SHADOW = 0.08                      # x face size: the shadow under the jaw, neither sure neck nor clothes
+
+
+def _poly_mask(shape: tuple[int, int], pts: np.ndarray) -> np.ndarray:
+    m = np.zeros(shape, np.uint8)
+    cv2.fillPoly(m, [np.round(pts * 16).astype(np.int32).reshape(-1, 1, 2)], 1, cv2.LINE_8, shift=4)
+    return m.astype(bool)
+
+
+def _below(shape: tuple[int, int], contour: np.ndarray) -> np.ndarray:
+    """The region under a contour running left to right (or right to left) in x, dropped
+    straight down to the crop's bottom."""
+    h = shape[0]
+    c = contour[np.argsort(contour[:, 0])]
+    poly = np.vstack([c, [[c[-1, 0], h + 1], [c[0, 0], h + 1]]])
+    return _poly_mask(shape, poly)
+
+
+def _loglik(samples: np.ndarray, pix: np.ndarray, widen_l: float = 1.0) -> np.ndarray:
+    mu = samples.mean(0)
+    cov = np.cov(samples.T) + np.eye(3) * 4.0
+    if widen_l != 1.0:
+        cov[0, :] *= widen_l
+        cov[:, 0] *= widen_l
+    d = pix - mu
+    inv = np.linalg.inv(cov)
+    return -0.5 * np.einsum("ni,ij,nj->n", d, inv, d) - 0.5 * np.log(np.linalg.det(cov))
+
+
+def radius_level(samples: np.ndarray, radius: float, widen_l: float = 1.0) -> float:
+    """The log-likelihood (as _loglik) at Mahalanobis distance ``radius`` from the samples' mean."""
+    cov = np.cov(samples.T) + np.eye(3) * 4.0
+    cov[0, :] *= widen_l
+    cov[:, 0] *= widen_l
+    return float(-0.5 * radius * radius - 0.5 * np.log(np.linalg.det(cov)))
+
+
+def _outlier_level(samples: np.ndarray, sigmas: float, widen_l: float = 1.0) -> float:
+    """The log-likelihood of a colour ``sigmas`` standard deviations from the samples' mean
+    on every axis: a flat 'something else' model."""
+    far = samples.mean(0, keepdims=True) + sigmas * samples.std(0) * (widen_l, 1, 1)
+    return float(_loglik(samples, far, widen_l)[0])
+
+
+def _skin_scores(lab_px: np.ndarray, skin: np.ndarray, sigmas: float, widen_l: float) -> np.ndarray:
+    """Skin log-likelihood above a flat outlier ``sigmas`` away (> 0: skin-coloured)."""
+    return _loglik(skin, lab_px, widen_l) - _outlier_level(skin, sigmas, widen_l)
+
+
+NECK_, HAIR_, CLOTHES_, BACK_ = range(4)   # planes of the below-the-mouth problem
+
+
+def body_masks(lab: np.ndarray, labels: np.ndarray, person: np.ndarray, pts: np.ndarray,
+               face_px: float, sure_hair: np.ndarray, sure_skin: np.ndarray, sims=None
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(neck, clothes, hair) boolean masks on the working crop. ``labels`` are the face
+    classes after propagation; ``hair`` is what stays hair (a subset of labels == HAIR);
+    ``sims``: the crop's colour similarities (parsing.similarities), so that the neck's and
+    the clothes' edges land on the photo's edges."""
+    import torch
+
+    from inference.ops.propagate import propagate
+    shape = labels.shape
+    h, w = shape
+    hair = labels == P.HAIR
+    mouth_y = pts[topo.LIPS_OUTER_LOWER, 1].mean()
+    chin_y = pts[topo.CHIN, 1]
+    top = int(max(0, np.floor(mouth_y - 0.15 * face_px)))
+    if top >= h - 2 or len(lab[sure_skin]) < MIN_SAMPLES:
+        return np.zeros(shape, bool), np.zeros(shape, bool), hair
+    # the problem is solved on the rows from just above the mouth down
+    sl = slice(top, h)
+    L, H_, Pm, Lb = labels[sl], hair[sl], person[sl], lab[sl]
+    pt = pts - (0, top)
+    sub = L.shape
+    rows = np.arange(sub[0], dtype=np.float32)[:, None]
+    oval = _poly_mask(sub, pt[topo.FACE_OVAL])
+    under_jaw = _below(sub, pt[JAW]) & ~oval
+    cols = np.abs(np.arange(w, dtype=np.float32)[None, :] - pts[topo.CHIN, 0]) < NECK_HALF_WIDTH * face_px
+    no_hair = under_jaw & cols & (rows < chin_y - top + 1.5 * face_px)
+    low = rows > mouth_y - top
+    skin = lab[sure_skin]
+    flat = Lb.reshape(-1, 3)
+    skin_s = _skin_scores(flat, skin, 3.0, NECK_L_WIDEN).reshape(sub)
+    hair_ok = sure_hair.sum() >= MIN_SAMPLES
+    # (hair below the face is often in shadow: its lightness may stray as the neck's)
+    hair_s = (_loglik(lab[sure_hair], flat, NECK_L_WIDEN) if hair_ok else np.full(len(flat), -1e9)).reshape(sub)
+    skin_ll = _loglik(skin, flat, NECK_L_WIDEN).reshape(sub)
+    # clothes: the person under the jaw's corners that is not skin-coloured
+    sample = no_hair & low & (Pm > 0.9) & (skin_s < 0) & (rows > chin_y - top + 0.2 * face_px)
+    if sample.sum() >= MIN_SAMPLES:
+        clothes_s = _loglik(Lb[sample], flat).reshape(sub)
+    else:   # no clothes seen: far from hair is not hair
+        clothes_s = np.full(sub, _outlier_level(lab[sure_hair], 2.5) if hair_ok else -1e9)
+
+    hair_far = _outlier_level(lab[sure_hair], 3.0, NECK_L_WIDEN) if hair_ok else 1e9   # hair's colour 3 sigma off
+    x = np.zeros((4,) + sub, np.float32)
+    conf = np.zeros(sub, np.float32)
+    region = low & ~oval & (Pm > 0.3)
+    # (beside the neck, what the face's parsing took for hair stays out: blond curls are
+    # skin-coloured)
+    skinlike = region & (skin_s > 0) & (skin_ll > hair_s) & under_jaw & (cols | ~H_)
+    # sure neck: skin-coloured under the jaw and touching the face's skin; the face's skin
+    # above the jaw seeds it too (it is dropped from the neck at the end)
+    face_skin = oval & (L == P.SKIN)
+    # (the jaw's own shadow may part the neck from the face's skin by a few pixels)
+    r = max(2, int(round(JAW_SHADOW * face_px)))
+    near_jaw = cv2.dilate(face_skin.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1,) * 2)) > 0
+    comp, n = ndimage.label(ndimage.binary_opening(skinlike))
+    if n:
+        ids = np.unique(comp[near_jaw & (comp > 0)])
+        skinlike = np.isin(comp, ids[ids > 0])
+    else:
+        skinlike[:] = False
+    seeds = {NECK_: skinlike | (face_skin & (rows > mouth_y - top)),
+             BACK_: Pm < 0.2,
+             HAIR_: (H_ & ~low) | (region & H_ & ~no_hair & (hair_s > clothes_s + 2) & (hair_s > skin_ll + 2)),
+             CLOTHES_: region & ~skinlike & ~near_jaw & (skin_s < -2) & (
+                 (no_hair & (clothes_s > hair_s)) | ((clothes_s > hair_s + 2) & (hair_s < hair_far) & H_))}
+    for k, m in seeds.items():
+        x[k][m] = 1.0
+        conf[m] = 1.0
+    undecided = conf == 0
+    # an undecided pixel starts from what its colour and place suggest
+    x[CLOTHES_][undecided] = Pm[undecided] * 0.5
+    x[BACK_][undecided] = 1 - Pm[undecided]
+    # hair the face's parsing found beside the neck stays hair unless clothes clearly reach it
+    kept = undecided & H_ & ~no_hair
+    x[HAIR_][kept] = 1.0
+    conf[kept] = HAIR_HOLD
+    x[NECK_][undecided & under_jaw & (skin_s > 0)] = 0.5
+    xt = torch.from_numpy(x)[None]
+    if sims is not None:
+        from inference.parsing import scaled
+        p = scaled(sims[..., sl, :], 0.995 * (1 - conf))
+        for _ in range(2):
+            xt = propagate(xt, p, merge="max")
+    out = xt[0].numpy().argmax(0)
+    neck = (out == NECK_) & ~oval & low & under_jaw & ~(H_ & ((hair_s > skin_ll) | ~cols))
+    clothes = (out == CLOTHES_) & ~oval & low & np.isin(L, (P.BACKGROUND, P.HAIR, P.SKIN))
+    # hair below the mouth hangs from the hair above it
+    # (hair the neck's plane reached but the neck's bounds refuse stays hair)
+    keep = H_ & ~(((out == CLOTHES_) | (out == BACK_) | neck) & low & ~oval)
+    comp, n = ndimage.label(keep)
+    if n:
+        ids = np.unique(comp[keep & ~low])
+        keep = np.isin(comp, ids[ids > 0])
+    clothes |= H_ & ~keep & (Pm > 0.5) & ~neck
+    neck &= ~(L == P.SKIN) | under_jaw          # face skin carved only under the jaw line
+    full = lambda m: np.concatenate([np.zeros((top, w), bool), m])  # noqa: E731
+    hair_out = hair.copy()
+    hair_out[sl] = keep
+    return full(neck), full(clothes & ~neck), hair_out
