@@ -10,11 +10,12 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Sequence
-
-import numpy as np
+from typing import TYPE_CHECKING, Sequence
 
 from inference.edits.spec import BOOL, CHOICE, FILE, MASK, PHOTO, EditError, Param, ParamError, params_of
+
+if TYPE_CHECKING:   # numpy is imported where pixels are: --help does not wait for it
+    import numpy as np
 
 EXIT_USER_ERROR = 2
 
@@ -99,6 +100,7 @@ def _edit(args: argparse.Namespace, edit) -> None:
 
 def _read_mask(path: str, shape: tuple[int, ...]) -> np.ndarray:
     """A mask image of the photo's size with something in it, as 0/255 uint8."""
+    import numpy as np
     from inference.io import read_mask
     hole = read_mask(path)
     if hole.shape != shape[:2]:
@@ -110,6 +112,8 @@ def _read_mask(path: str, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def _parse(args: argparse.Namespace) -> None:
+    import numpy as np
+
     from inference import faces as F
     from inference.io import read_image, write_image, write_image_gray
     from inference.parsing import CLASS_COLORS, HAIR, parse
