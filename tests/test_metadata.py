@@ -63,6 +63,18 @@ def test_write_like_keeps_exif_and_icc(tmp_path, shot, ext):
     assert profile.profile.red_colorant[0][0] == pytest.approx(0.5151, abs=1e-3)   # P3's, not sRGB's 0.436
 
 
+@pytest.mark.parametrize("ext", ["png", "tif", "webp"])
+def test_metadata_survives_a_chain_of_saves(tmp_path, shot, ext):
+    """What a saved file keeps reads back from it: a second edit saved like it keeps it too
+    (batch chains commands through files)."""
+    first = read_image(shot.path)
+    middle = read_image(write_image(tmp_path / f"mid.{ext}", first.rgb, like=first))
+    assert middle.icc == shot.icc and middle.format == {"tif": "TIFF"}.get(ext, ext.upper())
+    tags = tags_of(write_image(tmp_path / "last.jpg", middle.rgb, like=middle))
+    assert tags["model"] == MODEL and tags["taken"] == TAKEN and tags["orientation"] == 1
+    assert tags["icc"] == shot.icc and tags["size"] == (400, 512)
+
+
 def test_bmp_has_no_room_for_metadata(tmp_path, shot, monkeypatch):
     from inference.io import write as W
     notes = []
@@ -119,6 +131,30 @@ def test_a_cmyk_profile_is_not_kept(tmp_path, portrait):
     src = tmp_path / "print.jpg"
     Image.fromarray(portrait).convert("CMYK").save(src, "JPEG", icc_profile=bytes(cmyk_icc))
     assert read_image(src).icc is None
+
+
+def test_exif_too_large_for_a_jpeg(tmp_path, portrait, monkeypatch):
+    """A JPEG's EXIF is one 64 KB marker: a huge maker note is left out (the rest kept), a
+    block still too large is dropped; a note says which, and the photo is written."""
+    from inference.io import write as W
+    notes = []
+    monkeypatch.setattr(W, "note", notes.append)
+    monkeypatch.setattr(W, "_noted", set())
+    for big_in_ifd0, kept in ((False, True), (True, False)):
+        exif = Image.Exif()
+        exif[0x0110] = MODEL
+        exif.get_ifd(0x8769)[0x927C] = b"\x01" * 70000                      # the maker note
+        if big_in_ifd0:
+            exif[0x010E] = "x" * 70000                                   # an image description
+        src = tmp_path / f"big{big_in_ifd0}.png"
+        Image.fromarray(portrait).save(src, "PNG", exif=exif.tobytes())
+        photo = read_image(src)
+        out = write_image(tmp_path / f"big{big_in_ifd0}.jpg", photo.rgb, like=photo)
+        with Image.open(out) as img:
+            tags = img.getexif()
+            assert (tags.get(0x0110) == MODEL) == kept
+            assert 0x927C not in tags.get_ifd(0x8769)
+        assert len(notes) == 1 and "EXIF is too large" in notes.pop()
 
 
 def test_saved_exif_of_nothing_or_garbage():

@@ -20,6 +20,8 @@ _STRUCTURE_TAGS = frozenset({
     37724,
 })
 _PIXEL_X, _PIXEL_Y = 0xA002, 0xA003     # the Exif IFD's image size, which a rotation swaps
+MAKER_NOTE = 0x927C                      # the camera maker's own block, often most of the EXIF
+JPEG_EXIF_MAX = 65533                    # bytes: a JPEG's EXIF is one APP1 marker segment
 
 
 def _exif_of(img: Image.Image) -> Image.Exif | None:
@@ -87,10 +89,11 @@ def jpeg_quality(img: Image.Image) -> int | None:
     return best
 
 
-def saved_exif(raw: bytes | None, width: int, height: int) -> bytes | None:
+def saved_exif(raw: bytes | None, width: int, height: int, maker_note: bool = True) -> bytes | None:
     """EXIF for a file whose pixels are stored upright at width x height: ``raw``'s tags with
     Orientation 1, no thumbnail (IFD1 is not written), no storage tags, the Exif IFD's pixel
-    size made the new one's. None when there is nothing to keep or ``raw`` cannot be read."""
+    size made the new one's (and no maker note unless ``maker_note``). None when there is
+    nothing to keep or ``raw`` cannot be read."""
     if not raw:
         return None
     src = Image.Exif()
@@ -107,6 +110,8 @@ def saved_exif(raw: bytes | None, width: int, height: int) -> bytes | None:
                     sub[ExifTags.IFD.Interop] = dict(src.get_ifd(ExifTags.IFD.Interop))
                 if _PIXEL_X in sub or _PIXEL_Y in sub:
                     sub[_PIXEL_X], sub[_PIXEL_Y] = width, height
+                if not maker_note:
+                    sub.pop(MAKER_NOTE, None)
             if sub:
                 out[ifd] = sub
         if not len(out):

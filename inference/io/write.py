@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image
 
 from inference.io.formats import ALPHA_FORMATS, WRITE_FORMATS, ImageWriteError
-from inference.io.metadata import METADATA_FORMATS, saved_exif
+from inference.io.metadata import JPEG_EXIF_MAX, METADATA_FORMATS, saved_exif
 from inference.io.read import Photo
 
 
@@ -114,6 +114,13 @@ def _metadata(p: Path, fmt: str, like: Photo, width: int, height: int) -> dict:
             _note_once(f"metadata:{fmt}", f"{fmt} files hold no EXIF or colour profile: {p.name} is "
                        "written without them; save as JPEG, PNG, WebP or TIFF to keep them")
         return kwargs
+    if exif and fmt == "JPEG" and len(exif) > JPEG_EXIF_MAX:
+        # a JPEG holds 64 KB of EXIF: a thumbnail dropped is usually enough, else the maker note goes
+        exif = saved_exif(like.exif, width, height, maker_note=False)
+        if exif and len(exif) > JPEG_EXIF_MAX:
+            exif = None
+        _note_once(f"exif-size:{p}", f"{p.name}: the EXIF is too large for a JPEG; written "
+                   + ("without the camera's maker note" if exif else "without it"))
     if exif:
         kwargs["exif"] = exif
     if like.icc:
