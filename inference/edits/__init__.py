@@ -14,8 +14,12 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterator, Mapping
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from inference.edits.spec import ParamError, validate
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # NAME, module under inference.edits, its CLI command and the command's help, as the module
 # declares them (NAME, CLI.name, CLI.help; a test checks they agree): the CLI lists commands
@@ -70,9 +74,8 @@ def get(name: str) -> ModuleType:
         raise ValueError(f"unknown edit {name!r}; known: {', '.join(sorted(EDITS))}") from None
 
 
-def apply_edit(name: str, image, face, params: dict):
-    """A new image (np.ndarray) with edit ``name`` applied (parameters checked against its
-    PARAMS)."""
+def apply_edit(name: str, image: np.ndarray, face, params: dict) -> np.ndarray:
+    """A new image with edit ``name`` applied (parameters checked against its PARAMS)."""
     edit = get(name)
     return edit.apply_region(image, face, **validate(edit, params)).paste(image)
 
