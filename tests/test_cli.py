@@ -120,6 +120,17 @@ def test_parse_color_writes_the_legend_colours(sample_path, tmp_path):
     assert len(np.unique(rgb.reshape(-1, 3), axis=0)) >= 9      # skin, brows, eyes, nose, lips, hair...
 
 
+def test_readme_legend_is_the_class_colours():
+    import re
+
+    from conftest import ROOT
+    from inference.parsing import CLASS_COLORS, CLASS_NAMES
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    legend = {int(i): (name, colour) for i, name, colour in
+              re.findall(r"\| (\d+) ([a-z ]+) \| `#([0-9a-f]{6})`", readme)}
+    assert legend == {i: (CLASS_NAMES[i], "%02x%02x%02x" % tuple(CLASS_COLORS[i])) for i in range(len(CLASS_NAMES))}
+
+
 def test_inpaint_command(sample_path, tmp_path, astronaut):
     mask = np.zeros((512, 512), np.uint8)
     mask[100:150, 300:360] = 255                        # a piece of the shuttle
