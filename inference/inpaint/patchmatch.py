@@ -38,6 +38,7 @@ SRC_RATIO = 0.25       # ... and at least this many per patch to fill
 TEXTURE_WEIGHT = 4.0   # weight of the texture features against the colours
 TEXTURE_WINDOW = 9
 PM_FIRST, PM_NEXT = 2, 1   # PatchMatch sweeps in the first and later EM rounds of a level
+SEAMLESS = True        # blend the fill's low frequencies to the photo (gradient domain)
 
 
 def _masked_half(img: np.ndarray, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -131,8 +132,11 @@ def _em_rounds(level: int, levels: int) -> int:
 
 
 def fill(image: np.ndarray, hole: np.ndarray, progress: Progress | None = None, seed: int = 0,
-         source: np.ndarray | None = None, patch: int | None = None, **_) -> np.ndarray:
-    """(H, W, 3) uint8 crop and its hole -> the crop with the hole completed."""
+         source: np.ndarray | None = None, patch: int | None = None, stats: dict | None = None,
+         **_) -> np.ndarray:
+    """(H, W, 3) uint8 crop and its hole -> the crop with the hole completed. ``stats`` (a
+    dict, optional) receives the finest level's field ("nnf", (H, W, 2) source centres) and
+    "patch", for the measures of bench/inpaint.py and the tests."""
     ops = native()
     patch = patch or PATCH
     r = patch // 2
@@ -146,7 +150,8 @@ def fill(image: np.ndarray, hole: np.ndarray, progress: Progress | None = None, 
         raise InpaintError("nothing to fill from: the mask (or the allowed source) leaves no whole patch")
     work = [float(l[1].sum()) * _em_rounds(i, len(levels)) for i, l in enumerate(levels)]
     done, total = 0.0, max(sum(work), 1.0)
-    A = nnf = None
+    A = nnf = tdist = ttarget = None
+    sigma2 = 1.0
     for li in range(len(levels) - 1, -1, -1):
         B, ho, so = levels[li]
         valid = _valid_sources(ho, so, r)
@@ -186,7 +191,51 @@ def fill(image: np.ndarray, hole: np.ndarray, progress: Progress | None = None, 
             done += work[li] / rounds
             if progress:
                 progress(min(0.99, done / total))
-    return np.clip(A[..., :3] + 0.5, 0, 255).astype(np.uint8)
+    if stats is not None:
+        stats.update(nnf=nnf, hole=levels[0][1], patch=patch)
+    out = A[..., :3]
+    if SEAMLESS and nnf is not None and nnf.shape[:2] == hole.shape:
+        out = _blend_low_frequencies(ops, levels[0][0], hole, nnf, tdist, ttarget, patch, sigma2)
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+def _blend_low_frequencies(ops, B: np.ndarray, hole: np.ndarray, nnf: np.ndarray, dist, target, patch: int,
+                           sigma2: float) -> np.ndarray:
+    """The fill's gradients inside the hole, its low frequencies meeting the photo (Pérez et
+    al. 2003). The guide is the fill voted one pixel past the hole too (what the copied patches
+    put on the photo's side of the edge), so every gradient across the edge is the fill's own:
+    the step between the fill's continuation and the photo there is spread over the hole as a
+    membrane, no seam, and the texture is untouched."""
+    from inference.poisson import poisson_fill
+    ring = cv2.dilate(hole.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    tB = torch.from_numpy(np.ascontiguousarray(B))
+    guide = ops.patchmatch_vote(tB, torch.from_numpy(nnf), dist, target, torch.from_numpy(ring.astype(np.uint8)),
+                                tB, patch, max(sigma2, 1e-3)).numpy()[..., :3]
+    return poisson_fill(np.ascontiguousarray(B[..., :3]), hole, np.ascontiguousarray(guide))
+
+
+def largest_copied_block(nnf: np.ndarray, hole: np.ndarray) -> int:
+    """Pixels of the largest 4-connected set of hole pixels that share one offset (source
+    minus target) in ``nnf``: the biggest piece of the fill copied whole from one place."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    H, W = hole.shape
+    off = nnf.astype(np.int64) - np.stack(np.mgrid[0:H, 0:W], -1)
+    idx = np.full((H, W), -1, np.int64)
+    n = int(hole.sum())
+    if n == 0:
+        return 0
+    idx[hole] = np.arange(n)
+    rows, cols = [], []
+    for a, b in (((slice(None), slice(0, W - 1)), (slice(None), slice(1, W))),
+                 ((slice(0, H - 1), slice(None)), (slice(1, H), slice(None)))):
+        same = hole[a] & hole[b] & (off[a] == off[b]).all(-1)
+        rows.append(idx[a][same])
+        cols.append(idx[b][same])
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    g = coo_matrix((np.ones(len(r), np.int8), (r, c)), shape=(n, n))
+    _, lab = connected_components(g, directed=False)
+    return int(np.bincount(lab).max())
 
 
 # -- twins for the tests ----------------------------------------------------------------------
