@@ -17,7 +17,7 @@ FOREARM = 0.5              # the wrist drawn on this far (x the palm's length) t
 GRABCUT_ITERATIONS = 2
 FOREIGN_SIGMAS = 4.0       # a foreign colour is this many standard deviations from skin and hair
 FOREIGN_MIN_FRACTION = 0.02
-MAKEUP_REACH = 0.12        # x the oval's size: round eyes, brows and lips colours may be makeup
+MAKEUP_REACH = 0.2         # x the oval's size: round eyes, brows and lips colours may be makeup
 FOREIGN_OVER = (1, 6, 0)   # skin, nose, background: what a foreign object may have been taken for
 
 
@@ -99,33 +99,48 @@ def foreign_mask(lab: np.ndarray, labels: np.ndarray, face_oval: np.ndarray, sur
     far from the face's skin (lightness let stray twice as far: shadows) and from its hair,
     in blobs of at least ``min_fraction`` of the oval. Beards and bangs are hair-coloured and
     stay what the parsing says."""
-    from inference.body_parts import MIN_SAMPLES, _loglik, radius_level
-    cand = face_oval & np.isin(labels, FOREIGN_OVER)
-    if not cand.any() or sure_skin.sum() < MIN_SAMPLES:
-        return np.zeros(labels.shape, bool)
-    skin = _core(lab[sure_skin])
-    pix = lab[cand]
-    far = _loglik(skin, pix, 2.0) < radius_level(skin, FOREIGN_SIGMAS, 2.0)
-    if sure_hair.sum() >= MIN_SAMPLES:
-        hair = _core(lab[sure_hair])
-        far &= _loglik(hair, pix) < radius_level(hair, FOREIGN_SIGMAS)
-    out = np.zeros(labels.shape, bool)
-    out[cand] = far
-    out = cv2.morphologyEx(out.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    from inference.body_parts import MIN_SAMPLES
+    # looked for on every other pixel (a blob is 2 % of the face), its edge then on all
+    lab2, labels2, oval2 = lab[::2, ::2], labels[::2, ::2], face_oval[::2, ::2]
+    cand = oval2 & np.isin(labels2, FOREIGN_OVER)
+    none = np.zeros(labels.shape, bool)
+    if not cand.any() or sure_skin[::2, ::2].sum() < MIN_SAMPLES:
+        return none
+    skin = _core(lab2[sure_skin[::2, ::2]])
+    hair = _core(lab2[sure_hair[::2, ::2]]) if sure_hair[::2, ::2].sum() >= MIN_SAMPLES else None
+    out = np.zeros(labels2.shape, np.uint8)
+    out[cand] = _far(lab2[cand], skin, hair)
+    out = cv2.morphologyEx(out, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
     n, comp, _, _ = cv2.connectedComponentsWithStats(out, connectivity=8)
     # eye shadow and lipstick are colours no skin has: a blob must be big enough away from
     # the eyes, brows and lips
-    r = max(1, int(round(MAKEUP_REACH * np.sqrt(face_oval.sum()))))
-    made_up = cv2.dilate(np.isin(labels, (2, 3, 4, 5, 7, 8, 9)).astype(np.uint8),
+    r = max(1, int(round(MAKEUP_REACH * np.sqrt(oval2.sum()))))
+    made_up = cv2.dilate(np.isin(labels2, (2, 3, 4, 5, 7, 8, 9)).astype(np.uint8),
                          cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1,) * 2)) > 0
     area = np.bincount(comp[~made_up], minlength=n)
-    big = np.nonzero(area[1:] >= min_fraction * face_oval.sum())[0] + 1
-    return np.isin(comp, big)
+    big = np.nonzero(area[1:] >= min_fraction * oval2.sum())[0] + 1
+    if not len(big):
+        return none
+    found = cv2.resize(np.isin(comp, big).astype(np.uint8), labels.shape[::-1], interpolation=cv2.INTER_NEAREST)
+    near = (cv2.dilate(found, np.ones((5, 5), np.uint8)) > 0) & face_oval & np.isin(labels, FOREIGN_OVER)
+    none[near] = _far(lab[near], skin, hair)
+    return none
+
+
+def _far(pix: np.ndarray, skin: np.ndarray, hair: np.ndarray | None) -> np.ndarray:
+    """Which colours are far from both the skin's and the hair's model."""
+    from inference.body_parts import _loglik, radius_level
+    far = _loglik(skin, pix, 2.0) < radius_level(skin, FOREIGN_SIGMAS, 2.0)
+    if hair is not None:
+        far &= _loglik(hair, pix) < radius_level(hair, FOREIGN_SIGMAS)
+    return far
 
 
 def _core(samples: np.ndarray, keep: float = 0.85) -> np.ndarray:
     """The ``keep`` fraction of colour samples nearest their mean (Mahalanobis): an object
     over the skin is among the 'sure skin' the prior gives, and would widen its model."""
-    from inference.body_parts import _loglik
+    from inference.body_parts import MAX_FIT, _loglik
+    if len(samples) > 4 * MAX_FIT:
+        samples = samples[::len(samples) // (4 * MAX_FIT)]
     ll = _loglik(samples, samples)
     return samples[ll >= np.quantile(ll, 1 - keep)]

@@ -223,10 +223,20 @@ def similarities(image: np.ndarray, sigma: float) -> "torch.Tensor":
     lab = torch.from_numpy(cv2.cvtColor(image, cv2.COLOR_RGB2LAB).astype(np.float32)).permute(2, 0, 1)
     H, W = lab.shape[1:]
     pad = torch.nn.functional.pad(lab[None], (1, 1, 1, 1), mode="replicate")[0]
+    # A pair's similarity is the same seen from either end ((a - b)^2 == (b - a)^2 exactly),
+    # so four offsets computed once over the padded grid give all twelve.
+    pair = {}
+    for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
+        a = pad[:, max(0, -dy):H + 2 - max(0, dy), max(0, -dx):W + 2 - max(0, dx)]
+        b = pad[:, max(0, dy):H + 2 - max(0, -dy), max(0, dx):W + 2 - max(0, -dx)]
+        pair[dy, dx] = torch.exp(-((a - b) ** 2).sum(0) / (2 * sigma * sigma))
 
     def sim(dy: int, dx: int) -> "torch.Tensor":  # similarity to the neighbour at (y+dy, x+dx)
-        nb = pad[:, 1 + dy:1 + dy + H, 1 + dx:1 + dx + W]
-        return torch.exp(-((lab - nb) ** 2).sum(0) / (2 * sigma * sigma))
+        # pixel p is padded p + 1; pair[e] at grid index g holds padded (g + o, g + o + e),
+        # o = (max(0, -ey), max(0, -ex)); for the reverse offset, p + 1 is the pair's far end
+        (ey, ex), q = ((dy, dx), (1, 1)) if (dy, dx) in pair else ((-dy, -dx), (1 + dy, 1 + dx))
+        y0, x0 = q[0] - max(0, -ey), q[1] - max(0, -ex)
+        return pair[ey, ex][y0:y0 + H, x0:x0 + W]
 
     # Offsets per direction (see ops.propagate): j runs across the scan.
     w = torch.stack([
@@ -264,7 +274,10 @@ def _gaussian_loglik(samples: np.ndarray, pix: np.ndarray) -> np.ndarray:
     mu = samples.mean(0)
     cov = np.cov(samples.T) + np.eye(samples.shape[1]) * 4.0  # floor: 2 Lab units per axis
     d = pix - mu
-    return -0.5 * np.einsum("ni,ij,nj->n", d, np.linalg.inv(cov), d) - 0.5 * np.log(np.linalg.det(cov))
+    a = np.linalg.inv(cov)
+    # the quadratic form channel by channel: an (N, 3) einsum is several times slower
+    q = sum(a[i, j] * d[:, i] * d[:, j] for i in range(3) for j in range(3))
+    return -0.5 * q - 0.5 * np.log(np.linalg.det(cov))
 
 
 def _hair_probability(lab: np.ndarray, hair: np.ndarray, skin: np.ndarray, where: np.ndarray,
@@ -361,35 +374,40 @@ def parse(image: np.ndarray, face, params: RefineParams | None = None, atlas=_DE
     x = xt[0].numpy()
     from inference.body_parts import body_masks
     from inference.occluders import foreign_mask, occluder_mask
-    face_labels = x.argmax(0)
+    face_labels = running_argmax(x)
     neck, clothes, hair = body_masks(lab, face_labels, person, pts, face_px, sure_hair, sure_skin, sims)
     oval = np.zeros((wh, ww), np.uint8)
     _fill(oval, pts[topo.FACE_OVAL], 1)
     occluder = occluder_mask(work) | foreign_mask(lab, face_labels, oval > 0, sure_skin, sure_hair)
     carved = {OCCLUDER: occluder, NECK: neck & ~occluder, CLOTHES: clothes & ~occluder}
-    return Parsing(with_carved(x, carved, hair), x0, y0, cw, ch)
+    return Parsing(with_carved(x, carved, hair, face_labels), x0, y0, cw, ch)
 
 
-def with_carved(x: np.ndarray, carved: dict[int, np.ndarray], hair: np.ndarray | None = None) -> np.ndarray:
+def with_carved(x: np.ndarray, carved: dict[int, np.ndarray], hair: np.ndarray | None = None,
+                labels: np.ndarray | None = None) -> np.ndarray:
     """(N_CLASSES, h, w) scores: the face classes' ``x`` with the ``carved`` classes' masks cut
     out of them (softened by a pixel, so that upsampled labels keep smooth edges). Where no
     mask is, the face classes' planes are untouched; ``hair``: the hair that stays hair (the
-    rest of the hair plane goes to background where no carved class took it)."""
+    rest of the hair plane goes to background where no carved class took it); ``labels``:
+    x's argmax, when known."""
     h, w = x.shape[1:]
     out = np.zeros((N_CLASSES, h, w), np.float32)
     out[:FACE_CLASSES] = x
     if hair is not None:
-        lost = (x.argmax(0) == HAIR) & ~hair
+        lost = ((running_argmax(x) if labels is None else labels) == HAIR) & ~hair
         if lost.any():
             out[BACKGROUND][lost] = np.maximum(out[BACKGROUND][lost], out[HAIR][lost] + 1e-3)
-    top = out[:FACE_CLASSES].max(0)
-    total = np.zeros((h, w), np.float32)
-    for cls, m in carved.items():
-        if m is None or not m.any():
-            continue
-        soft = cv2.GaussianBlur(m.astype(np.float32), (0, 0), 0.7)
-        out[cls] = soft * top
+    masks = {c: m for c, m in carved.items() if m is not None and m.any()}
+    if not masks:
+        return out
+    # only the box round the carved pixels (and the blur's reach) changes
+    ys, xs = np.nonzero(np.logical_or.reduce(list(masks.values())))
+    b = (slice(max(0, ys.min() - 3), ys.max() + 4), slice(max(0, xs.min() - 3), xs.max() + 4))
+    top = out[(slice(0, FACE_CLASSES),) + b].max(0)
+    total = np.zeros(top.shape, np.float32)
+    for cls, m in masks.items():
+        soft = cv2.GaussianBlur(m[b].astype(np.float32), (0, 0), 0.7)
+        out[(cls,) + b] = soft * top
         total += soft
-    if total.any():
-        out[:FACE_CLASSES] *= 1.0 - np.clip(total, 0, 1)
+    out[(slice(0, FACE_CLASSES),) + b] *= 1.0 - np.clip(total, 0, 1)
     return out
