@@ -89,13 +89,34 @@ def _outlier_level(samples: np.ndarray, sigmas: float, widen_l: float = 1.0) -> 
 NECK_, HAIR_, CLOTHES_, BACK_ = range(4)   # planes of the below-the-mouth problem
 
 
-def body_masks(lab: np.ndarray, labels: np.ndarray, person: np.ndarray, pts: np.ndarray,
-               face_px: float, sure_hair: np.ndarray, sure_skin: np.ndarray, sims=None
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(neck, clothes, hair) boolean masks on the working crop. ``labels`` are the face
-    classes after propagation; ``hair`` is what stays hair (a subset of labels == HAIR);
-    ``sims``: the crop's colour similarities (parsing.similarities), so that the neck's and
-    the clothes' edges land on the photo's edges."""
+def body_masks(work: np.ndarray, lab: np.ndarray, labels: np.ndarray, person: np.ndarray,
+               pts: np.ndarray, face_px: float, sure_hair: np.ndarray, sure_skin: np.ndarray,
+               sigma: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(neck, clothes, hair) boolean masks on the working crop ``work`` (RGB; ``lab`` its Lab).
+    ``labels`` are the face classes after propagation; ``hair`` is what stays hair (a subset
+    of labels == HAIR). Solved on a copy at half the working resolution (neck and clothes
+    need no finer edge; the hair keeps its own edge where it meets the background), with
+    colour similarities of ``sigma`` (parsing.similarities), so that the neck's and the
+    clothes' edges land on the photo's edges."""
+    hair = labels == P.HAIR
+    if min(labels.shape) < 128:
+        return _body_masks_at(work, lab, labels, person, pts, face_px, sure_hair, sure_skin, sigma)
+    h, w = labels.shape
+    hw = ((w + 1) // 2, (h + 1) // 2)
+    half = lambda a, i=cv2.INTER_AREA: cv2.resize(a, hw, interpolation=i)  # noqa: E731
+    nearest = lambda m: m[::2, ::2]  # noqa: E731
+    neck, clothes, keep = _body_masks_at(half(work), half(lab), nearest(labels), half(person), pts / 2,
+                                         face_px / 2, nearest(sure_hair), nearest(sure_skin), sigma)
+    up = lambda m: cv2.resize(m.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0  # noqa: E731
+    neck, clothes = up(neck), up(clothes)
+    lost = up(nearest(hair) & ~keep)
+    return neck, clothes & ~neck, hair & ~lost & ~neck & ~clothes
+
+
+def _body_masks_at(work: np.ndarray, lab: np.ndarray, labels: np.ndarray, person: np.ndarray,
+                   pts: np.ndarray, face_px: float, sure_hair: np.ndarray, sure_skin: np.ndarray,
+                   sigma: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """body_masks at the resolution it is given."""
     import torch
 
     from inference.ops.propagate import propagate
@@ -119,19 +140,20 @@ def body_masks(lab: np.ndarray, labels: np.ndarray, person: np.ndarray, pts: np.
     no_hair = under_jaw & cols & (rows < chin_y - top + 1.5 * face_px)
     low = rows > mouth_y - top
     skin = lab[sure_skin]
+    hair_px = lab[sure_hair]
     skin_ll = _loglik(skin, Lb, NECK_L_WIDEN)
     skin_s = skin_ll - _outlier_level(skin, 3.0, NECK_L_WIDEN)   # > 0: skin-coloured
     hair_ok = sure_hair.sum() >= MIN_SAMPLES
     # (hair below the face is often in shadow: its lightness may stray as the neck's)
-    hair_s = _loglik(lab[sure_hair], Lb, NECK_L_WIDEN) if hair_ok else np.full(sub, -1e9, np.float32)
+    hair_s = _loglik(hair_px, Lb, NECK_L_WIDEN) if hair_ok else np.full(sub, -1e9, np.float32)
     # clothes: the person under the chin that is not skin-coloured
     sample = no_hair & low & (Pm > 0.9) & (skin_s < 0) & (rows > chin_y - top + 0.2 * face_px)
     if sample.sum() >= MIN_SAMPLES:
         clothes_s = _loglik(Lb[sample], Lb)
     else:   # no clothes seen: far from hair is not hair
-        clothes_s = np.full(sub, _outlier_level(lab[sure_hair], 2.5) if hair_ok else -1e9)
+        clothes_s = np.full(sub, _outlier_level(hair_px, 2.5) if hair_ok else -1e9)
 
-    hair_far = _outlier_level(lab[sure_hair], 3.0, NECK_L_WIDEN) if hair_ok else 1e9   # hair's colour 3 sigma off
+    hair_far = _outlier_level(hair_px, 3.0, NECK_L_WIDEN) if hair_ok else 1e9   # hair's colour 3 sigma off
     x = np.zeros((4,) + sub, np.float32)
     conf = np.zeros(sub, np.float32)
     region = low & ~oval & (Pm > 0.3)
@@ -144,7 +166,7 @@ def body_masks(lab: np.ndarray, labels: np.ndarray, person: np.ndarray, pts: np.
     # (the jaw's own shadow may part the neck from the face's skin by a few pixels)
     r = max(2, int(round(JAW_SHADOW * face_px)))
     near_jaw = cv2.dilate(face_skin.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1,) * 2)) > 0
-    comp, n = ndimage.label(ndimage.binary_opening(skinlike))
+    comp, n = ndimage.label(cv2.morphologyEx(skinlike.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)))
     if n:
         ids = np.unique(comp[near_jaw & (comp > 0)])
         skinlike = np.isin(comp, ids[ids > 0])
@@ -167,11 +189,9 @@ def body_masks(lab: np.ndarray, labels: np.ndarray, person: np.ndarray, pts: np.
     x[HAIR_][kept] = 1.0
     conf[kept] = HAIR_HOLD
     x[NECK_][undecided & under_jaw & (skin_s > 0)] = 0.5
-    xt = torch.from_numpy(x)[None]
-    if sims is not None:
-        from inference.parsing import scaled
-        p = scaled(sims[..., sl, :], 0.995 * (1 - conf))
-        xt = propagate(xt, p, merge="max")   # one pass: a second moved hair F by < 0.002 (shared photos)
+    from inference.parsing import affinities
+    p = affinities(np.ascontiguousarray(work[sl]), sigma, 0.995 * (1 - conf))
+    xt = propagate(torch.from_numpy(x)[None], p, merge="max")   # one pass: a second moved hair F < 0.002
     out = xt[0].numpy().argmax(0)
     neck = (out == NECK_) & ~oval & low & under_jaw & ~(H_ & ((hair_s > skin_ll) | ~cols))
     clothes = (out == CLOTHES_) & ~oval & low & np.isin(L, (P.BACKGROUND, P.HAIR, P.SKIN))

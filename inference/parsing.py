@@ -367,15 +367,15 @@ def parse(image: np.ndarray, face, params: RefineParams | None = None, atlas=_DE
     conf[cap] = 0.0
 
     xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))[None]
-    sims = similarities(work, prm.colour_sigma)
-    p = scaled(sims, prm.reach * (1 - conf))
+    p = affinities(work, prm.colour_sigma, prm.reach * (1 - conf))
     for _ in range(prm.iterations):
         xt = propagate(xt, p, merge="max")
     x = xt[0].numpy()
     from inference.body_parts import body_masks
     from inference.occluders import foreign_mask, occluder_mask
     face_labels = running_argmax(x)
-    neck, clothes, hair = body_masks(lab, face_labels, person, pts, face_px, sure_hair, sure_skin, sims)
+    neck, clothes, hair = body_masks(work, lab, face_labels, person, pts, face_px, sure_hair, sure_skin,
+                                     prm.colour_sigma)
     oval = np.zeros((wh, ww), np.uint8)
     _fill(oval, pts[topo.FACE_OVAL], 1)
     occluder = occluder_mask(work) | foreign_mask(lab, face_labels, oval > 0, sure_skin, sure_hair)
