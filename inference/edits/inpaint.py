@@ -1,5 +1,10 @@
 """Fill a painted area (remove a blemish, a stray hair, a passer-by) with one of the inpainting
-engines; not tied to a face (``face`` is ignored, unless the fill copies from its skin only)."""
+engines. Not tied to a face, but a selected face guides the fill: with ``by_class`` (the
+default) each hole pixel copies from the parsing class round it (hair from hair, skin from the
+same side's skin, background from background: inference.inpaint.sources); with no face
+(the CLI, a photo without one) the fill copies from what matches best in colour and texture.
+A "take from" source (``source``, or ``skin_only``) overrides the automatic choice. ``seed``
+gives the variants to choose from (the same seed, the same fill)."""
 from __future__ import annotations
 
 import numpy as np
@@ -21,6 +26,8 @@ PARAMS = [
     Param("seed", "Seed", INT, default=0, range=(0, 2**32 - 1), step=1,
           help="random seed (patchmatch); same seed, same result"),
     Param("skin_only", "Fill from the selected face's skin only", BOOL, default=False, cli=None),
+    Param("by_class", "Fill each part from its own class (hair, skin, background)", BOOL, default=True, cli=None,
+          help="with a selected face: every hole pixel copies from the parsing class round it"),
 ]
 CHANGES_GEOMETRY = False
 PREVIEW_IS_RESULT = False
@@ -45,17 +52,22 @@ def skin_source(shape: tuple[int, int], face, image: np.ndarray) -> np.ndarray |
 
 def apply_region(image: np.ndarray, face, *, mask: np.ndarray, preview: bool = False, progress=None,
                  cache=None, engine: str = DEFAULT_ENGINE, seed: int = 0, model: str | None = None,
-                 skin_only: bool = False, trust_model: bool = False,
+                 skin_only: bool = False, trust_model: bool = False, by_class: bool = True,
                  source: np.ndarray | None = None) -> Patch:
     """The filled rectangle round ``mask``. ``source`` (or ``skin_only`` with a face) limits
-    where the fill may copy from."""
+    where the fill may copy from; else, with a face and ``by_class``, each hole pixel copies
+    from its surroundings' parsing class."""
     if source is None and skin_only:
         source = skin_source(mask.shape[:2], face, image)
+    classes = None
+    if source is None and by_class and face is not None and engine == "patchmatch":
+        from inference.inpaint.sources import class_groups
+        classes = class_groups(image, face)
     if model and trust_model and isinstance(model, str):
         from inference.inpaint import lama
         model = lama.load(model, trust=True)
     pixels, x0, y0 = inpaint_region(image, mask, engine, seed=seed, model=model, source=source,
-                                    progress=progress)
+                                    progress=progress, classes=classes)
     return Patch(pixels, x0, y0)
 
 

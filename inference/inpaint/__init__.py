@@ -28,8 +28,10 @@ def get(name: str) -> ModuleType:
 def inpaint_region(image: np.ndarray, mask: np.ndarray, engine: str = DEFAULT_ENGINE, seed: int = 0,
                    model: str | None = None, source: np.ndarray | None = None,
                    progress: Progress | None = None, feather: float = 2.0,
-                   stats: dict | None = None) -> tuple[np.ndarray, int, int]:
+                   stats: dict | None = None, classes: np.ndarray | None = None) -> tuple[np.ndarray, int, int]:
     """Fill ``mask`` (non-zero = hole; values below 255 fill partly, as a soft brush does).
+    ``classes``: photo-sized source groups (inference.inpaint.sources.class_groups), for the
+    engines that take them (patchmatch): each hole pixel copies from its surroundings' group.
     Returns (patch, x0, y0): the changed rectangle and where it goes."""
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         raise InpaintError("the photo must be (H, W, 3) uint8 RGB")
@@ -42,7 +44,7 @@ def inpaint_region(image: np.ndarray, mask: np.ndarray, engine: str = DEFAULT_EN
     crop, h = image[y0:y1, x0:x1], hole[y0:y1, x0:x1]
     src = None if source is None else source[y0:y1, x0:x1]
     filled = mod.fill(np.ascontiguousarray(crop), h, progress=progress, seed=seed, model=model, source=src,
-                      stats=stats)
+                      stats=stats, classes=None if classes is None else classes[y0:y1, x0:x1])
     m = mask[y0:y1, x0:x1]
     strength = None if m.dtype == bool or m.max() <= 1 or (m[h] == m.max()).all() else m.astype(np.float32) / 255
     return compose(crop, filled, h, feather, strength), x0, y0

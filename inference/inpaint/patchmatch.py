@@ -38,6 +38,12 @@ SRC_RATIO = 0.25       # ... and at least this many per patch to fill
 TEXTURE_WEIGHT = 4.0   # weight of the texture features against the colours
 TEXTURE_WINDOW = 9
 PM_FIRST, PM_NEXT = 2, 1   # PatchMatch sweeps in the first and later EM rounds of a level
+GUESS_WEIGHT = 1.0     # weight of the first guess's pixels in the coarsest level's first field
+# Weight of the class planes: a pixel of another class costs 2 x 60^2 in a patch's SSD, more
+# than a typical colour mismatch of a good match (~20 grey levels: 3 x 20^2), far less than
+# filling skin from hair (3 x 100^2 and more).
+CLASS_WEIGHT = 60.0
+CLASS_REACH = 10.0    # px: the class pull fades as exp(-depth / reach) into the hole
 SEAMLESS = True        # blend the fill's low frequencies to the photo (gradient domain)
 
 
@@ -133,19 +139,32 @@ def _em_rounds(level: int, levels: int) -> int:
 
 def fill(image: np.ndarray, hole: np.ndarray, progress: Progress | None = None, seed: int = 0,
          source: np.ndarray | None = None, patch: int | None = None, stats: dict | None = None,
-         **_) -> np.ndarray:
+         classes: np.ndarray | None = None, **_) -> np.ndarray:
     """(H, W, 3) uint8 crop and its hole -> the crop with the hole completed. ``stats`` (a
     dict, optional) receives the finest level's field ("nnf", (H, W, 2) source centres) and
-    "patch", for the measures of bench/inpaint.py and the tests."""
+    "patch", for the measures of bench/inpaint.py and the tests. ``classes`` (H, W) int: the
+    source group of every pixel (inference.inpaint.sources; negative: none): each hole pixel
+    then copies from its surroundings' group."""
     ops = native()
     patch = patch or PATCH
     r = patch // 2
     img = image.astype(np.float32)
     if TEXTURE_WEIGHT > 0:
         img = np.concatenate([img, TEXTURE_WEIGHT * _texture_features(image, hole, TEXTURE_WINDOW)], axis=2)
+    guide = None
+    if classes is not None:
+        guide = _class_planes(classes, hole)
+        img = np.concatenate([img, guide], axis=2)
     if source is not None:
         source = source & ~hole
     levels = _pyramid(img, hole, source, r)
+    # the hole's classes are fixed: every level's fill carries them, whatever the vote says
+    guides = None if guide is None else [resize_any(guide, l[1].shape[::-1], cv2.INTER_AREA) for l in levels]
+
+    def pin(a: np.ndarray, li: int) -> np.ndarray:
+        if guides is not None:
+            a[..., a.shape[2] - guide.shape[2]:] = guides[li]
+        return a
     if not _valid_sources(levels[0][1], levels[0][2], r).any():
         raise InpaintError("nothing to fill from: the mask (or the allowed source) leaves no whole patch")
     work = [float(l[1].sum()) * _em_rounds(i, len(levels)) for i, l in enumerate(levels)]
@@ -159,7 +178,7 @@ def fill(image: np.ndarray, hole: np.ndarray, progress: Progress | None = None, 
             continue
         target = _targets(ho, r)
         if A is None:  # coarsest: a first guess
-            A = smooth_fill(B, ho)
+            A = pin(smooth_fill(B, ho), li)
             nnf = np.zeros(ho.shape + (2,), np.int32)
         tB, tvalid, ttarget, thole = (torch.from_numpy(np.ascontiguousarray(B)),
                                       torch.from_numpy(valid.astype(np.uint8)),
@@ -176,17 +195,23 @@ def fill(image: np.ndarray, hole: np.ndarray, progress: Progress | None = None, 
             A = np.where(ho[..., None], up, B).astype(np.float32)
             A = ops.patchmatch_vote(tB, torch.from_numpy(nnf), flat, ttarget, thole, torch.from_numpy(A),
                                     patch, 1.0).numpy()
+            A = pin(A, li)
         weight = torch.ones(ho.shape, dtype=torch.float32)
+        # The first field of the coarsest level is matched mostly on the known pixels round the
+        # hole: the smooth first guess inside would draw flat sources (a thin hole, filled at
+        # one level, would stay a smear).
+        first = torch.from_numpy(np.where(ho, GUESS_WEIGHT, 1.0).astype(np.float32))
         rounds = _em_rounds(li, len(levels))
         for em in range(rounds):
             level_seed = (seed * 7919 + li) * 104729 + em
             tA = torch.from_numpy(A)
-            tnnf, tdist = ops.patchmatch_nnf(tA, tB, weight, tvalid, ttarget,
+            tnnf, tdist = ops.patchmatch_nnf(tA, tB, first if (em == 0 and li == len(levels) - 1) else weight,
+                                             tvalid, ttarget,
                                              torch.from_numpy(nnf), patch, PM_FIRST if em == 0 else PM_NEXT,
                                              level_seed)
             d = tdist.numpy()[target]
             sigma2 = float(np.percentile(d, SIGMA_PERCENTILE)) * SIGMA_SCALE if d.size else 1.0
-            A = ops.patchmatch_vote(tB, tnnf, tdist, ttarget, thole, tA, patch, max(sigma2, 1e-3)).numpy()
+            A = pin(ops.patchmatch_vote(tB, tnnf, tdist, ttarget, thole, tA, patch, max(sigma2, 1e-3)).numpy(), li)
             nnf = tnnf.numpy()
             done += work[li] / rounds
             if progress:
@@ -197,6 +222,21 @@ def fill(image: np.ndarray, hole: np.ndarray, progress: Progress | None = None, 
     if SEAMLESS and nnf is not None and nnf.shape[:2] == hole.shape:
         out = _blend_low_frequencies(ops, levels[0][0], hole, nnf, tdist, ttarget, patch, sigma2)
     return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+def _class_planes(classes: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """One plane per source group present (CLASS_WEIGHT where a pixel is of that group, hole
+    pixels taking their surroundings' group); a pixel of no group is 0 in all of them."""
+    from inference.inpaint.sources import hole_groups
+    g = hole_groups(classes.astype(np.int8), hole)
+    present = [k for k in np.unique(g) if k >= 0]
+    if not present:
+        return np.zeros(hole.shape + (0,), np.float32)
+    # deep in a big hole the nearest class is a guess: its pull fades with the distance
+    depth = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)
+    w = (CLASS_WEIGHT * np.exp(-depth / CLASS_REACH)).astype(np.float32) if CLASS_REACH > 0 else \
+        np.full(hole.shape, CLASS_WEIGHT, np.float32)
+    return np.dstack([(g == k).astype(np.float32) * w for k in present])
 
 
 def _blend_low_frequencies(ops, B: np.ndarray, hole: np.ndarray, nnf: np.ndarray, dist, target, patch: int,
