@@ -1,6 +1,8 @@
 """The canvas: the photo plus overlay layers (face boxes, landmarks, parsing, a live preview
 patch), with zoom (wheel, Ctrl +/-, fit) and pan (drag with the middle button or with Space
-held). A click that does not drag reports the image point it hit."""
+held). A click that does not drag reports the image point it hit. Landmark dots and box
+lines keep one size on screen at any zoom; the parsing steps aside (hides) while a preview is
+shown or a slider drags, so the user sees the edit."""
 from __future__ import annotations
 
 import numpy as np
@@ -16,6 +18,7 @@ SELECTED_COLOR = QColor(255, 200, 40)
 LANDMARK_COLOR = QColor(40, 255, 120)
 ZOOM_STEP = 1.25
 MIN_ZOOM, MAX_ZOOM = 0.02, 64.0
+LANDMARK_DOT_PX = 2.5     # dot radius on screen, whatever the zoom (x1.6 while editing them)
 
 
 class _ImageItem(QGraphicsItem):
@@ -54,6 +57,7 @@ class Canvas(QGraphicsView):
     imageHovered = Signal(float, float)
     landmarkMoved = Signal(int, float, float)   # landmark index, dx, dy in image pixels
     strokeFinished = Signal(str, QPainterPath)  # tool ("brush", "eraser", "lasso"), path in image px
+    zoomChanged = Signal(float)                 # screen pixels per image pixel
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -71,9 +75,10 @@ class Canvas(QGraphicsView):
         self._preview = QGraphicsPixmapItem()
         self._parsing = QGraphicsPixmapItem()
         self._boxes = QGraphicsItemGroup()
-        self._landmarks = QGraphicsPathItem()
+        # the dots are children that ignore the view's scale: a fixed size on screen
+        self._landmarks = QGraphicsRectItem()
         self._landmarks.setPen(QPen(Qt.PenStyle.NoPen))
-        self._landmarks.setBrush(QBrush(LANDMARK_COLOR))
+        self._dots: list[QGraphicsEllipseItem] = []
         self._mask = _ImageItem()
         self._stroke = QGraphicsPathItem()          # the stroke being drawn, before it is rendered
         self._cursor = QGraphicsEllipseItem()       # the brush outline under the mouse
@@ -99,6 +104,8 @@ class Canvas(QGraphicsView):
         self.show_boxes = True
         self.show_landmarks = True
         self.show_parsing = True
+        self._previewing = False                    # a preview is on screen
+        self._dragging = False                      # a slider is being dragged
 
     # -- content ----------------------------------------------------------------------------
     def has_image(self) -> bool:
@@ -124,9 +131,27 @@ class Canvas(QGraphicsView):
         self._preview.setPos(x0, y0)
         self._preview.setScale(scale)
         self._preview.setVisible(True)
+        self._previewing = True
+        self._show_parsing()
 
     def clear_preview(self) -> None:
         self._preview.setPixmap(QPixmap())
+        self._previewing = False
+        self._show_parsing()
+
+    def set_dragging(self, on: bool) -> None:
+        """A slider drags: the parsing steps aside until it is released (and its preview gone)."""
+        self._dragging = on
+        self._show_parsing()
+
+    def _show_parsing(self) -> None:
+        self._parsing.setVisible(self.show_parsing and not (self._previewing or self._dragging))
+
+    def set_parsing_opacity(self, opacity: float) -> None:
+        self._parsing.setOpacity(float(np.clip(opacity, 0.0, 1.0)))
+
+    def parsing_opacity(self) -> float:
+        return self._parsing.opacity()
 
     def set_faces(self, boxes: list[tuple[float, float, float, float]], selected: int | None,
                   tiny: list[tuple[float, float, float, float]] = ()) -> None:
@@ -155,19 +180,34 @@ class Canvas(QGraphicsView):
             self._boxes.addToGroup(label)
         self._boxes.setVisible(self.show_boxes)
 
-    def set_landmarks(self, points: np.ndarray | None, radius: float = 1.5) -> None:
+    def set_landmarks(self, points: np.ndarray | None, radius: float = LANDMARK_DOT_PX) -> None:
+        """Dots at ``points`` (image pixels), ``radius`` screen pixels whatever the zoom."""
         self._points = None if points is None else np.asarray(points, dtype=np.float64)[:, :2].copy()
         self._radius = radius
         self._draw_landmarks()
 
     def _draw_landmarks(self) -> None:
-        path = QPainterPath()
-        r = self._radius * (2.0 if self.edit_landmarks else 1.0)
-        if self._points is not None:
-            for x, y in self._points:
-                path.addEllipse(QPointF(float(x), float(y)), r, r)
-        self._landmarks.setPath(path)
+        n = 0 if self._points is None else len(self._points)
+        while len(self._dots) > n:
+            self.scene().removeItem(self._dots.pop())
+        while len(self._dots) < n:
+            dot = QGraphicsEllipseItem(self._landmarks)
+            dot.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+            dot.setPen(QPen(Qt.PenStyle.NoPen))
+            dot.setBrush(QBrush(LANDMARK_COLOR))
+            self._dots.append(dot)
+        r = self._radius * (1.6 if self.edit_landmarks else 1.0)
+        for dot, (x, y) in zip(self._dots, self._points if n else ()):
+            dot.setRect(QRectF(-r, -r, 2 * r, 2 * r))
+            dot.setPos(float(x), float(y))
         self._landmarks.setVisible(self.show_landmarks)
+
+    def landmark_dot_screen_px(self) -> float | None:
+        """The first dot's diameter on screen (None without dots)."""
+        if not self._dots:
+            return None
+        dot = self._dots[0]
+        return dot.deviceTransform(self.viewportTransform()).mapRect(dot.boundingRect()).width()
 
     # -- mask painting ------------------------------------------------------------------------
     def set_tool(self, tool: str) -> None:
@@ -222,7 +262,7 @@ class Canvas(QGraphicsView):
         self._parsing.setPixmap(QPixmap.fromImage(to_qimage(rgba)))
         self._parsing.setPos(x0, y0)
         self._parsing.setScale(scale)
-        self._parsing.setVisible(self.show_parsing)
+        self._show_parsing()
 
     def set_overlay_visible(self, boxes: bool | None = None, landmarks: bool | None = None,
                             parsing: bool | None = None) -> None:
@@ -234,7 +274,7 @@ class Canvas(QGraphicsView):
             self._landmarks.setVisible(landmarks)
         if parsing is not None:
             self.show_parsing = parsing
-            self._parsing.setVisible(parsing)
+            self._show_parsing()
 
     def overlays_visible(self) -> dict[str, bool]:
         return {"boxes": self._boxes.isVisible(), "landmarks": self._landmarks.isVisible(),
@@ -249,6 +289,7 @@ class Canvas(QGraphicsView):
         self._fit_on_resize = False
         f = z / self.zoom()
         self.scale(f, f)
+        self.zoomChanged.emit(self.zoom())
 
     def zoom_in(self) -> None:
         self.set_zoom(self.zoom() * ZOOM_STEP)
@@ -260,6 +301,7 @@ class Canvas(QGraphicsView):
         if self.has_image():
             self.fitInView(self.sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
             self._fit_on_resize = True
+            self.zoomChanged.emit(self.zoom())
 
     def actual_size(self) -> None:
         self.set_zoom(1.0)

@@ -21,6 +21,13 @@ from inference.io import Photo
 
 
 IMAGE_CACHE_SIZE = 3
+# Steps that change the faces, not the pixels (landmarks moved by hand): their titles
+FACE_STEP_TITLES = {"landmarks": "Move landmark", "reset-landmarks": "Reset landmarks"}
+
+
+def no_pixels() -> Patch:
+    """The patch of a step that changes no pixel."""
+    return Patch(np.zeros((0, 0, 3), np.uint8), 0, 0)
 
 
 @dataclass
@@ -32,10 +39,21 @@ class EditStep:
     patch: Patch
     base_state: int                      # the history state the edit was computed from
     face: Face | None = None
+    painted: Any = None                  # what the GUI painted for it (a fill's mask strokes),
+                                         # given back when the step is undone
 
     @property
     def title(self) -> str:
-        return edits.get(self.name).TITLE
+        return FACE_STEP_TITLES.get(self.name) or edits.get(self.name).TITLE
+
+    @property
+    def changes_pixels(self) -> bool:
+        return self.name not in FACE_STEP_TITLES
+
+    @property
+    def changes_faces(self) -> bool:
+        """A step after which the faces are not those of the state before it."""
+        return not self.changes_pixels or edits.get(self.name).CHANGES_GEOMETRY
 
 
 @dataclass
@@ -58,7 +76,17 @@ class Document:
 
     @property
     def modified(self) -> bool:
-        return self.cursor != self.saved_cursor
+        """The image differs from the one last saved (or opened): steps that only moved
+        landmarks do not count, the file holds no landmarks."""
+        if self.saved_cursor < 0:
+            return True
+        lo, hi = sorted((self.cursor, self.saved_cursor))
+        return any(s.changes_pixels for s in self.steps[lo:hi])
+
+    @property
+    def file_path(self) -> Path | None:
+        """Where the document lives now: the last Save As target, else the opened file."""
+        return self.saved_path or self.path
 
     # -- history --------------------------------------------------------------------------
     def image(self, state: int | None = None) -> np.ndarray:
@@ -73,6 +101,8 @@ class Document:
         # A re-adjustment's patch covers the region of the step it re-adjusts, so pasting
         # every patch in order gives the right pixels.
         for step in self.steps[:state]:
+            if not step.changes_pixels:
+                continue
             h, w = step.patch.pixels.shape[:2]
             img[step.patch.y0:step.patch.y0 + h, step.patch.x0:step.patch.x0 + w] = step.patch.pixels
         img.setflags(write=False)
@@ -108,6 +138,18 @@ class Document:
         self.steps.append(step)
         self.cursor += 1
 
+    def push_faces(self, step: EditStep, faces: list[Face]) -> None:
+        """Apply a step that changes the faces only (no pixels): ``faces`` are the new state's."""
+        self.push(step)
+        self._faces[self.cursor] = faces
+
+    def go_to(self, state: int) -> bool:
+        """Move the cursor to ``state`` (0: the original), as undo / redo do step by step."""
+        if not 0 <= state <= len(self.steps) or state == self.cursor:
+            return False
+        self.cursor = state
+        return True
+
     def can_undo(self) -> bool:
         return self.cursor > 0
 
@@ -134,7 +176,7 @@ class Document:
     def _geometry_state(self, state: int) -> int:
         """The latest state at or before ``state`` whose faces are still valid at ``state``:
         edits that do not move pixels around keep the faces of the state they started from."""
-        while state > 0 and not edits.get(self.steps[state - 1].name).CHANGES_GEOMETRY:
+        while state > 0 and not self.steps[state - 1].changes_faces:
             state -= 1
         return state
 

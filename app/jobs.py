@@ -84,6 +84,13 @@ class ClassMask:
 
 
 # -- jobs ------------------------------------------------------------------------------------
+# what the status bar says while an edit renders ("Turning the head 40 %…"); else its title
+ACTIVITIES = {"rotate": "Turning the head", "inpaint": "Filling", "skin": "Smoothing the skin",
+              "brows": "Redrawing the brows", "makeup": "Transferring the makeup", "heal": "Healing",
+              "retouch": "Retouching", "lips": "Colouring the lips", "eyeshadow": "Applying eyeshadow",
+              "blush": "Applying blush", "eyeliner": "Drawing the eyeliner", "lashes": "Drawing the lashes"}
+
+
 def load(path: str) -> Job:
     def run(ctx: JobContext):
         from inference.io import read_image
@@ -122,10 +129,14 @@ def edit(doc, name: str, base: int, face, params: dict[str, Any], preview: bool,
         from inference import edits
         ctx.check()
         e = edits.get(name)
+        doing = ACTIVITIES.get(name, e.TITLE)
+
+        def report(fraction: float) -> None:
+            ctx.progress(fraction, f"{doing} {100 * fraction:.0f} %…")
         if not preview:
-            ctx.progress(0.0, f"{e.TITLE}…")
+            ctx.progress(0.0, f"{doing}…")
         patch = e.apply_region(doc.image(base), face, preview=preview and not e.PREVIEW_IS_RESULT,
-                               progress=None if preview else ctx.progress, cache=cache, **params)
+                               progress=None if preview else report, cache=cache, **params)
         return Edited(name, base, dict(params), patch, face, preview)
     return run
 
@@ -139,9 +150,10 @@ def class_mask(doc, state: int, face, cls: int) -> Job:
     return run
 
 
-def save(path: Path, doc, state: int) -> Job:
+def save(path: Path, doc, state: int, quality: int | None = None) -> Job:
+    """Write a state; the photo's EXIF and ICC profile go with it (``like``)."""
     def run(ctx: JobContext) -> Path:
         from inference.io import write_image
         ctx.progress(0.3, f"Saving {path.name}…")
-        return write_image(path, doc.image(state), doc.photo.alpha)
+        return write_image(path, doc.image(state), doc.photo.alpha, quality=quality, like=doc.photo)
     return run

@@ -11,25 +11,25 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow,
-                               QMessageBox, QTabWidget)
+                               QMessageBox, QSlider, QTabWidget)
 
+from app import menus, saving, settings
 from app.canvas import Canvas
 from app.document import Document
 from app.job_status import JobStatus
 from app.mask import MaskLayer, Stroke
 from app.panels import panel_for
 from app.panels.face import FacePanel
+from app.panels.history import HistoryPanel
 from app.panels.legend import LegendPanel
 from app.session import Session
 from app.worker import Worker
 from inference import edits
-from inference.io import READ_SUFFIXES, WRITE_FORMATS, Photo, same_file
+from inference.io import READ_SUFFIXES, Photo
 
 APP_NAME = "Visage"
 OPEN_FILTER = "Photos (" + " ".join(f"*{s}" for s in READ_SUFFIXES) + ");;All files (*)"
-SAVE_FILTER = "PNG (*.png);;JPEG (*.jpg *.jpeg);;WebP (*.webp);;TIFF (*.tif *.tiff);;BMP (*.bmp)"
 DOCK_WIDTH = 340
 
 
@@ -43,6 +43,8 @@ class MainWindow(QMainWindow):
         self.session = Session(self.worker.submit, cancel=lambda kind: self.worker.cancel(kind=kind), view=self)
         self.last_message: QMessageBox | None = None
         self.mask: MaskLayer | None = None
+        self.mask_saved_revision = 0          # the mask's revision when the photo was last saved
+        self.saver = saving.Saver(self)
 
         self.canvas = Canvas(self)
         self.setCentralWidget(self.canvas)
@@ -63,6 +65,9 @@ class MainWindow(QMainWindow):
             if hasattr(panel, "previewRequested"):
                 panel.previewRequested.connect(lambda v, n=name: self.session.preview(n, v))
                 panel.commitRequested.connect(lambda v, n=name: self.session.commit(n, v))
+                for slider in panel.findChildren(QSlider):   # the parsing steps aside while one drags
+                    slider.sliderPressed.connect(lambda: self.canvas.set_dragging(True))
+                    slider.sliderReleased.connect(lambda: self.canvas.set_dragging(False))
         self.inpaint_panel = self.panels["inpaint"]
         if "right" in first:
             first["right"].raise_()
@@ -72,8 +77,11 @@ class MainWindow(QMainWindow):
                          Qt.Orientation.Horizontal)
         self.tabifyDockWidget(self.face_dock, self._add_dock("Parsing legend", self.legend,
                                                              Qt.DockWidgetArea.RightDockWidgetArea))
+        self.history_panel = HistoryPanel()
+        self.history_dock = self._add_dock("History", self.history_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.face_dock, self.history_dock)
         self.face_dock.raise_()
-        self._build_actions()
+        menus.build(self)
         self._build_status()
         self.setAcceptDrops(True)
 
@@ -92,8 +100,12 @@ class MainWindow(QMainWindow):
         ip.fillRequested.connect(self.fill_mask)
         self.canvas.strokeFinished.connect(self.add_stroke)
         self.legend.visibilityChanged.connect(lambda _: self._analyse_selected())
+        self.legend.opacityChanged.connect(self.canvas.set_parsing_opacity)
+        self.history_panel.stateChosen.connect(self.go_to_state)
+        self.canvas.zoomChanged.connect(lambda z: self.zoom_label.setText(f"{100 * z:.0f} %"))
         self.values_changed()
         self.history_changed()
+        settings.restore_window(self)
 
     # -- what the session holds ---------------------------------------------------------------
     @property
@@ -124,60 +136,15 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
-    def _action(self, menu, text: str, slot, shortcut=None, checkable=False, checked=False,
-                icon: str | None = None) -> QAction:
-        a = QAction(text, self)
-        if icon is not None:
-            from app.icons import icon as load_icon
-            a.setIcon(load_icon(icon))
-        if shortcut is not None:
-            a.setShortcut(QKeySequence(shortcut))
-        a.setCheckable(checkable)
-        if checkable:
-            a.setChecked(checked)
-            a.toggled.connect(slot)
-        else:
-            a.triggered.connect(slot)
-        menu.addAction(a)
-        return a
-
-    def _build_actions(self) -> None:
-        mb = self.menuBar()
-        f = mb.addMenu("&File")
-        self.act_open = self._action(f, "&Open…", self.open_dialog, QKeySequence.StandardKey.Open, icon="open")
-        self.act_save = self._action(f, "Save &As / Export…", self.save_as_dialog, "Ctrl+Shift+S", icon="save")
-        f.addSeparator()
-        self._action(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
-        e = mb.addMenu("&Edit")
-        self.act_undo = self._action(e, "&Undo", self.undo, QKeySequence.StandardKey.Undo, icon="undo")
-        self.act_redo = self._action(e, "&Redo", self.redo, "Ctrl+Shift+Z", icon="redo")
-        v = mb.addMenu("&View")
-        self._action(v, "Zoom &In", self.canvas.zoom_in, QKeySequence.StandardKey.ZoomIn)
-        self._action(v, "Zoom &Out", self.canvas.zoom_out, QKeySequence.StandardKey.ZoomOut)
-        self._action(v, "&Fit to Window", self.canvas.fit, "Ctrl+0")
-        self._action(v, "Actual &Size", self.canvas.actual_size, "Ctrl+1")
-        v.addSeparator()
-        self.act_before = self._action(v, "Show &Original (before/after)", self.show_original,
-                                       "\\", checkable=True, icon="before-after")
-        v.addSeparator()
-        self.act_boxes = self._action(v, "Face &Boxes", lambda on: self.canvas.set_overlay_visible(boxes=on),
-                                      "B", checkable=True, checked=True)
-        self.act_landmarks = self._action(v, "&Landmarks", lambda on: self.canvas.set_overlay_visible(landmarks=on),
-                                          "L", checkable=True, checked=True)
-        self.act_parsing = self._action(v, "&Parsing", lambda on: self.canvas.set_overlay_visible(parsing=on),
-                                        "P", checkable=True, checked=True)
-        self.act_fill = self._action(e, "&Fill Mask", self.fill_mask, "Ctrl+Return", icon="fill")
-        self.act_fill.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
-        self._action(e, "Brush Smaller", lambda: self.inpaint_panel.step_size(False), "[")
-        self._action(e, "Brush Larger", lambda: self.inpaint_panel.step_size(True), "]")
-        tb = self.addToolBar("Main")
-        tb.setObjectName("MainToolbar")
-        for a in (self.act_open, self.act_save, self.act_undo, self.act_redo, self.act_before, self.act_fill):
-            tb.addAction(a)
+    def all_docks(self) -> list[QDockWidget]:
+        return self.findChildren(QDockWidget)
 
     def _build_status(self) -> None:
         self.face_label = QLabel("")
         self.statusBar().addPermanentWidget(self.face_label)
+        self.zoom_label = QLabel("")
+        self.zoom_label.setToolTip("Zoom (Ctrl+0 fit, Ctrl+1 actual size)")
+        self.statusBar().addPermanentWidget(self.zoom_label)
         # the window's own tell_error is looked up late: tests replace it on the instance
         self.job_status = JobStatus(self.statusBar(), self.worker, lambda t, m: self.tell_error(t, m),
                                     self._update_ui)
@@ -185,6 +152,13 @@ class MainWindow(QMainWindow):
     # -- messages (overridable in tests) ----------------------------------------------------
     def ask(self, title: str, text: str) -> bool:
         return QMessageBox.question(self, title, text) == QMessageBox.StandardButton.Yes
+
+    def ask_unsaved(self, text: str) -> str:
+        """saving.UNSAVED (save first), DISCARD or CANCEL."""
+        return saving.ask_unsaved(self, text)
+
+    def ask_save_path(self, suggested: str, quality: int) -> tuple[str, int] | None:
+        return saving.ask_save_path(self, suggested, quality)
 
     def tell_error(self, title: str, text: str) -> None:
         box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
@@ -200,8 +174,7 @@ class MainWindow(QMainWindow):
 
     def open_path(self, path: str) -> None:
         """Load in the background; the current document stays until the new one is read."""
-        if self.doc is not None and self.doc.modified and not self.ask(
-                "Unsaved edits", "The current photo has unsaved edits. Open another photo and discard them?"):
+        if not self.saver.settle_unsaved(then=lambda: self.open_path(path)):
             return
         from app import jobs
         self.statusBar().showMessage(f"Opening {Path(path).name}…")
@@ -213,32 +186,42 @@ class MainWindow(QMainWindow):
         self._refresh_mask()
         self.canvas.set_faces([], None)
         self.canvas.set_image(photo.rgb, fit=True)
+        self.saver.reset()
+        self.mask_saved_revision = self.mask.revision
+        settings.add_recent(photo.path)
         note = "" if photo.source_mode in ("RGB", "RGBA") else f" ({photo.source_mode} converted to 8-bit RGB)"
         self.statusBar().showMessage(f"Opened {photo.path.name}, {photo.size[0]}×{photo.size[1]}{note}", 6000)
         self.session.open(photo)
 
-    def save_as_dialog(self) -> None:
-        if self.doc is None:
-            return
-        src = self.doc.path
-        ext = src.suffix.lower() if src and src.suffix.lower() in WRITE_FORMATS else ".png"
-        suggested = str(src.with_name(f"{src.stem}-edited{ext}")) if src else "edited.png"
-        path, _ = QFileDialog.getSaveFileName(self, "Save as / Export", suggested, SAVE_FILTER)
-        if path:
-            self.save_to(path)
+    def save(self, then=None) -> None:
+        self.saver.save(then)
 
-    def save_to(self, path: str | Path) -> bool:
+    def save_as_dialog(self) -> None:
+        self.saver.save_as()
+
+    def save_to(self, path: str | Path, quality: int | None = None) -> bool:
         """Write the current image to ``path`` (asks before replacing the opened original)."""
+        return self.saver.save_to(path, quality)
+
+    def saved(self, path: Path) -> None:
+        """A save went through: the painted mask counts as kept with it."""
+        if self.mask is not None:
+            self.mask_saved_revision = self.mask.revision
+        settings.add_recent(path)
+        self._update_ui()
+
+    def has_unsaved(self) -> bool:
+        """Edits not saved, or a painted mask not filled yet (saving keeps the photo; the mask
+        is then let go)."""
         if self.doc is None:
             return False
-        path = Path(path)
-        if path.suffix.lower() not in WRITE_FORMATS:
-            path = path.with_suffix(".png")
-        if self.doc.path is not None and path.exists() and same_file(path, self.doc.path) and not self.ask(
-                "Overwrite original?", f"{path.name} is the original photo. Replace it with the edited image?"):
-            return False
-        self.session.save(path)
-        return True
+        painted = self.mask is not None and bool(self.mask.strokes) and self.mask.revision != self.mask_saved_revision
+        return self.doc.modified or painted
+
+    def unsaved_text(self) -> str:
+        name = self.doc.file_path.name if self.doc.file_path else "The photo"
+        what = "unsaved edits" if self.doc.modified else "a painted mask that has not been filled"
+        return f"{name} has {what}. Save the photo before going on?"
 
     def dragEnterEvent(self, event) -> None:
         if any(u.isLocalFile() for u in event.mimeData().urls()):
@@ -294,7 +277,8 @@ class MainWindow(QMainWindow):
             self.canvas.set_landmarks(face.landmarks68)   # the points snap back; the brow moves
             return
         from inference.faces import with_landmark_moved
-        self._replace_selected_face(lambda f: with_landmark_moved(f, index, (dx, dy)))
+        self._replace_selected_face(lambda f: with_landmark_moved(f, index, (dx, dy)), "landmarks",
+                                    {"point": index})
 
     def _drag_brow_points(self, on: bool) -> None:
         if on and self.face_panel.edit.isChecked():
@@ -304,10 +288,12 @@ class MainWindow(QMainWindow):
     def reset_landmarks(self) -> None:
         from inference.faces import face_from_mesh
         self._replace_selected_face(
-            lambda f: face_from_mesh(f.extra["original_mesh"], f.score) if "original_mesh" in f.extra else f)
+            lambda f: face_from_mesh(f.extra["original_mesh"], f.score)
+            if f.extra.get("nudged") and "original_mesh" in f.extra else f, "reset-landmarks")
 
-    def _replace_selected_face(self, change) -> None:
-        self.session.replace_selected_face(change)
+    def _replace_selected_face(self, change, name: str, params: dict | None = None) -> None:
+        """One undoable step that changes the selected face, not the pixels."""
+        self.session.replace_selected_face(change, name, params)
         face = self.session.selected_face()
         if face is not None:
             self.canvas.set_landmarks(face.landmarks68)
@@ -353,17 +339,30 @@ class MainWindow(QMainWindow):
             panel.set_face_selected(self.selected is not None)
 
     def history_changed(self) -> None:
+        self.history_panel.show_history(self.doc)
         self._update_ui()
 
     def mask_class_ready(self, r) -> None:
         if self.mask is not None and r.raster.any():
             self.mask.add(Stroke("raster", raster=r.raster, x0=r.x0, y0=r.y0))
             self._refresh_mask()
+            self._update_ui()
 
     def fill_done(self) -> None:
         self.mask.clear()
         self._refresh_mask()
         self.statusBar().showMessage("Filled", 4000)
+
+    def mask_restored(self, painted) -> None:
+        """A fill undone: its mask back to adjust and fill again (None: redone, the mask goes)."""
+        if self.mask is None:
+            return
+        if painted is None:
+            self.mask.clear()
+        else:
+            self.mask.set_strokes(painted)
+        self._refresh_mask()
+        self._update_ui()
 
     def message(self, text: str, ms: int = 0) -> None:
         self.statusBar().showMessage(text, ms)
@@ -383,6 +382,11 @@ class MainWindow(QMainWindow):
     def redo(self) -> None:
         self.session.redo()
 
+    def go_to_state(self, state: int) -> None:
+        """A History row clicked: show that state (as undo / redo would)."""
+        if not self.session.go_to(state):
+            self.history_panel.show_history(self.doc)   # refused (a commit running): rows as they are
+
     # -- inpainting mask -----------------------------------------------------------------------
     def add_stroke(self, tool: str, path) -> None:
         if self.mask is None:
@@ -396,6 +400,7 @@ class MainWindow(QMainWindow):
         if self.mask is not None:
             self.mask.clear()
             self._refresh_mask()
+            self._update_ui()
 
     def add_class_to_mask(self, cls: int) -> None:
         if not self.session.add_class_to_mask(cls):
@@ -416,8 +421,14 @@ class MainWindow(QMainWindow):
         if not mask.any():
             self.tell_error("Nothing to fill", "Paint over what should go (Brush, Lasso or a parsing class) first.")
             return
-        self.session.commit("inpaint", dict(self.inpaint_panel.values(), mask=mask),
-                            face=self.session.selected_face())
+        values = self.inpaint_panel.values()
+        if values["engine"] == "lama" and not values.get("model"):
+            self.tell_error("LaMa needs weights", "The LaMa engine fills with weights you provide (nothing is "
+                            "downloaded). Choose the file with “Model file…” beside LaMa weights in the "
+                            "Inpaint panel, or pick another engine (patchmatch fills well without any).")
+            return
+        self.session.commit("inpaint", dict(values, mask=mask), face=self.session.selected_face(),
+                            painted=list(self.mask.strokes))
 
     def show_original(self, on: bool) -> None:
         self._show_current()
@@ -436,19 +447,22 @@ class MainWindow(QMainWindow):
     def _update_ui(self) -> None:
         doc = self.doc
         self.act_save.setEnabled(doc is not None)
+        self.act_save_file.setEnabled(doc is not None)
         strokes = bool(self.mask is not None and self.mask.strokes)
         self.act_undo.setEnabled(strokes or bool(doc and doc.can_undo()))
         self.act_redo.setEnabled(bool(doc and doc.can_redo()))
         top = doc.top() if doc else None
         self.act_undo.setText("&Undo Mask Stroke" if strokes else f"&Undo {top.title}" if top else "&Undo")
-        name = doc.path.name if doc and doc.path else ""
-        self.setWindowTitle(f"{name}{' *' if doc and doc.modified else ''} — {APP_NAME}" if name else APP_NAME)
+        name = doc.file_path.name if doc and doc.file_path else ""
+        # Qt draws the modified mark where [*] is (a "*", or the platform's own way)
+        self.setWindowTitle(f"{name}[*] — {APP_NAME}" if name else APP_NAME)
+        self.setWindowModified(self.has_unsaved())
 
     def closeEvent(self, event) -> None:
-        if self.doc is not None and self.doc.modified and not self.ask(
-                "Unsaved edits", "Quit and discard the unsaved edits?"):
+        if not self.saver.settle_unsaved(then=self.close):
             event.ignore()
             return
+        settings.save_window(self)
         self.worker.shutdown()
         event.accept()
 
@@ -456,6 +470,7 @@ class MainWindow(QMainWindow):
 def run_gui(photo: str | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName(APP_NAME)
+    app.setOrganizationName(settings.ORGANISATION)
     win = MainWindow()
     win.show()
     if photo:

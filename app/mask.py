@@ -34,6 +34,7 @@ class MaskLayer:
     def __init__(self, width: int, height: int):
         self.width, self.height = width, height
         self.strokes: list[Stroke] = []
+        self.revision = 0                     # counts changes (what was saved is a revision)
         self._image = QImage(width, height, QImage.Format.Format_Grayscale8)
         self._image.fill(0)
         self._last_dirty: QRect | None = None
@@ -44,6 +45,7 @@ class MaskLayer:
         self._lut: np.ndarray | None = None   # coverage -> premultiplied pixel in that colour
 
     def add(self, stroke: Stroke) -> None:
+        self.revision += 1
         self.strokes.append(stroke)
         self._render(stroke)
         self._changed(self._bounds(stroke))
@@ -53,6 +55,7 @@ class MaskLayer:
             self._last_dirty = None
             return False
         removed = self.strokes.pop()
+        self.revision += 1
         self._image.fill(0)
         for s in self.strokes:
             self._render(s)
@@ -61,11 +64,21 @@ class MaskLayer:
         return True
 
     def clear(self) -> None:
+        self.revision += 1
         self.strokes.clear()
         self._image.fill(0)
         if self._argb is not None:
             self._argb.fill(self._lut[0])
         self._last_dirty = QRect(0, 0, self.width, self.height)
+
+    def set_strokes(self, strokes: list[Stroke]) -> None:
+        """Replace the mask by these strokes (a fill's mask given back when it is undone)."""
+        self.clear()
+        self.strokes = list(strokes)
+        for s in self.strokes:
+            self._render(s)
+        if self._argb is not None:
+            np.take(self._lut, self._coverage(), out=self._argb, mode="clip")
 
     def is_empty(self) -> bool:
         return not self._coverage().any()

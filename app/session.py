@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from app import jobs
-from app.document import Document, EditStep
+from app.document import Document, EditStep, no_pixels
 from app.jobs import Analysed, ClassMask, Detected, Edited, Submit
 from inference import edits
 from inference.edits import spec
@@ -31,6 +31,7 @@ class View:
     def history_changed(self) -> None: ...          # undo/redo, the title
     def mask_class_ready(self, result: ClassMask) -> None: ...
     def fill_done(self) -> None: ...
+    def mask_restored(self, painted) -> None: ...   # a fill undone: the mask painted for it
     def message(self, text: str, ms: int = 0) -> None: ...
 
 
@@ -66,6 +67,7 @@ class Session:
         self.view.analysis_cleared()
         self.view.faces_changed()
         self.view.values_changed()
+        self.view.history_changed()
         self.detect_if_needed()
 
     def faces(self, state: int | None = None):
@@ -135,17 +137,26 @@ class Session:
             return
         self.view.analysis_ready(r)
 
-    def replace_selected_face(self, change) -> None:
-        """The selected face replaced by ``change(face)`` (landmarks moved by hand), parsed again."""
+    def replace_selected_face(self, change, name: str = "landmarks",
+                              params: dict[str, Any] | None = None) -> None:
+        """The selected face replaced by ``change(face)`` (landmarks moved by hand) as one
+        undoable step ``name`` that changes the faces, not the pixels; parsed again."""
         faces = self.faces()
-        if not faces or self.selected is None:
+        if not faces or self.selected is None or self.pending_commits:
             return
         faces = list(faces)
-        faces[self.selected] = change(faces[self.selected])
-        self.doc.set_faces(faces)
+        old = faces[self.selected]
+        faces[self.selected] = change(old)
+        if faces[self.selected] is old:
+            return
+        self.cancel_previews()
+        self.doc.push_faces(EditStep(name=name, face_index=self.selected, params=dict(params or {}),
+                                     patch=no_pixels(), base_state=self.doc.cursor), faces)
         self.last_preview = None
         self.view.preview_cleared()
         self.view.faces_changed()
+        self.view.values_changed()
+        self.view.history_changed()
 
     def add_class_to_mask(self, cls: int) -> bool:
         face = self.selected_face()
@@ -205,10 +216,11 @@ class Session:
             "preview", jobs.edit(self.doc, name, base, face, params, True, self._caches[name]),
             coalesce=True, on_done=done)
 
-    def commit(self, name: str, params: dict[str, Any], face=None) -> None:
+    def commit(self, name: str, params: dict[str, Any], face=None, painted=None) -> None:
         """Make an adjustment one undoable edit: the preview on screen when it is the result,
         else a render on the worker. ``face`` is for edits of the photo (a fill) that may use
-        the selected face."""
+        the selected face; ``painted`` is kept with the step (the fill's mask strokes) and
+        given back to the view when the step is undone."""
         edit = edits.get(name)
         if (params := self._checked(name, params)) is None:
             return
@@ -225,11 +237,12 @@ class Session:
         self.cancel_previews()
         lp = self.last_preview
         if lp is not None and edit.PREVIEW_IS_RESULT and (lp.name, lp.base, lp.params) == (name, base, params):
-            self._push(lp)
+            self._push(lp, painted)
             return
         self.pending_commits += 1
         self.submit("commit", jobs.edit(self.doc, name, base, face, params, False, self._caches[name]),
-                    on_done=self._committed, on_failed=self._commit_ended, on_cancelled=self._commit_ended)
+                    on_done=lambda r: self._committed(r, painted), on_failed=self._commit_ended,
+                    on_cancelled=self._commit_ended)
 
     def cancel_previews(self) -> None:
         self._cancel("preview")
@@ -237,21 +250,22 @@ class Session:
     def _commit_ended(self, *_) -> None:
         self.pending_commits -= 1
 
-    def _committed(self, r: Edited) -> None:
+    def _committed(self, r: Edited, painted=None) -> None:
         self.pending_commits -= 1
         if self.doc is None or r.base > self.doc.cursor:
             return
         if not readjusts(edits.get(r.name)) and r.base != self.doc.cursor:
             return
-        self._push(r)
+        self._push(r, painted)
 
-    def _push(self, r: Edited) -> None:
+    def _push(self, r: Edited, painted=None) -> None:
         edit = edits.get(r.name)
         photo_edit = edit.CLI is not None and not edit.CLI.faces
         self.doc.push(EditStep(name=r.name, face_index=-1 if photo_edit else self.selected,
                                params={k: v for k, v in r.params.items() if not _is_array(v)} if photo_edit
                                else dict(r.params),
-                               patch=r.patch, base_state=r.base, face=None if photo_edit else r.face))
+                               patch=r.patch, base_state=r.base, face=None if photo_edit else r.face,
+                               painted=painted))
         self.last_preview = None
         self.view.image_changed()
         if photo_edit:
@@ -272,8 +286,14 @@ class Session:
     def redo(self) -> bool:
         return self._move(self.doc.redo) if self.doc is not None and not self.pending_commits else False
 
+    def go_to(self, state: int) -> bool:
+        """Show history state ``state`` (0: the original), as undo / redo would get there."""
+        return self._move(lambda: self.doc.go_to(state)) \
+            if self.doc is not None and not self.pending_commits else False
+
     def _move(self, step) -> bool:
         faces_before, follow = self.faces(), self.selected_face().centre if self.selected_face() else None
+        before = self.doc.cursor
         if not step():
             return False
         # Across an edit that moved faces (their lists differ) the selection follows that face
@@ -294,16 +314,34 @@ class Session:
         self.view.faces_changed()
         self.view.values_changed()
         self.view.history_changed()
+        if faces is not None and faces is not faces_before:
+            # other faces (a turn, landmarks moved by hand): the overlay is theirs
+            self.view.analysis_cleared()
+            self.analyse_selected()
+        self._mask_after_move(before, self.doc.cursor)
         return True
 
-    def save(self, path, on_done=None) -> None:
+    def _mask_after_move(self, before: int, after: int) -> None:
+        """Back to just before a fill: its mask comes back, to adjust and fill again; forward
+        over a fill: that mask was used up."""
+        steps = self.doc.steps
+        if after < before and steps[after].painted is not None:
+            self.view.mask_restored(steps[after].painted)
+        elif after > before and any(s.painted is not None for s in steps[before:after]):
+            self.view.mask_restored(None)
+
+    def save(self, path, quality: int | None = None, on_done=None) -> None:
+        """Write the current state to ``path`` keeping the photo's EXIF and ICC profile;
+        ``quality`` for JPEG / WebP (None: the photo's own estimate, else 95)."""
+        doc = self.doc
+
         def done(p):
-            self.doc.mark_saved(p)
+            doc.mark_saved(p)
             self.view.history_changed()
             self.view.message(f"Saved {p}", 6000)
             if on_done:
                 on_done(p)
-        self.submit("save", jobs.save(path, self.doc, self.doc.cursor), on_done=done)
+        self.submit("save", jobs.save(path, doc, doc.cursor, quality), on_done=done)
 
 
 def _is_array(v) -> bool:

@@ -21,6 +21,9 @@ from PySide6.QtCore import QObject, QThread, Signal
 from app.jobs import Cancelled, JobContext
 
 __all__ = ["Cancelled", "JobContext", "Worker"]
+# failures told to the user in one line (a bad file, an edit that cannot be done, a full
+# disk): the message is the whole story, no trace on the terminal
+EXPECTED_FAILURES = (ValueError, OSError)
 
 
 @dataclass
@@ -149,7 +152,8 @@ class Worker(QObject):
             except Cancelled:
                 self.cancelled.emit(ctx.job_id, ctx.kind)
             except Exception as exc:  # a job's failure must never kill the worker
-                traceback.print_exc()
+                if not isinstance(exc, EXPECTED_FAILURES):
+                    traceback.print_exc()   # a bug: its trace on the terminal
                 self.failed.emit(ctx.job_id, ctx.kind, str(exc) or type(exc).__name__)
             else:
                 self.finished.emit(ctx.job_id, ctx.kind, result)

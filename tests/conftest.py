@@ -78,8 +78,19 @@ WAIT_MS = 30000
 
 
 @pytest.fixture()
-def window(qtbot):
-    """A MainWindow whose dialogs are recorded (errors) or answered from a list (answers)."""
+def qt_settings(tmp_path):
+    """QSettings (recent files, the window's layout) kept in this test's own folder, never in
+    the user's."""
+    from PySide6.QtCore import QSettings
+    folder = tmp_path / "qsettings"
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+    return folder
+
+
+@pytest.fixture()
+def window(qtbot, qt_settings):
+    """A MainWindow whose dialogs are recorded (errors) or answered from a list (answers;
+    the unsaved-changes question: from unsaved_answers, else Cancel)."""
     from app.main_window import MainWindow
     w = MainWindow()
     w.resize(1000, 700)
@@ -89,6 +100,8 @@ def window(qtbot):
     w.tell_error = lambda title, text: w.errors.append((title, text))
     w.answers = []
     w.ask = lambda title, text: w.answers.pop(0) if w.answers else False
+    w.unsaved_answers = []
+    w.ask_unsaved = lambda text: w.unsaved_answers.pop(0) if w.unsaved_answers else "cancel"
     yield w
     w.doc = None  # nothing to confirm on close
     w.worker.shutdown()

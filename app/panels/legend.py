@@ -1,15 +1,16 @@
-"""Parsing legend: a colour swatch and a visibility toggle per class."""
+"""Parsing legend: a colour swatch and a visibility toggle per class, and the overlay's opacity."""
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QPixmap
-from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QWidget
+from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QSlider, QWidget
 
 from inference.parsing import CLASS_COLORS, CLASS_NAMES
 
 
 class LegendPanel(QWidget):
     visibilityChanged = Signal(object)  # set of visible class ids
+    opacityChanged = Signal(float)      # the parsing overlay's opacity, 0..1
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -26,7 +27,15 @@ class LegendPanel(QWidget):
             grid.addWidget(icon, row, 0)
             grid.addWidget(box, row, 1)
             self.boxes[cls] = box
-        grid.setRowStretch(len(CLASS_NAMES), 1)
+        self.opacity = QSlider(Qt.Orientation.Horizontal)
+        self.opacity.setRange(0, 100)
+        self.opacity.setValue(100)
+        self.opacity.setToolTip("How strongly the parsing colours cover the photo")
+        self.opacity.valueChanged.connect(lambda v: self.opacityChanged.emit(v / 100))
+        row = len(CLASS_NAMES)
+        grid.addWidget(QLabel("Overlay opacity"), row, 0, 1, 2)
+        grid.addWidget(self.opacity, row + 1, 0, 1, 2)
+        grid.setRowStretch(row + 2, 1)
 
     def visible_classes(self) -> set[int]:
         return {c for c, b in self.boxes.items() if b.isChecked()}

@@ -1,0 +1,141 @@
+"""Saving from the editor, offscreen: Save (Ctrl+S) after / before a Save As, the quality
+Save As offers and honours, the title's file name and modified mark, the unsaved question's
+three answers (a painted mask counts), and the photo's EXIF and ICC profile kept."""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+pytest.importorskip("pytestqt")
+
+from conftest import WAIT_MS, open_and_detect  # noqa: E402
+from metadata_photo import MODEL, TAKEN, camera_jpeg, p3_profile, tags_of  # noqa: E402
+
+from inference.io import read_image  # noqa: E402
+from inference.io.metadata import file_quality  # noqa: E402
+
+
+def _smooth(qtbot, w, strength=0.8):
+    n = w.doc.cursor
+    w.select_face(0)
+    w.commit("skin", {"strength": strength})
+    qtbot.waitUntil(lambda: w.doc.cursor == n + 1, timeout=WAIT_MS)
+
+
+def _answer_save_as(w, path, quality=None):
+    """Save As answers ``path`` (and the offered quality unless ``quality``); offers recorded."""
+    w.offered = []
+
+    def ask(suggested, offered):
+        w.offered.append((suggested, offered))
+        return str(path), offered if quality is None else quality
+    w.ask_save_path = ask
+
+
+def test_save_before_and_after_save_as_and_the_title(qtbot, window, astronaut, tmp_path):
+    w = window
+    src = tmp_path / "portrait.png"
+    Image.fromarray(astronaut).save(src)
+    open_and_detect(qtbot, w, src)
+    assert w.windowTitle().startswith("portrait.png") and not w.isWindowModified()
+    _smooth(qtbot, w)
+    assert w.isWindowModified() and w.act_save_file.shortcut().toString() == "Ctrl+S"
+
+    out = tmp_path / "portrait-web.jpg"
+    _answer_save_as(w, out, quality=70)
+    w.act_save_file.trigger()                    # no file of its own yet: Save asks for one
+    assert len(w.offered) == 1
+    suggested, offered = w.offered[0]
+    assert suggested.endswith("portrait-edited.png") and offered == 95   # a PNG source: 95
+    qtbot.waitUntil(lambda: not w.isWindowModified(), timeout=WAIT_MS)
+    assert file_quality(out) == 70
+    assert w.windowTitle().startswith("portrait-web.jpg")
+    first = read_image(out).rgb
+    assert np.abs(first.astype(int) - w.doc.image().astype(int)).mean() < 4.5   # q70 on the sample: 3.4
+
+    _smooth(qtbot, w, 0.3)                        # re-adjusted: different pixels
+    assert w.isWindowModified()
+    w.ask_save_path = lambda *a: pytest.fail("Save after a Save As must not ask for a name")
+    w.act_save_file.trigger()
+    qtbot.waitUntil(lambda: not w.isWindowModified(), timeout=WAIT_MS)
+    second = read_image(out).rgb
+    assert file_quality(out) == 70                # the quality chosen stays
+    assert np.abs(second.astype(int) - w.doc.image().astype(int)).mean() < 4.5
+    # the file holds the new state: the new state through JPEG q70 is (nearly) what it holds,
+    # not what was saved first
+    x0, y0, x1, y1 = (int(v) for v in w.doc.faces()[0].box)
+    face = np.s_[y0:y1, x0:x1]
+    buf = io.BytesIO()
+    Image.fromarray(w.doc.image()).save(buf, "JPEG", quality=70)
+    expected = np.asarray(Image.open(buf))
+
+    def off(a):
+        return np.abs(a[face].astype(int) - expected[face].astype(int)).mean()
+    assert off(second) < 0.25 * off(first)
+    assert np.array_equal(read_image(src).rgb, astronaut)    # the original untouched
+
+
+def test_save_keeps_exif_icc_and_the_source_quality(qtbot, window, astronaut, tmp_path):
+    shot = camera_jpeg(tmp_path / "camera.jpg", astronaut, quality=80, icc=p3_profile())
+    w = window
+    open_and_detect(qtbot, w, shot.path)
+    _smooth(qtbot, w)
+    jpg = tmp_path / "camera-edited.jpg"
+    _answer_save_as(w, jpg)
+    w.save_as_dialog()
+    assert w.offered[0][1] == 80                  # the source's estimated quality offered
+    qtbot.waitUntil(lambda: not w.doc.modified, timeout=WAIT_MS)
+    tags = tags_of(jpg)
+    assert (tags["model"], tags["taken"], tags["icc"]) == (MODEL, TAKEN, shot.icc)
+    assert tags["orientation"] == 1 and tags["size"] == (512, 512)
+    assert file_quality(jpg) == 80
+    edited = read_image(jpg).rgb                   # stored upright, shown upright
+    assert np.abs(edited.astype(int) - w.doc.image().astype(int)).mean() < 4   # q80 on the sample: 2.9
+
+    png = tmp_path / "camera-edited.png"
+    assert w.save_to(png)
+    qtbot.waitUntil(lambda: w.doc.saved_path == png, timeout=WAIT_MS)
+    tags = tags_of(png)
+    assert (tags["model"], tags["taken"], tags["icc"]) == (MODEL, TAKEN, shot.icc)
+    assert np.array_equal(read_image(png).rgb, w.doc.image())
+
+
+def test_the_unsaved_question_cancel_discard_save(qtbot, window, astronaut, sample_path, tmp_path):
+    w = window
+    src = tmp_path / "mine.png"
+    Image.fromarray(astronaut).save(src)
+    open_and_detect(qtbot, w, src)
+    _smooth(qtbot, w)
+    doc = w.doc
+
+    w.unsaved_answers = ["cancel"]                 # opening another: Cancel keeps all
+    w.open_path(str(sample_path))
+    assert w.doc is doc and not w.unsaved_answers
+    assert w.close() is False and w.isVisible() and w.doc is doc   # closing: Cancel (the default)
+
+    w.unsaved_answers = ["discard"]                # Discard: the other photo opens
+    w.open_path(str(sample_path))
+    qtbot.waitUntil(lambda: w.doc is not doc, timeout=WAIT_MS)
+    assert w.doc.path == sample_path and not w.isWindowModified()
+    assert src.stat().st_size and np.array_equal(read_image(src).rgb, astronaut)
+
+    qtbot.waitUntil(lambda: w.doc.faces() is not None, timeout=WAIT_MS)
+    w.inpaint_panel.set_tool("lasso")              # a painted mask alone is unsaved work
+    from test_gui import _drag
+    _drag(w, [(400, 300), (440, 300), (440, 340), (400, 340)])
+    assert w.has_unsaved() and w.isWindowModified()
+    w.unsaved_answers = ["cancel"]
+    assert not w.close() and w.isVisible()
+
+    _smooth(qtbot, w)
+    edited = w.doc.image().copy()
+    saved = tmp_path / "saved-on-close.png"
+    _answer_save_as(w, saved)
+    w.unsaved_answers = ["save"]                   # Save: asks for a name, saves, then closes
+    w.close()
+    qtbot.waitUntil(lambda: not w.isVisible(), timeout=WAIT_MS)
+    assert np.array_equal(read_image(saved).rgb, edited)
+    assert not w.unsaved_answers and len(w.offered) == 1
