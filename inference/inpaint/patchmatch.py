@@ -44,6 +44,10 @@ GUESS_WEIGHT = 1.0     # weight of the first guess's pixels in the coarsest leve
 # filling skin from hair (3 x 100^2 and more).
 CLASS_WEIGHT = 60.0
 CLASS_REACH = 10.0    # px: the class pull fades as exp(-depth / reach) into the hole
+# With a restricted source ("fill from skin only"), a step of more than this (grey levels, RGB
+# norm) at the hole's edge is kept as an edge: the fill keeps the source's colours. Without one
+# the whole step is spread (bench: capping it at 24 brought back seams of 6 grey levels).
+SOURCE_SEAM_STEP = 24.0
 SEAMLESS = True        # blend the fill's low frequencies to the photo (gradient domain)
 
 
@@ -220,7 +224,8 @@ def fill(image: np.ndarray, hole: np.ndarray, progress: Progress | None = None, 
         stats.update(nnf=nnf, hole=levels[0][1], patch=patch)
     out = A[..., :3]
     if SEAMLESS and nnf is not None and nnf.shape[:2] == hole.shape:
-        out = _blend_low_frequencies(ops, levels[0][0], hole, nnf, tdist, ttarget, patch, sigma2)
+        out = _blend_low_frequencies(ops, levels[0][0], hole, nnf, tdist, ttarget, patch, sigma2,
+                                     SOURCE_SEAM_STEP if source is not None else np.inf)
     return np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 
@@ -240,7 +245,7 @@ def _class_planes(classes: np.ndarray, hole: np.ndarray) -> np.ndarray:
 
 
 def _blend_low_frequencies(ops, B: np.ndarray, hole: np.ndarray, nnf: np.ndarray, dist, target, patch: int,
-                           sigma2: float) -> np.ndarray:
+                           sigma2: float, max_step: float = np.inf) -> np.ndarray:
     """The fill's gradients inside the hole, its low frequencies meeting the photo (Pérez et
     al. 2003). The guide is the fill voted one pixel past the hole too (what the copied patches
     put on the photo's side of the edge), so every gradient across the edge is the fill's own:
@@ -251,7 +256,16 @@ def _blend_low_frequencies(ops, B: np.ndarray, hole: np.ndarray, nnf: np.ndarray
     tB = torch.from_numpy(np.ascontiguousarray(B))
     guide = ops.patchmatch_vote(tB, torch.from_numpy(nnf), dist, target, torch.from_numpy(ring.astype(np.uint8)),
                                 tB, patch, max(sigma2, 1e-3)).numpy()[..., :3]
-    return poisson_fill(np.ascontiguousarray(B[..., :3]), hole, np.ascontiguousarray(guide))
+    # A step of more than max_step between the fill's continuation and the photo is kept as an
+    # edge (skin copied next to a background it borders): only that much of it is spread.
+    photo = B[..., :3]
+    if not np.isfinite(max_step):
+        return poisson_fill(np.ascontiguousarray(photo), hole, np.ascontiguousarray(guide))
+    gap = photo - guide
+    norm = np.sqrt((gap ** 2).sum(-1, keepdims=True))
+    guide = np.where((ring & ~hole)[..., None], photo - gap * np.minimum(1.0, max_step / np.maximum(norm, 1e-6)),
+                     guide).astype(np.float32)
+    return poisson_fill(np.ascontiguousarray(photo), hole, np.ascontiguousarray(guide))
 
 
 def largest_copied_block(nnf: np.ndarray, hole: np.ndarray) -> int:
