@@ -324,3 +324,68 @@ def test_dask_worker_killed_mid_batch_loses_no_photo(shoot, cluster, tmp_path):
     assert not _leftovers(out)
     for rel in names:
         assert np.abs(_pixels(out / rel) - shoot["expected"][rel.split("/", 1)[1]]).max() <= 2, rel
+
+
+# -- the editor: File ▸ Export Recipe…, File ▸ Apply Recipe to Folder… ---------------------------
+def test_gui_exports_the_history_as_a_recipe(qtbot, window, sample_path, tmp_path):
+    from app.recipe_dialog import export_recipe
+    from conftest import WAIT_MS, open_and_detect
+    from inference.batch.recipe import load_recipe
+    w = window
+    open_and_detect(qtbot, w, sample_path)
+    w.select_face(0)
+    w.session.commit("skin", {"strength": 0.3})
+    qtbot.waitUntil(lambda: w.doc.cursor == 1, timeout=WAIT_MS)
+    w.session.commit("skin", {"strength": 0.6})         # dragged again: re-adjusts, not a second smoothing
+    qtbot.waitUntil(lambda: w.doc.cursor == 2, timeout=WAIT_MS)
+    w.session.commit("lips", {"color": "#a02040", "amount": 0.7})
+    qtbot.waitUntil(lambda: w.doc.cursor == 3, timeout=WAIT_MS)
+    hole = np.zeros(w.doc.original.shape[:2], np.uint8)
+    hole[400:430, 60:90] = 255
+    w.session.commit("inpaint", {"mask": hole, "engine": "telea"})
+    qtbot.waitUntil(lambda: w.doc.cursor == 4, timeout=WAIT_MS)
+    path = tmp_path / "look.json"
+    notes = export_recipe(w, path)
+    assert json.loads(path.read_text()) == [
+        {"edit": "smooth", "strength": 0.6, "face": "largest"},
+        {"edit": "lips", "color": "#a02040", "amount": 0.7, "face": "largest"}]
+    assert len(notes) == 1 and "step 4" in notes[0] and "does not carry over" in notes[0]
+    assert w.errors and "not in the recipe" in w.errors[-1][0]   # the user is told what was left out
+    assert [s.command for s in load_recipe(path)] == ["smooth", "lips"]   # the batch reads it back
+    export_recipe(w, path, faces="all")
+    assert [s["face"] for s in json.loads(path.read_text())] == ["all", "all"]
+    w.undo()                                            # only the applied steps: undone ones are not
+    qtbot.waitUntil(lambda: w.doc.cursor == 3, timeout=WAIT_MS)
+    w.undo()
+    qtbot.waitUntil(lambda: w.doc.cursor == 2, timeout=WAIT_MS)
+    export_recipe(w, path)
+    assert json.loads(path.read_text()) == [{"edit": "smooth", "strength": 0.6, "face": "largest"}]
+    assert any("Export Recipe" in a.text().replace("&", "") for a in w.menuBar().actions()[0].menu().actions())
+
+
+def test_gui_applies_a_recipe_to_a_folder_and_cancel_leaves_whole_files(qtbot, window, shoot, tmp_path):
+    from app.recipe_dialog import apply_recipe
+    src = tmp_path / "in"
+    names = _many(shoot, src, 3)
+    out = tmp_path / "out"
+    w = window
+    assert apply_recipe(w, shoot["recipe"], src, src) is None and "another folder" in w.errors[-1][0].lower()
+    run = apply_recipe(w, shoot["recipe"], src, out, jobs=2)
+    from PySide6.QtWidgets import QPushButton
+    cancel = run.dialog.findChild(QPushButton)
+    assert cancel.text() == "Cancel"
+    run.thread.photo_done.connect(lambda *_: cancel.click())   # Cancel as soon as one is done
+    qtbot.waitUntil(lambda: run.finished, timeout=180_000)
+    assert run.total == len(names) and run.dialog.maximum() == len(names)
+    assert run.cancelled and run.counts is not None
+    report = _report(out)
+    done = [r for r in names if report[r]["status"] == "done"]
+    assert 1 <= len(done) < len(names), len(done)
+    assert not _leftovers(out)
+    for rel in (p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()):
+        if rel == "batch-report.json":
+            continue
+        assert rel in done, rel
+        expected = shoot["expected"][rel.split("/", 1)[1]]
+        assert np.abs(_pixels(out / rel) - expected).max() <= 2, rel   # whole, and the recipe's
+    assert "Cancelled" in w.statusBar().currentMessage()

@@ -95,17 +95,19 @@ class _Report:
 
 
 def run(recipe: str, in_dir: str, out_dir: str, *, jobs: int | None = None, scheduler: str | None = None,
-        overwrite: bool = False, quality: int | None = None, on_result: Callable | None = None,
-        should_stop: Callable[[], bool] = lambda: False, bar: bool | None = None) -> dict[str, int]:
-    """The batch as a function (the GUI runs it on its worker): returns the counts; raises the
-    CLI's UserError for a bad recipe or folders."""
+        overwrite: bool = False, quality: int | None = None, on_plan: Callable | None = None,
+        on_result: Callable | None = None, should_stop: Callable[[], bool] = lambda: False) -> dict[str, int]:
+    """The batch as a function (the GUI runs it on a thread of its own), printing nothing:
+    ``on_plan(items to run)`` once, ``on_result(item, result)`` per photo, ``should_stop()``
+    asked between photos. Returns the counts; raises the CLI's UserError for a bad recipe or
+    folders."""
     ns = argparse.Namespace(recipe=recipe, in_dir=in_dir, out_dir=out_dir, jobs=jobs,
                             scheduler=scheduler, overwrite=overwrite, quality=quality)
-    return _run(ns, on_result, should_stop, bar)
+    return _run(ns, on_result, should_stop, show=False, on_plan=on_plan)
 
 
 def _run(args: argparse.Namespace, on_result: Callable | None, should_stop: Callable[[], bool],
-         bar: bool | None) -> dict[str, int]:
+         show: bool = True, on_plan: Callable | None = None) -> dict[str, int]:
     from inference.batch.folder import SKIPPED, TO_RUN, output_folders, plan
     from inference.batch.local import core_count, run_local
     from inference.batch.progress import Progress
@@ -127,12 +129,15 @@ def _run(args: argparse.Namespace, on_result: Callable | None, should_stop: Call
             client = connect(args.scheduler)
         except ClusterError as exc:
             raise _user_error(str(exc)) from None
-    progress = Progress(len(todo), sum(it.status == SKIPPED for it in items), bar=bar)
+    progress = Progress(len(todo), sum(it.status == SKIPPED for it in items)) if show else None
+    if on_plan is not None:
+        on_plan(todo)
     recipe_json = json.dumps(steps_to_json(steps))
 
     def done(item, result) -> None:
         report.record(item, result)
-        progress.done(item, result)
+        if progress is not None:
+            progress.done(item, result)
         if on_result is not None:
             on_result(item, result)
 
@@ -143,7 +148,8 @@ def _run(args: argparse.Namespace, on_result: Callable | None, should_stop: Call
         else:
             run_local(todo, recipe_json, jobs, args.overwrite, args.quality, done, should_stop)
     finally:
-        progress.close()
+        if progress is not None:
+            progress.close()
         for folder in output_folders(items):
             remove_stale_temps(folder)   # a killed worker's unfinished write
         report.write()
@@ -152,7 +158,7 @@ def _run(args: argparse.Namespace, on_result: Callable | None, should_stop: Call
 
 def run_batch(args: argparse.Namespace) -> None:
     """The command: exit status 1 (SystemExit) when some photo failed."""
-    counts = _run(args, None, lambda: False, None)
+    counts = _run(args, None, lambda: False)
     print(f"batch: {counts['done']} done, {counts['skipped']} skipped (up to date), {counts['failed']} failed; "
           f"report: {Path(args.out_dir) / 'batch-report.json'}", flush=True)
     if counts["failed"]:
