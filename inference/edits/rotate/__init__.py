@@ -88,7 +88,7 @@ def apply_region(image: np.ndarray, face: Face, yaw: float = 0.0, *, preview: bo
     ``cache``: the caller's, one per slider drag, so that the drag's steps share the head's
     surface model (the same for every angle); None computes it afresh."""
     _check(face, yaw)
-    prepared = _prepare(image, face, preview, cache)
+    prepared = _prepare(image, face, preview, cache, progress)
     if is_identity(yaw):
         (x0, y0, _, _), work, s, _ = prepared
         return Patch(work.copy(), x0, y0, scale=1 / s)

@@ -37,15 +37,16 @@ SHARP_SPREAD = 0.75      # px: samples mixed into one pixel from up to this far 
 MIXED_SPREAD = 1.1       # resampled sharp; from more than this (squeezed, folds) through a blur
 
 
-def _prepare(image: np.ndarray, face: Face, preview: bool, cache: EditCache | None = None):
+def _prepare(image: np.ndarray, face: Face, preview: bool, cache: EditCache | None = None, progress=None):
     """(region, working copy, scale, head model): the same for every angle of one slider drag,
-    so with the caller's ``cache`` (one per drag) it is computed once for the drag's steps."""
+    so with the caller's ``cache`` (one per drag) it is computed once for the drag's steps.
+    ``progress`` hears 0.1 and 0.16 on the way (it takes most of a turn's first seconds)."""
     if cache is None:
-        return _prepare_uncached(image, face, preview)
-    return cache.get((image, face), (face.box, preview), lambda: _prepare_uncached(image, face, preview))
+        return _prepare_uncached(image, face, preview, progress)
+    return cache.get((image, face), (face.box, preview), lambda: _prepare_uncached(image, face, preview, progress))
 
 
-def _prepare_uncached(image: np.ndarray, face: Face, preview: bool):
+def _prepare_uncached(image: np.ndarray, face: Face, preview: bool, progress=None):
     H, W = image.shape[:2]
     region = _region(face, H, W)
     x0, y0, x1, y1 = region
@@ -57,8 +58,13 @@ def _prepare_uncached(image: np.ndarray, face: Face, preview: bool):
     f = PREVIEW_FIELD if preview else 1.0
     shape = (max(1, round(work.shape[0] * f)), max(1, round(work.shape[1] * f)))
     head = _head_mask(face, image, region, shape)
+    if progress:
+        progress(0.1)
     src = (deepened(face.mesh) - (x0, y0, 0)) * s * f
-    return region, work, s, head_model(src, face.width * s * f, head, face.size * s * f, face.pose.yaw)
+    model = head_model(src, face.width * s * f, head, face.size * s * f, face.pose.yaw)
+    if progress:
+        progress(0.16)
+    return region, work, s, model
 
 
 def _from_neighbours(img: np.ndarray, weight: np.ndarray, pick: np.ndarray, sigma: float) -> np.ndarray:
@@ -255,6 +261,8 @@ def render(prepared: tuple, face: Face, yaw: float, preview: bool = False, engin
     if progress:
         progress(0.2)
     motion, depth, dst = motion_field(model, yaw)
+    if progress:
+        progress(0.26)
     src = model.src
     if motion.shape[1:] != (h, w):  # a coarse field (preview): to the working size
         f = model.region.shape[0] / h
@@ -265,6 +273,8 @@ def render(prepared: tuple, face: Face, yaw: float, preview: bool = False, engin
     head = model.region if model.region.shape == (h, w) else \
         cv2.resize(model.region.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
     out, holes = _splat_layers(work, motion, depth, head, tau=0.02 * face_px)
+    if progress:
+        progress(0.36)
     info = {"holes": int(holes.sum())}
     # Where nothing moves, nothing changes (not even by resampling).
     still = ~cv2.dilate(moving.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & ~holes
