@@ -31,6 +31,7 @@ from inference.io import READ_SUFFIXES, Photo
 APP_NAME = "Visage"
 OPEN_FILTER = "Photos (" + " ".join(f"*{s}" for s in READ_SUFFIXES) + ");;All files (*)"
 DOCK_WIDTH = 340
+DOCK_MAX_MIN_WIDTH = 380
 
 
 class MainWindow(QMainWindow):
@@ -77,14 +78,13 @@ class MainWindow(QMainWindow):
                          Qt.Orientation.Horizontal)
         self.tabifyDockWidget(self.face_dock, self._add_dock("Parsing legend", self.legend,
                                                              Qt.DockWidgetArea.RightDockWidgetArea))
-        self.history_panel = HistoryPanel()
-        self.history_dock = self._add_dock("History", self.history_panel, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.tabifyDockWidget(self.face_dock, self.history_dock)
+        self.history_panel = HistoryPanel()   # under the left panels: always in view, as in GIMP
+        self.history_dock = self._add_dock("History", self.history_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        if "left" in first:
+            self.splitDockWidget(first["left"], self.history_dock, Qt.Orientation.Vertical)
         self.face_dock.raise_()
         menus.build(self)
         self._build_status()
-        from app.recipe_dialog import add_recipe_actions
-        add_recipe_actions(self)   # File: Export Recipe, Apply Recipe to Folder (issue 26)
         self.setAcceptDrops(True)
 
         self.canvas.imageClicked.connect(self.on_image_clicked)
@@ -138,6 +138,9 @@ class MainWindow(QMainWindow):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        # as wide as the panel needs, up to a cap (a wider one scrolls sideways: the canvas first)
+        need = widget.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width()
+        scroll.setMinimumWidth(min(need, DOCK_MAX_MIN_WIDTH))
         scroll.setWidget(widget)
         dock.setWidget(scroll)
         self.addDockWidget(area, dock)
