@@ -176,3 +176,37 @@ def test_what_is_carved_out_is_rarely_hair_or_skin_in_the_annotations(shared_dat
     h, c = scores["helen"], scores["celebamaskhq"]
     assert h["overall"] >= 0.907 and h["skin"] >= 0.950 and h["hair"] >= 0.885, h
     assert c["overall"] >= 0.845 and c["skin"] >= 0.922 and c["hair"] >= 0.912, c
+
+
+def _occluded_sample(astronaut, astronaut_faces):
+    photo, obj = _object_over_cheek(astronaut, astronaut_faces[0], (40, 60, 200))
+    face = detect(photo)[0]
+    face.parsing = P.parse(photo, face)
+    occ = face.parsing.full(*photo.shape[:2]) == P.OCCLUDER
+    assert (occ & obj).sum() > 0.85 * obj.sum()
+    return photo, face, occ
+
+
+def test_skin_smoothing_leaves_an_occluder_untouched(astronaut, astronaut_faces):
+    from inference.edits import skin
+    photo, face, occ = _occluded_sample(astronaut, astronaut_faces)
+    out = skin.apply(photo, face, strength=1.0)
+    changed = np.abs(out.astype(int) - photo.astype(int)).max(2) > 0
+    assert not (changed & occ).any()
+    labels = face.parsing.full(*photo.shape[:2])
+    assert changed[labels == P.SKIN].mean() > 0.5
+
+
+def test_the_head_turn_leaves_an_occluder_where_it_is(astronaut, astronaut_faces):
+    from inference.edits import rotate
+    photo, face, occ = _occluded_sample(astronaut, astronaut_faces)
+    out = rotate.apply(photo, face, 20.0)
+    diff = np.abs(out.astype(int) - photo.astype(int)).max(2)
+    # the object, a pixel in from its edge (the seam blend), is the photo's bit for bit
+    inner = cv2.erode(occ.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    assert inner.sum() > 0.5 * occ.sum() and diff[inner].max() == 0
+    # while the face behind it turned: the other half of the face moved
+    lm = face.landmarks68
+    eyes = np.zeros(photo.shape[:2], bool)
+    eyes[int(lm[36:48, 1].min()) - 3:int(lm[36:48, 1].max()) + 3, int(lm[36, 0]):int(lm[45, 0])] = True
+    assert (diff[eyes] > 20).mean() > 0.2

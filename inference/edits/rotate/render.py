@@ -12,7 +12,7 @@ from inference import mesh_raster
 from inference import mesh_topology as topo
 from inference.edits.base import EditCache, Patch
 from inference.edits.rotate.frame import deepened
-from inference.edits.rotate.surface import _head_mask, _region, head_model, motion_field
+from inference.edits.rotate.surface import _head_mask, _occluder_mask, _region, head_model, motion_field
 from inference.faces import Face
 from inference.imaging import compose, per_plane, smooth_fill
 from inference.inpaint import get as get_engine
@@ -64,6 +64,7 @@ def _prepare_uncached(image: np.ndarray, face: Face, preview: bool, progress=Non
     model = head_model(src, face.width * s * f, head, face.size * s * f, face.pose.yaw)
     if progress:
         progress(0.16)
+    model.occluder = _occluder_mask(face, image, region, work.shape[:2])
     return region, work, s, model
 
 
@@ -272,7 +273,14 @@ def render(prepared: tuple, face: Face, yaw: float, preview: bool = False, engin
     moving = np.abs(motion).max(0) > 1e-3
     head = model.region if model.region.shape == (h, w) else \
         cv2.resize(model.region.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
-    out, holes = _splat_layers(work, motion, depth, head, tau=0.02 * face_px)
+    # A hand in front of the face does not turn with it: what turns is a smooth guess of the
+    # face behind it (no ghost of the hand dragged along), and the hand is put back on top.
+    occluder = model.occluder
+    turned = work
+    if occluder is not None:
+        turned = np.clip(smooth_fill(work, occluder) + 0.5, 0, 255).astype(np.uint8)
+        turned[~occluder] = work[~occluder]
+    out, holes = _splat_layers(turned, motion, depth, head, tau=0.02 * face_px)
     if progress:
         progress(0.36)
     info = {"holes": int(holes.sum())}
@@ -291,7 +299,7 @@ def render(prepared: tuple, face: Face, yaw: float, preview: bool = False, engin
     if holes.any():
         mirror, where = _mirror_source(src, dst, holes)
     if mirror.any():
-        sampled = cv2.remap(work, where[0], where[1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+        sampled = cv2.remap(turned, where[0], where[1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
         out = compose(out, _detail_on(out, sampled, mirror, sigma=MIRROR_DETAIL * face_px), mirror,
                       feather=max(1.0, 0.01 * face_px))
         holes = holes & ~mirror
@@ -302,4 +310,6 @@ def render(prepared: tuple, face: Face, yaw: float, preview: bool = False, engin
             out, holes, seed=seed, progress=(lambda f: progress(0.5 + 0.5 * f)) if progress else None)
         out = compose(out, fill, holes, feather=max(1.0, 0.01 * face_px))
     info["inpainted"] = int(holes.sum())
+    if occluder is not None:
+        out = compose(out, work, occluder, feather=max(1.0, 0.005 * face_px))
     return Patch(out, x0, y0, info, scale=1 / s)

@@ -10,6 +10,7 @@ import numpy as np
 
 from inference import mesh_raster
 from inference import mesh_topology as topo
+from inference import parsing as P
 from inference.edits.rotate.frame import TurnFrame, relief_frame
 from inference.faces import Face
 from inference.imaging import smooth_fill, wide_blur
@@ -45,10 +46,22 @@ def _region(face: Face, height: int, width: int) -> tuple[int, int, int, int]:
 
 
 def _head_mask(face: Face, image: np.ndarray, region, shape) -> np.ndarray:
-    """Head pixels (face parts and hair) of the region, at the working size ``shape``."""
+    """Head pixels (face parts and hair) of the region, at the working size ``shape``: not
+    the neck, clothes or an occluder (a hand in front of the face is no part of the head)."""
     x0, y0, x1, y1 = region
-    head = (face.parsing_for(image).full(*image.shape[:2])[y0:y1, x0:x1] > 0).view(np.uint8)
+    labels = face.parsing_for(image).full(*image.shape[:2])[y0:y1, x0:x1]
+    head = ((labels > 0) & (labels < P.NECK)).view(np.uint8)   # classes 1..10
     return cv2.resize(head, shape[::-1], interpolation=cv2.INTER_NEAREST) > 0
+
+
+def _occluder_mask(face: Face, image: np.ndarray, region, shape) -> np.ndarray | None:
+    """The parsing's occluders (a hand in front of the face) in the region at the size
+    ``shape``, or None: they stay where they are while the head turns behind them."""
+    x0, y0, x1, y1 = region
+    occ = (face.parsing_for(image).full(*image.shape[:2])[y0:y1, x0:x1] == P.OCCLUDER).view(np.uint8)
+    if not occ.any():
+        return None
+    return cv2.resize(occ, shape[::-1], interpolation=cv2.INTER_NEAREST) > 0
 
 
 @dataclass
@@ -67,6 +80,7 @@ class HeadModel:
     face_px: float
     _surface: tuple = (None, None)   # (key, surface) of the last turn: the steps of a drag
                                      # past 30° (one limit, slope_for) reuse it
+    occluder: np.ndarray | None = None   # (h, w) at the working copy's size: kept as it is
 
     def surface(self, yaw: float) -> np.ndarray:
         """(n, 3): x, y and depth of the head pixels for a turn by ``yaw`` (surface_depth)."""
