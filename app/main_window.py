@@ -18,7 +18,8 @@ from app import menus, saving, settings
 from app.canvas import Canvas
 from app.document import Document
 from app.job_status import JobStatus
-from app.mask import MaskLayer, Stroke
+from app.mask import MaskLayer
+from app.mask_editing import MaskEditing
 from app.panels import panel_for
 from app.panels.face import FacePanel
 from app.panels.history import HistoryPanel
@@ -34,7 +35,7 @@ DOCK_WIDTH = 340
 DOCK_MAX_MIN_WIDTH = 380
 
 
-class MainWindow(QMainWindow):
+class MainWindow(MaskEditing, QMainWindow):
     def __init__(self):
         super().__init__()
         self.resize(1200, 800)
@@ -352,28 +353,6 @@ class MainWindow(QMainWindow):
         self.history_panel.show_history(self.doc)
         self._update_ui()
 
-    def mask_class_ready(self, r) -> None:
-        if self.mask is not None and r.raster.any():
-            self.mask.add(Stroke("raster", raster=r.raster, x0=r.x0, y0=r.y0))
-            self._refresh_mask()
-            self._update_ui()
-
-    def fill_done(self) -> None:
-        self.mask.clear()
-        self._refresh_mask()
-        self.statusBar().showMessage("Filled", 4000)
-
-    def mask_restored(self, painted) -> None:
-        """A fill undone: its mask back to adjust and fill again (None: redone, the mask goes)."""
-        if self.mask is None:
-            return
-        if painted is None:
-            self.mask.clear()
-        else:
-            self.mask.set_strokes(painted)
-        self._refresh_mask()
-        self._update_ui()
-
     def message(self, text: str, ms: int = 0) -> None:
         self.statusBar().showMessage(text, ms)
 
@@ -396,49 +375,6 @@ class MainWindow(QMainWindow):
         """A History row clicked: show that state (as undo / redo would)."""
         if not self.session.go_to(state):
             self.history_panel.show_history(self.doc)   # refused (a commit running): rows as they are
-
-    # -- inpainting mask -----------------------------------------------------------------------
-    def add_stroke(self, tool: str, path) -> None:
-        if self.mask is None:
-            return
-        size, hardness = self.inpaint_panel.brush()
-        self.mask.add(Stroke(tool, path, size, hardness))
-        self._refresh_mask()
-        self._update_ui()
-
-    def clear_mask(self) -> None:
-        if self.mask is not None:
-            self.mask.clear()
-            self._refresh_mask()
-            self._update_ui()
-
-    def add_class_to_mask(self, cls: int) -> None:
-        if not self.session.add_class_to_mask(cls):
-            self.tell_error("No face selected", "Click a face first: its parsing gives the mask.")
-
-    def _refresh_mask(self) -> None:
-        """The mask overlay, updated by the mask layer over the last change's rectangle only."""
-        if self.mask is None or not self.mask.strokes:
-            self.canvas.set_mask_overlay(None)
-            return
-        ip = self.inpaint_panel
-        self.canvas.set_mask_overlay(self.mask.overlay(ip.colour), ip.opacity.value() / 100, self.mask.last_dirty)
-
-    def fill_mask(self) -> None:
-        if self.doc is None or self.mask is None:
-            return
-        mask = self.mask.array()
-        if not mask.any():
-            self.tell_error("Nothing to fill", "Paint over what should go (Brush, Lasso or a parsing class) first.")
-            return
-        values = self.inpaint_panel.values()
-        if values["engine"] == "lama" and not values.get("model"):
-            self.tell_error("LaMa needs weights", "The LaMa engine fills with weights you provide (nothing is "
-                            "downloaded). Choose the file with “Model file…” beside LaMa weights in the "
-                            "Inpaint panel, or pick another engine (patchmatch fills well without any).")
-            return
-        self.session.commit("inpaint", dict(values, mask=mask), face=self.session.selected_face(),
-                            painted=list(self.mask.strokes))
 
     def show_original(self, on: bool) -> None:
         self._show_current()
