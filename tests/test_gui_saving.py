@@ -139,3 +139,28 @@ def test_the_unsaved_question_cancel_discard_save(qtbot, window, astronaut, samp
     qtbot.waitUntil(lambda: not w.isVisible(), timeout=WAIT_MS)
     assert np.array_equal(read_image(saved).rgb, edited)
     assert not w.unsaved_answers and len(w.offered) == 1
+
+
+def test_the_save_as_dialog_offers_the_quality(qtbot, window, tmp_path):
+    """The real dialog (Qt's own, answered by a timer): the quality box shows the offer, the
+    JPEG filter is selected for a .jpg name, and what the user sets comes back."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QLineEdit
+
+    from app import saving
+    target = tmp_path / "chosen.jpg"
+    seen = []
+
+    def dialogs():
+        return [d for d in QApplication.topLevelWidgets() if isinstance(d, saving.SaveAsDialog) and d.isVisible()]
+
+    def answer():
+        for d in dialogs():
+            seen.append((d.quality.value(), d.selectedNameFilter(), d.quality.isVisibleTo(d)))
+            d.quality.setValue(60)
+            d.findChild(QLineEdit, "fileNameEdit").setText(target.name)   # as the user types it
+            d.accept()
+    QTimer.singleShot(50, answer)
+    QTimer.singleShot(10000, lambda: [d.reject() for d in dialogs()])   # never hang the run
+    assert saving.ask_save_path(window, str(tmp_path / "portrait-edited.jpg"), 80) == (str(target), 60)
+    assert seen == [(80, "JPEG (*.jpg *.jpeg)", True)]
