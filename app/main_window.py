@@ -338,6 +338,8 @@ class MainWindow(MaskEditing, QMainWindow):
         else:
             self.face_label.setText(f"{len(faces)} face(s)" if faces else "")
         self.face_panel.show_face(sel, self.selected, bool(sel is not None and sel.extra.get("nudged")))
+        if sel is None:
+            self.face_panel.show_hover("")   # no class under the cursor of a face not selected
 
     def values_changed(self) -> None:
         """Each panel shows the values of the edit it would re-adjust, else its rest values, and

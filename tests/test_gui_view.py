@@ -91,11 +91,14 @@ def test_opening_another_photo_clears_the_pose(qtbot, window, sample_path, tmp_p
     w = window
     _selected_and_parsed(qtbot, w, sample_path)
     assert "yaw" in w.face_label.text()
+    w.on_image_hovered(*w.doc.faces()[0].landmarks68[30])
+    assert w.face_panel.hover.text().endswith("nose")
     other = tmp_path / "coffee.png"
     Image.fromarray(data.coffee()).save(other)
     open_and_detect(qtbot, w, other)
     qtbot.waitUntil(lambda: w.doc.path == other and w.doc.faces() is not None, timeout=WAIT_MS)
     assert w.face_label.text() == "" and w.face_panel.info.text() == "No face selected."
+    assert w.face_panel.hover.text() == ""
     assert w.history_panel.rows() == ["Original"]
 
 
