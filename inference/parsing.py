@@ -380,7 +380,14 @@ def parse(image: np.ndarray, face, params: RefineParams | None = None, atlas=_DE
     _fill(oval, pts[topo.FACE_OVAL], 1)
     occluder = occluder_mask(work) | foreign_mask(lab, face_labels, oval > 0, sure_skin, sure_hair)
     carved = {OCCLUDER: occluder, NECK: neck & ~occluder, CLOTHES: clothes & ~occluder}
-    return Parsing(with_carved(x, carved, hair, face_labels), x0, y0, cw, ch)
+    scores = with_carved(x, carved, hair, face_labels)
+    from inference.hair_extent import grown
+    more = grown(image, (x0, y0, x1, y1), scores, hair & ~occluder, lab, sure_hair,
+                 [sure_skin, carved[CLOTHES]], pts[topo.LIPS_OUTER_LOWER, 1].mean(), face.size)
+    if more is not None:   # the hair ran into the crop's border: the crop grew there
+        scores, (x0, y0, x1, y1) = more
+        cw, ch = x1 - x0, y1 - y0
+    return Parsing(scores, x0, y0, cw, ch)
 
 
 def with_carved(x: np.ndarray, carved: dict[int, np.ndarray], hair: np.ndarray | None = None,

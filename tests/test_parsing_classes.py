@@ -210,3 +210,25 @@ def test_the_head_turn_leaves_an_occluder_where_it_is(astronaut, astronaut_faces
     eyes = np.zeros(photo.shape[:2], bool)
     eyes[int(lm[36:48, 1].min()) - 3:int(lm[36:48, 1].max()) + 3, int(lm[36, 0]):int(lm[45, 0])] = True
     assert (diff[eyes] > 20).mean() > 0.2
+
+
+def test_hair_follows_its_outline_past_the_working_crop(shared_data):
+    """A profile whose bun runs past the crop round the face (sideface, multiface samples):
+    the crop grows where the hair touches its border, so the hair no longer ends in the
+    crop's straight edge."""
+    path = shared_data / "multiface/facer_samples/sideface.jpg"
+    if not path.exists():
+        pytest.skip("sideface.jpg is not in ../shared/data")
+    img = read_image(path).rgb
+    face = detect(img)[0]
+    x0, y0, x1, y1 = P.crop_box(face.box, *img.shape[:2])
+    parsing = P.parse(img, face)
+    hair = parsing.full(*img.shape[:2]) == P.HAIR
+    # hair ran out of the old crop on the left (its border column was hair over a third of it)
+    assert hair[y0:y1, x0].mean() > 0.3
+    assert parsing.x0 < x0 and hair[:, :x0].sum() > 0.05 * hair.sum()
+    # and the new border is no longer hair's edge (or it is the photo's)
+    left = parsing.labels_full()[:, :2] == P.HAIR
+    assert parsing.x0 == 0 or left.any(1).mean() < 0.03
+    # the back and the shoulder below are not hair
+    assert hair[int(y1 + 0.5 * face.size):].mean() < 0.01

@@ -1,0 +1,103 @@
+"""Hair to its real outline: where the parsed hair runs into the working crop's border (long
+hair below the chin, a bun beside a profile) and the photo goes on, the crop grows on that
+side and the hair is followed into the new strip from the person segmenter's mask and the
+hair's colour, joined to the hair already found; the rest of the person there is clothes (below
+the mouth) or background. So the hair region ends where the hair ends, not in a straight line
+where the crop did.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from inference import parsing as P
+
+TOUCH = 0.03          # hair on more than this fraction of a border line: the hair goes on
+GROW = (0.6, 0.6, 0.4, 1.0)   # left, right, top, bottom: how far a side grows, x face size
+HAIR_RADIUS = 3.0     # a hair colour lies within this Mahalanobis distance of the hair's model
+
+
+def touching_sides(hair: np.ndarray, box: tuple[int, int, int, int], height: int, width: int) -> list[int]:
+    """Sides (0 left, 1 right, 2 top, 3 bottom) where ``hair`` (on the crop ``box``) meets the
+    crop's border and the photo goes on beyond it."""
+    x0, y0, x1, y1 = box
+    lines = [(hair[:, :2].any(1), x0 > 0), (hair[:, -2:].any(1), x1 < width),
+             (hair[:2].any(0), y0 > 0), (hair[-2:].any(0), y1 < height)]
+    return [i for i, (line, room) in enumerate(lines) if room and line.mean() > TOUCH]
+
+
+ROUNDS = 3            # the crop grows at most this many times
+
+
+def grown(image: np.ndarray, box: tuple[int, int, int, int], scores: np.ndarray, hair: np.ndarray,
+          lab: np.ndarray, sure_hair: np.ndarray, others: list[np.ndarray], mouth_y: float,
+          face_size: float) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
+    """(scores, box) of the parsing grown where the hair touches the crop's border (again
+    while it still does, up to ROUNDS times), or None when it does not. ``scores``
+    (N_CLASSES, h, w) cover ``box`` (photo pixels); ``hair`` is the crop's final hair mask at
+    that size, ``lab`` its Lab image, ``others`` masks of what is not hair (skin, clothes),
+    ``mouth_y`` the mouth's row in it. A pixel of the new strip is hair when it is person,
+    its colour near the hair's and nearer it than any of the others', and it is joined to
+    the hair."""
+    from inference.body_parts import MIN_SAMPLES
+    if sure_hair.sum() < MIN_SAMPLES:
+        return None
+    hair_px = lab[sure_hair]
+    others_px = [lab[m] for m in others if m.sum() >= MIN_SAMPLES]
+    done = None
+    for _ in range(ROUNDS):
+        more = _grow_once(image, box, scores, hair, hair_px, others_px, mouth_y, face_size)
+        if more is None:
+            break
+        scores, box, dy = more
+        mouth_y += dy
+        hair = P.running_argmax(scores) == P.HAIR
+        done = scores, box
+    return done
+
+
+def _grow_once(image, box, scores, hair, hair_px, others_px, mouth_y, face_size):
+    from inference.body_parts import _loglik, radius_level
+    from inference.mp_models import models
+    H, W = image.shape[:2]
+    sides = touching_sides(hair, box, H, W)
+    if not sides:
+        return None
+    x0, y0, x1, y1 = box
+    g = [int(round(GROW[i] * face_size)) if i in sides else 0 for i in range(4)]
+    gx0, gx1, gy0, gy1 = max(0, x0 - g[0]), min(W, x1 + g[1]), max(0, y0 - g[2]), min(H, y1 + g[3])
+    h, w = hair.shape
+    sx, sy = w / (x1 - x0), h / (y1 - y0)
+    ox, oy = int(round((x0 - gx0) * sx)), int(round((y0 - gy0) * sy))
+    GWk = ox + w + int(round((gx1 - x1) * sx))
+    GHk = oy + h + int(round((gy1 - y1) * sy))
+    big = image[gy0:gy1, gx0:gx1]
+    step = max(1, int(1 / max(sx, sy)) // 2)      # a 12 MP photo: every other pixel, then area
+    work = cv2.resize(np.ascontiguousarray(big[::step, ::step]), (GWk, GHk), interpolation=cv2.INTER_AREA)
+    person = models().segmenter.process(work).segmentation_mask
+    glab = cv2.cvtColor(work, cv2.COLOR_RGB2LAB).astype(np.float32)
+    new = np.ones((GHk, GWk), bool)
+    new[oy:oy + h, ox:ox + w] = False
+    hairlike = new & (person > 0.5)
+    pix = glab[hairlike]
+    lh = _loglik(hair_px, pix)
+    ok = lh > radius_level(hair_px, HAIR_RADIUS)
+    for o in others_px:
+        ok &= lh > _loglik(o, pix)
+    hairlike[hairlike] = ok
+    # joined to the crop's hair
+    seed = np.zeros((GHk, GWk), np.uint8)
+    seed[oy:oy + h, ox:ox + w] = hair
+    n, comp = cv2.connectedComponents((hairlike | (seed > 0)).astype(np.uint8), connectivity=8)
+    ids = np.unique(comp[seed > 0])
+    more_hair = np.isin(comp, ids[ids > 0]) & new
+    rows = np.arange(GHk)[:, None]
+    more_clothes = new & (person > 0.5) & ~more_hair & (rows > oy + mouth_y)
+    out = np.zeros((P.N_CLASSES, GHk, GWk), np.float32)
+    out[:, oy:oy + h, ox:ox + w] = scores
+    soft = lambda m: cv2.GaussianBlur(m.astype(np.float32), (0, 0), 0.7)  # noqa: E731
+    sh, sc = soft(more_hair), soft(more_clothes)
+    out[P.HAIR][new] = sh[new]
+    out[P.CLOTHES][new] = sc[new]
+    out[P.BACKGROUND][new] = np.clip(1 - sh - sc, 0, 1)[new]
+    return out, (gx0, gy0, gx1, gy1), oy
