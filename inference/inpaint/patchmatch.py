@@ -47,7 +47,14 @@ CLASS_REACH = 10.0    # px: the class pull fades as exp(-depth / reach) into the
 # With a restricted source ("fill from skin only"), a step of more than this (grey levels, RGB
 # norm) at the hole's edge is kept as an edge: the fill keeps the source's colours. Without one
 # the whole step is spread (bench: capping it at 24 brought back seams of 6 grey levels).
-SOURCE_SEAM_STEP = 24.0
+SOURCE_SEAM_STEP = 12.0
+# Diversity: the cost of re-using sources, per pixel of a source patch whose surroundings are
+# all in use (a block copied whole; 0 for a fresh one), DIVERSITY x the level's typical match
+# error (its SIGMA_PERCENTILE): where exact copies exist (a periodic texture) re-use is free
+DIVERSITY = 1.0
+DIVERSITY_LEVELS = 99  # the finest levels it acts on (all)
+DIVERSITY_MAX = 1e9    # ... at most DIVERSITY_MAX^2 (grey levels^2 per pixel)
+USAGE_WINDOW = 2.0
 SEAMLESS = True        # blend the fill's low frequencies to the photo (gradient domain)
 
 
@@ -159,6 +166,10 @@ def fill(image: np.ndarray, hole: np.ndarray, progress: Progress | None = None, 
     if classes is not None:
         guide = _class_planes(classes, hole)
         img = np.concatenate([img, guide], axis=2)
+    if DIVERSITY > 0:   # the usage plane: 0 in the fill, how much each source is used in B
+        img = np.concatenate([img, np.zeros(hole.shape + (1,), np.float32)], axis=2)
+    ncls = 0 if guide is None else guide.shape[2]
+    c0 = img.shape[2] - ncls - (DIVERSITY > 0)   # first class plane
     if source is not None:
         source = source & ~hole
     levels = _pyramid(img, hole, source, r)
@@ -167,14 +178,16 @@ def fill(image: np.ndarray, hole: np.ndarray, progress: Progress | None = None, 
 
     def pin(a: np.ndarray, li: int) -> np.ndarray:
         if guides is not None:
-            a[..., a.shape[2] - guide.shape[2]:] = guides[li]
+            a[..., c0:c0 + ncls] = guides[li]
+        if DIVERSITY > 0:
+            a[..., -1] = 0
         return a
     if not _valid_sources(levels[0][1], levels[0][2], r).any():
         raise InpaintError("nothing to fill from: the mask (or the allowed source) leaves no whole patch")
     work = [float(l[1].sum()) * _em_rounds(i, len(levels)) for i, l in enumerate(levels)]
     done, total = 0.0, max(sum(work), 1.0)
     A = nnf = tdist = ttarget = None
-    sigma2 = 1.0
+    sigma2 = typical = 1.0
     for li in range(len(levels) - 1, -1, -1):
         B, ho, so = levels[li]
         valid = _valid_sources(ho, so, r)
@@ -209,12 +222,15 @@ def fill(image: np.ndarray, hole: np.ndarray, progress: Progress | None = None, 
         for em in range(rounds):
             level_seed = (seed * 7919 + li) * 104729 + em
             tA = torch.from_numpy(A)
-            tnnf, tdist = ops.patchmatch_nnf(tA, tB, first if (em == 0 and li == len(levels) - 1) else weight,
+            tBu = tB if DIVERSITY <= 0 or (em == 0 and li == len(levels) - 1) or li >= DIVERSITY_LEVELS else \
+                torch.from_numpy(_with_usage(B, nnf, ho, patch, min(DIVERSITY_MAX, np.sqrt(DIVERSITY * typical))))
+            tnnf, tdist = ops.patchmatch_nnf(tA, tBu, first if (em == 0 and li == len(levels) - 1) else weight,
                                              tvalid, ttarget,
                                              torch.from_numpy(nnf), patch, PM_FIRST if em == 0 else PM_NEXT,
                                              level_seed)
             d = tdist.numpy()[target]
-            sigma2 = float(np.percentile(d, SIGMA_PERCENTILE)) * SIGMA_SCALE if d.size else 1.0
+            typical = float(np.percentile(d, SIGMA_PERCENTILE)) if d.size else 1.0
+            sigma2 = typical * SIGMA_SCALE
             A = pin(ops.patchmatch_vote(tB, tnnf, tdist, ttarget, thole, tA, patch, max(sigma2, 1e-3)).numpy(), li)
             nnf = tnnf.numpy()
             done += work[li] / rounds
@@ -229,19 +245,41 @@ def fill(image: np.ndarray, hole: np.ndarray, progress: Progress | None = None, 
     return np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 
+def _with_usage(B: np.ndarray, nnf: np.ndarray, hole: np.ndarray, patch: int, scale: float) -> np.ndarray:
+    """B with its last plane ``scale`` x the share of the source centres round each pixel
+    (a window of USAGE_WINDOW patches) that the hole's field uses now: a block copied whole
+    uses all of them and costs the most there, small pieces taken from many places cost
+    little. Matched against the fill's 0, it makes the next field prefer fresh sources."""
+    counts = np.zeros(hole.shape, np.float32)
+    np.add.at(counts, (nnf[hole][:, 0], nnf[hole][:, 1]), 1.0)
+    k = int(USAGE_WINDOW * patch) | 1
+    out = B.copy()
+    out[..., -1] = scale * np.minimum(cv2.blur(counts, (k, k)), 1.0)
+    return out
+
+
 def _class_planes(classes: np.ndarray, hole: np.ndarray) -> np.ndarray:
-    """One plane per source group present (CLASS_WEIGHT where a pixel is of that group, hole
-    pixels taking their surroundings' group); a pixel of no group is 0 in all of them."""
+    """The source groups present as corners of a cube centred on 0 (hole pixels taking their
+    surroundings' group): two groups differ by at least the cost of one-hot planes of weight
+    CLASS_WEIGHT (2 x CLASS_WEIGHT^2 per pixel) in ceil(log2(groups)) planes instead of one per
+    group (up to 11: the matching's cost grows with the planes). A pixel of no group is at the
+    centre, as far from every group as the others are from each other's mid-point."""
     from inference.inpaint.sources import hole_groups
     g = hole_groups(classes.astype(np.int8), hole)
-    present = [k for k in np.unique(g) if k >= 0]
-    if not present:
+    present = [int(k) for k in np.unique(g) if k >= 0]
+    dims = int(np.ceil(np.log2(len(present)))) if len(present) > 1 else 0
+    if dims == 0:
         return np.zeros(hole.shape + (0,), np.float32)
+    half = CLASS_WEIGHT / np.sqrt(2.0)   # corners at +-half: neighbours (2 half)^2 = 2 CLASS_WEIGHT^2 apart
+    codes = np.zeros((256, dims), np.float32)   # indexed by group (int8 as uint8; -1 -> 255: centre)
+    for i, k in enumerate(present):
+        codes[k] = [half * (((i >> bit) & 1) * 2 - 1) for bit in range(dims)]
+    planes = codes[g.astype(np.uint8)]
     # deep in a big hole the nearest class is a guess: its pull fades with the distance
-    depth = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)
-    w = (CLASS_WEIGHT * np.exp(-depth / CLASS_REACH)).astype(np.float32) if CLASS_REACH > 0 else \
-        np.full(hole.shape, CLASS_WEIGHT, np.float32)
-    return np.dstack([(g == k).astype(np.float32) * w for k in present])
+    if CLASS_REACH > 0:
+        depth = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)
+        planes *= np.exp(-depth / CLASS_REACH).astype(np.float32)[..., None]
+    return np.ascontiguousarray(planes)
 
 
 def _blend_low_frequencies(ops, B: np.ndarray, hole: np.ndarray, nnf: np.ndarray, dist, target, patch: int,

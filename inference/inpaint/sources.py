@@ -18,6 +18,8 @@ import numpy as np
 UNKNOWN = -1   # outside the face's parsing box
 BACKGROUND, SKIN_LEFT, SKIN_RIGHT, BROWS, EYES, LIPS, MOUTH, HAIR, NECK, OCCLUDER, CLOTHES = range(11)
 # parsing class (inference.parsing's numbering) -> group; skin and nose are split by side later
+FEATURES = [BROWS, EYES, LIPS, MOUTH]
+FEATURE_REACH = 3.0
 _GROUP_OF_CLASS = np.array([BACKGROUND, SKIN_LEFT, BROWS, BROWS, EYES, EYES, SKIN_LEFT, LIPS, MOUTH, LIPS,
                             HAIR, NECK, OCCLUDER, CLOTHES], np.int8)
 
@@ -47,9 +49,24 @@ def hole_groups(groups: np.ndarray, hole: np.ndarray) -> np.ndarray:
     (the parsing of what is being removed says nothing about what belongs there)."""
     if not hole.any() or hole.all():
         return groups
-    _, idx = cv2.distanceTransformWithLabels(hole.astype(np.uint8), cv2.DIST_L2, 5,
+    near = _nearest(groups, hole)
+    # a small feature (brow, eye, lips, mouth) reaches FEATURE_REACH px into the hole, no
+    # further: what lies beyond is the skin or hair round it (a removed brow next to the lashes
+    # is not filled with eye)
+    feature = np.isin(groups, FEATURES) & ~hole
+    if feature.any() and (~hole & ~feature).any():
+        d = cv2.distanceTransform((~feature).astype(np.uint8), cv2.DIST_L2, 5)
+        far = hole & np.isin(near, FEATURES) & (d > FEATURE_REACH)
+        if far.any():
+            near = np.where(far, _nearest(groups, hole | feature), near).astype(np.int8)
+    return np.where(hole, near, groups).astype(np.int8)
+
+
+def _nearest(groups: np.ndarray, unknown: np.ndarray) -> np.ndarray:
+    """Every pixel's group of the nearest pixel outside ``unknown``."""
+    _, idx = cv2.distanceTransformWithLabels(unknown.astype(np.uint8), cv2.DIST_L2, 5,
                                              labelType=cv2.DIST_LABEL_PIXEL)
-    ys, xs = np.nonzero(~hole)
+    ys, xs = np.nonzero(~unknown)
     lut = np.zeros(idx.max() + 1, np.int8)
     lut[idx[ys, xs]] = groups[ys, xs]
-    return np.where(hole, lut[idx], groups).astype(np.int8)
+    return lut[idx]
