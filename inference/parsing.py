@@ -81,7 +81,7 @@ class Parsing:
     def labels(self) -> np.ndarray:
         """Labels at the working resolution."""
         if self._labels is None:
-            self._labels = self.scores.argmax(0).astype(np.uint8)
+            self._labels = running_argmax(self.scores)
         return self._labels
 
     def _upsample(self, a: np.ndarray) -> np.ndarray:
@@ -182,13 +182,22 @@ class RefineParams:
 def _soft_prior(coarse: np.ndarray, band_px: float) -> tuple[np.ndarray, np.ndarray]:
     """One-hot maps of the coarse labels and a confidence that is 0 on every boundary and
     rises to 1 at ``band_px`` inside each region."""
-    onehot = np.eye(FACE_CLASSES, dtype=np.float32)[coarse].transpose(2, 0, 1)
+    onehot = (coarse[None] == np.arange(FACE_CLASSES, dtype=coarse.dtype)[:, None, None]).astype(np.float32)
     edges = np.zeros(coarse.shape, np.uint8)
     edges[:, 1:] |= coarse[:, 1:] != coarse[:, :-1]
     edges[1:, :] |= coarse[1:, :] != coarse[:-1, :]
     dist = cv2.distanceTransform((edges == 0).astype(np.uint8), cv2.DIST_L2, 5)
     t = np.clip(dist / max(band_px, 1e-3), 0, 1)
     return onehot, (t * t * (3 - 2 * t)).astype(np.float32)
+
+
+def _top_two(planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The largest and the second largest value over the planes (a tie: both the same)."""
+    best, second = planes[0].copy(), np.full(planes.shape[1:], -np.inf, planes.dtype)
+    for p in planes[1:]:
+        np.maximum(second, np.minimum(best, p), out=second)
+        np.maximum(best, p, out=best)
+    return best, second
 
 
 def _forehead_cap(pts: np.ndarray, shape: tuple[int, int], extent: float) -> np.ndarray:
@@ -261,11 +270,9 @@ def _prior(pts: np.ndarray, shape: tuple[int, int], atlas, band_px: float,
     prior = np.where(use[None], probs, onehot)
     sigma = max(0.5, 0.3 * band_px)
     prior = np.stack([cv2.GaussianBlur(c, (0, 0), sigma) for c in prior])
-    labels = prior.argmax(0).astype(np.uint8)
-    best = np.take_along_axis(prior, labels[None].astype(np.int64), 0)[0]
-    runner_up = prior.copy()
-    np.put_along_axis(runner_up, labels[None].astype(np.int64), -1.0, 0)
-    atlas_conf = np.clip((best - runner_up.max(0)) * 2.0, 0, 1)  # a clear winner is confident
+    labels = running_argmax(prior)
+    best, runner_up = _top_two(prior)
+    atlas_conf = np.clip((best - runner_up) * 2.0, 0, 1)  # a clear winner is confident
     _, band_conf = _soft_prior(labels, band_px)
     return prior, np.minimum(band_conf, atlas_conf), labels
 
@@ -367,9 +374,10 @@ def parse(image: np.ndarray, face, params: RefineParams | None = None, atlas=_DE
     conf[cap] = 0.0
 
     xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))[None]
-    p = affinities(work, prm.colour_sigma, prm.reach * (1 - conf))
+    from inference.ops.propagate import normalise
+    p = normalise(affinities(work, prm.colour_sigma, prm.reach * (1 - conf)), dim=2)   # once for all passes
     for _ in range(prm.iterations):
-        xt = propagate(xt, p, merge="max")
+        xt = propagate(xt, p, merge="max", normalize=False)
     x = xt[0].numpy()
     from inference.body_parts import body_masks
     from inference.occluders import foreign_mask, occluder_mask
