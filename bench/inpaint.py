@@ -132,25 +132,28 @@ def main() -> None:
           f"{'s/photo':>8s}")
     for set_name, items in dataset(Path(a.data), a.split, a.holes.split(",")).items():
         items = items[:a.limit] if a.limit else items
-        for eng in engines:
-            if eng == "patchmatch+classes" and not set_name.startswith("faces"):
-                continue
-            res, times, blocks = [], [], []
-            for _, img, hole in items:
-                run_engine(eng, img, hole) if not times else None  # warm-up (lazy loads)
+        names = [e for e in engines if e != "patchmatch+classes" or set_name.startswith("faces")]
+        res: dict[str, list] = {e: [] for e in names}
+        times: dict[str, list] = {e: [] for e in names}
+        blocks: dict[str, list] = {e: [] for e in names}
+        for i, (_, img, hole) in enumerate(items):
+            classes = face_classes(img) if "patchmatch+classes" in names else None
+            for eng in names:   # interleaved, photo by photo: a busy machine slows all alike
+                if i == 0:
+                    run_engine(eng, img, hole, classes=classes)  # warm-up (lazy loads)
                 stats: dict = {}
-                classes = face_classes(img) if eng == "patchmatch+classes" else None
                 t = time.perf_counter()
                 out = run_engine(eng, img, hole, stats=stats if eng.startswith("patchmatch") else None,
-                                 classes=classes)
-                times.append(time.perf_counter() - t)
-                res.append(scores(out, img, hole))
+                                 classes=classes if eng == "patchmatch+classes" else None)
+                times[eng].append(time.perf_counter() - t)
+                res[eng].append(scores(out, img, hole))
                 if "nnf" in stats:
-                    blocks.append(np.sqrt(largest_copied_block(stats["nnf"], stats["hole"])) / stats["patch"])
-            r = np.array(res)
-            block = f"{max(blocks):6.2f}" if blocks else f"{'-':>6s}"
+                    blocks[eng].append(np.sqrt(largest_copied_block(stats["nnf"], stats["hole"])) / stats["patch"])
+        for eng in names:
+            r = np.array(res[eng])
+            block = f"{max(blocks[eng]):6.2f}" if blocks[eng] else f"{'-':>6s}"
             print(f"{set_name:15s} {eng:13s} {r[:, 0].mean():8.2f} {r[:, 1].mean():6.3f} {r[:, 2].mean():8.2f} "
-                  f"{r[:, 3].mean():6.2f} {block} {np.mean(times):8.3f}", flush=True)
+                  f"{r[:, 3].mean():6.2f} {block} {np.mean(times[eng]):8.3f}", flush=True)
     if a.no_big:
         return
     # 12 MP, 2 % hole

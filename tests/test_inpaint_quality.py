@@ -150,3 +150,37 @@ def test_a_removed_brow_fills_with_skin(shared_data):
     assert min(shares[True]) >= 0.8 and np.mean(shares[True]) >= 0.86, shares
     # the classes help most where the plain fill fails: its worst photo copied brow-like shading
     assert np.mean(shares[True]) > np.mean(shares[False]) and min(shares[True]) > min(shares[False]) + 0.05, shares
+
+
+def test_three_variants_differ_and_the_first_is_the_fill(astronaut):
+    from inference.edits import inpaint as edit
+    mask = _stroke(astronaut.shape[:2], [(300, 350), (380, 420), (420, 480)], 20)
+    hole = mask > 0
+    got = edit.variants(astronaut, None, mask=mask, count=3, seed=5)
+    outs = [p.paste(astronaut) for p in got]
+    assert np.array_equal(outs[0], edit.apply(astronaut, None, mask=mask, seed=5))
+    for o in outs:
+        assert np.array_equal(o[~hole], astronaut[~hole])
+    # each pair differs visibly inside the hole (mean grey difference of several levels)
+    grey = [cv2.cvtColor(o, cv2.COLOR_RGB2GRAY).astype(np.float32)[hole] for o in outs]
+    for i in range(3):
+        for j in range(i + 1, 3):
+            assert np.abs(grey[i] - grey[j]).mean() > 2.0
+
+
+def test_the_mission_patch_is_not_filled_with_a_copied_block(astronaut, monkeypatch):
+    """The astronaut's mission patch removed: no piece of the fill is copied whole from one
+    place larger than 2 patch widths (the side of a square of its area; measured 1.2-1.5 for
+    seeds 0-2), where the fill without the diversity term copies blocks of 8-9 widths."""
+    mask = np.zeros(astronaut.shape[:2], np.uint8)
+    cv2.circle(mask, (170, 385), 48, 255, -1)
+    side = {}
+    assert PM.DIVERSITY > 0
+    for diversity in (PM.DIVERSITY, 0.0):
+        monkeypatch.setattr(PM, "DIVERSITY", diversity)
+        stats: dict = {}
+        out = inpaint(astronaut, mask, "patchmatch", seed=0, stats=stats)
+        assert np.array_equal(out[mask == 0], astronaut[mask == 0])
+        side[diversity] = np.sqrt(PM.largest_copied_block(stats["nnf"], stats["hole"])) / stats["patch"]
+    on, off = side[max(side)], side[0.0]
+    assert on <= 2.0 and off > 2 * on, side

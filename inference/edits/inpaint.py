@@ -73,3 +73,15 @@ def apply_region(image: np.ndarray, face, *, mask: np.ndarray, preview: bool = F
 
 def apply(image: np.ndarray, face, **params) -> np.ndarray:
     return apply_region(image, face, **params).paste(image)
+
+
+def variants(image: np.ndarray, face, *, mask: np.ndarray, count: int = 3, seed: int = 0, progress=None,
+             **params) -> list[Patch]:
+    """``count`` fills of one mask to choose from (the GUI's thumbnails; "Fill again" keeps the
+    mask): seeds seed, seed + 1, ... (a different seed draws other sources, so other copies).
+    The first is what :func:`apply_region` gives with ``seed``."""
+    out = []
+    for k in range(count):
+        step = None if progress is None else (lambda f, k=k: progress((k + f) / count))
+        out.append(apply_region(image, face, mask=mask, seed=(seed + k) % 2**32, progress=step, **params))
+    return out

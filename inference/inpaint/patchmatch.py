@@ -52,8 +52,6 @@ SOURCE_SEAM_STEP = 12.0
 # all in use (a block copied whole; 0 for a fresh one), DIVERSITY x the level's typical match
 # error (its SIGMA_PERCENTILE): where exact copies exist (a periodic texture) re-use is free
 DIVERSITY = 1.0
-DIVERSITY_LEVELS = 99  # the finest levels it acts on (all)
-DIVERSITY_MAX = 1e9    # ... at most DIVERSITY_MAX^2 (grey levels^2 per pixel)
 USAGE_WINDOW = 2.0
 SEAMLESS = True        # blend the fill's low frequencies to the photo (gradient domain)
 
@@ -222,9 +220,9 @@ def fill(image: np.ndarray, hole: np.ndarray, progress: Progress | None = None, 
         for em in range(rounds):
             level_seed = (seed * 7919 + li) * 104729 + em
             tA = torch.from_numpy(A)
-            tBu = tB if DIVERSITY <= 0 or (em == 0 and li == len(levels) - 1) or li >= DIVERSITY_LEVELS else \
-                torch.from_numpy(_with_usage(B, nnf, ho, patch, min(DIVERSITY_MAX, np.sqrt(DIVERSITY * typical))))
-            tnnf, tdist = ops.patchmatch_nnf(tA, tBu, first if (em == 0 and li == len(levels) - 1) else weight,
+            if DIVERSITY > 0 and not (em == 0 and li == len(levels) - 1):   # tB shares B's memory
+                _set_usage(B, nnf, ho, patch, float(np.sqrt(DIVERSITY * typical)))
+            tnnf, tdist = ops.patchmatch_nnf(tA, tB, first if (em == 0 and li == len(levels) - 1) else weight,
                                              tvalid, ttarget,
                                              torch.from_numpy(nnf), patch, PM_FIRST if em == 0 else PM_NEXT,
                                              level_seed)
@@ -245,17 +243,16 @@ def fill(image: np.ndarray, hole: np.ndarray, progress: Progress | None = None, 
     return np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 
-def _with_usage(B: np.ndarray, nnf: np.ndarray, hole: np.ndarray, patch: int, scale: float) -> np.ndarray:
-    """B with its last plane ``scale`` x the share of the source centres round each pixel
-    (a window of USAGE_WINDOW patches) that the hole's field uses now: a block copied whole
-    uses all of them and costs the most there, small pieces taken from many places cost
+def _set_usage(B: np.ndarray, nnf: np.ndarray, hole: np.ndarray, patch: int, scale: float) -> None:
+    """Set B's last plane (in place) to ``scale`` x the share of the source centres round each
+    pixel (a window of USAGE_WINDOW patches) that the hole's field uses now: a block copied
+    whole uses all of them and costs the most there, small pieces taken from many places cost
     little. Matched against the fill's 0, it makes the next field prefer fresh sources."""
-    counts = np.zeros(hole.shape, np.float32)
-    np.add.at(counts, (nnf[hole][:, 0], nnf[hole][:, 1]), 1.0)
+    H, W = hole.shape
+    src = nnf[hole]
+    counts = np.bincount(src[:, 0].astype(np.int64) * W + src[:, 1], minlength=H * W).astype(np.float32)
     k = int(USAGE_WINDOW * patch) | 1
-    out = B.copy()
-    out[..., -1] = scale * np.minimum(cv2.blur(counts, (k, k)), 1.0)
-    return out
+    B[..., -1] = scale * np.minimum(cv2.blur(counts.reshape(H, W), (k, k)), 1.0)
 
 
 def _class_planes(classes: np.ndarray, hole: np.ndarray) -> np.ndarray:
