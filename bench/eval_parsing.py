@@ -1,5 +1,7 @@
 """Parsing quality on ../shared/data: per-class F1 (left/right merged) and HELEN's "overall"
-F1 (brows, eyes, nose, upper lip, inner mouth, lower lip pixels counted together).
+F1 (brows, eyes, nose, upper lip, inner mouth, lower lip pixels counted together). On
+CelebAMask-HQ, which annotates them, also the neck's and the clothes' F1 (their neck and cloth
+against our neck and clothes; the other classes are scored as before, those pixels unscored).
 
     python bench/eval_parsing.py [DATA_DIR] [--coarse | --no-atlas | --loo] [--save-dir DIR]
 
@@ -39,6 +41,24 @@ def counts(pred: np.ndarray, gt: np.ndarray) -> dict[str, np.ndarray]:
             tp = ((pred == gt) & gm).sum()
         out[name] = np.array([tp, pm.sum(), gm.sum()], dtype=np.float64)
     return out
+
+
+CELEBA_BODY = {"neck": (17, P.NECK), "clothes": (18, P.CLOTHES)}   # CelebAMask-HQ's index, ours
+
+
+def body_counts(pred: np.ndarray, raw: np.ndarray) -> dict[str, np.ndarray]:
+    """(TP, predicted, true) of neck and clothes against CelebAMask-HQ's own labels ``raw``."""
+    return {name: np.array([((pred == ours) & (raw == theirs)).sum(), (pred == ours).sum(), (raw == theirs).sum()],
+                           dtype=np.float64) for name, (theirs, ours) in CELEBA_BODY.items()}
+
+
+def _celeba_raw(photo) -> np.ndarray | None:
+    from PIL import Image
+    lab = photo.parent.parent / "labels" / (photo.stem + ".png")
+    if "celebamaskhq" not in str(photo) or not lab.exists():
+        return None
+    raw = np.array(Image.open(lab))
+    return raw[..., 0] if raw.ndim == 3 else raw
 
 
 def f1(c: np.ndarray) -> float:
@@ -94,6 +114,7 @@ def main() -> None:
     print(f"{'dataset':14s} {'photos':>6s} {'parsed':>6s} " + " ".join(f"{n[:11]:>11s}" for n in names))
     for ds, items in sets.items():
         total = {n: np.zeros(3) for n in names}
+        body = {n: np.zeros(3) for n in CELEBA_BODY}
         parsed = 0
         t = time.perf_counter()
         for photo, gt in items:
@@ -106,6 +127,10 @@ def main() -> None:
                 pred = cv2.resize(pred, gt.shape[::-1], interpolation=cv2.INTER_NEAREST)
             for n, c in counts(pred, gt).items():
                 total[n] += c
+            raw = _celeba_raw(photo)
+            if raw is not None:
+                for n, c in body_counts(pred, raw).items():
+                    body[n] += c
             if a.save_dir:
                 Path(a.save_dir).mkdir(parents=True, exist_ok=True)
                 vis = np.hstack([P.CLASS_COLORS[pred], P.CLASS_COLORS[np.where(gt == IGNORE, 0, gt)]])
@@ -113,6 +138,8 @@ def main() -> None:
         dt = (time.perf_counter() - t) / len(items)
         print(f"{ds:14s} {len(items):6d} {parsed:6d} " + " ".join(f"{f1(total[n]):11.3f}" for n in names)
               + f"   ({dt:.2f} s/photo)")
+        if body["neck"][2] > 0:
+            print(f"{'':14s} {'':13s} " + "  ".join(f"{n} {f1(c):.3f}" for n, c in body.items()))
 
 
 if __name__ == "__main__":
