@@ -44,3 +44,30 @@ def nme(pred: np.ndarray, gt: np.ndarray) -> float:
     """Mean point error / sqrt(w*h) of the ground-truth box (FAN's convention)."""
     w, h = np.ptp(gt[:, 0]), np.ptp(gt[:, 1])
     return float(np.linalg.norm(pred - gt, axis=1).mean() / np.sqrt(w * h))
+
+
+def multiface_annotations(data: Path) -> list[tuple[Path, list[tuple[float, float, float, float]]]]:
+    """(photo, annotated face boxes x0, y0, x1, y1) for the multi-face photos: AFW's (one 68-point
+    .pts per face, landmarks_300w/afw/<id>_<k>.pts: the box of its points) and dlib's VOC photos
+    (multiface/dlib_voc/{training,testing}.xml, hand-labelled boxes). Absent sets are skipped."""
+    import xml.etree.ElementTree as ET
+    out = []
+    afw = data / "landmarks_300w" / "afw"
+    for photo in sorted(afw.glob("*.jpg")):
+        boxes = []
+        for pts in sorted(afw.glob(photo.stem + "_*.pts")):
+            p = read_pts(pts)
+            boxes.append((p[:, 0].min(), p[:, 1].min(), p[:, 0].max(), p[:, 1].max()))
+        if boxes:
+            out.append((photo, boxes))
+    voc = data / "multiface" / "dlib_voc"
+    for xml in ("training.xml", "testing.xml"):
+        if not (voc / xml).exists():
+            continue
+        for im in ET.parse(voc / xml).getroot().iter("image"):
+            boxes = [(float(b.get("left")), float(b.get("top")), float(b.get("left")) + float(b.get("width")),
+                      float(b.get("top")) + float(b.get("height"))) for b in im.iter("box")
+                     if b.get("ignore") != "1"]
+            if boxes:
+                out.append((voc / Path(im.get("file")).name, boxes))
+    return out

@@ -248,7 +248,7 @@ def face_from_mesh(mesh: np.ndarray, score: float) -> Face:
     """A Face record from a dense mesh in image pixels (box = the face oval's bounds)."""
     oval = mesh[topo.FACE_OVAL, :2]
     box = (float(oval[:, 0].min()), float(oval[:, 1].min()), float(oval[:, 0].max()), float(oval[:, 1].max()))
-    yaw, pitch, roll = lm.head_pose(mesh)
+    yaw, pitch, roll = lm.template_pose(mesh)
     return Face(box=box, score=score, mesh=mesh, landmarks68=lm.mesh_to_68(mesh), pose=Pose(yaw, pitch, roll))
 
 

