@@ -191,7 +191,8 @@ def _body_masks_at(work: np.ndarray, lab: np.ndarray, labels: np.ndarray, person
     x[NECK_][undecided & under_jaw & (skin_s > 0)] = 0.5
     from inference.parsing import affinities
     p = affinities(np.ascontiguousarray(work[sl]), sigma, 0.995 * (1 - conf))
-    xt = propagate(torch.from_numpy(x)[None], p, merge="max")   # one pass: a second moved hair F < 0.002
+    # one pass: a second moved hair F < 0.002; weights sum to <= 0.995, nothing to normalise
+    xt = propagate(torch.from_numpy(x)[None], p, merge="max", normalize=False)
     out = xt[0].numpy().argmax(0)
     neck = (out == NECK_) & ~oval & low & under_jaw & ~(H_ & ((hair_s > skin_ll) | ~cols))
     clothes = (out == CLOTHES_) & ~oval & low & np.isin(L, (P.BACKGROUND, P.HAIR, P.SKIN))

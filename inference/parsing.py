@@ -374,10 +374,11 @@ def parse(image: np.ndarray, face, params: RefineParams | None = None, atlas=_DE
     conf[cap] = 0.0
 
     xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))[None]
-    from inference.ops.propagate import normalise
-    p = normalise(affinities(work, prm.colour_sigma, prm.reach * (1 - conf)), dim=2)   # once for all passes
+    # (each of a pixel's three weights is at most a third of its reach <= 1: the op's
+    # normalisation would divide by 1, so it is skipped)
+    p = affinities(work, prm.colour_sigma, prm.reach * (1 - conf))
     for _ in range(prm.iterations):
-        xt = propagate(xt, p, merge="max", normalize=False)
+        xt = propagate(xt, p, merge="max", normalize=prm.reach > 1)
     x = xt[0].numpy()
     from inference.body_parts import body_masks
     from inference.occluders import foreign_mask, occluder_mask
