@@ -97,6 +97,7 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=512)
     args = ap.parse_args()
     py, entry = sys.executable, str(ROOT / "main.py")
+    load = [os.getloadavg()[0]]
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         src = work / "in"
@@ -130,7 +131,9 @@ def main() -> None:
             for p in procs:
                 p.wait(timeout=30)
 
-    print(f"{n} photos of {args.size} px, recipe {json.dumps(RECIPE)}, {core_count()} cores")
+    load.append(os.getloadavg()[0])
+    print(f"{n} photos of {args.size} px, recipe {json.dumps(RECIPE)}, {core_count()} cores, "
+          f"load average {load[0]:.1f} at the start, {load[1]:.1f} at the end (other work on the machine)")
     print(f"{'run':32s} {'s':>7s} {'photos/min':>11s} {'x loop':>7s} {'max diff vs loop':>17s}")
     for label, t, diff in rows:
         print(f"{label:32s} {t:7.1f} {60 * n / t:11.1f} {t_loop / t:7.2f} {diff:17d}")
