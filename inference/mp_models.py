@@ -38,7 +38,7 @@ def models() -> _Models:
             segmenter=s.selfie_segmentation.SelfieSegmentation(model_selection=0),
             # lite landmarks: ~10 ms on a 448 px crop without a hand, ~18 ms with two (full: 28).
             # A hand-presence threshold of 0.8 (0.5 by default) drops a profile face taken for
-            # a hand; no other of the ~60 face crops in ../shared/data shows one
+            # a hand; none of the other face crops of ../shared/data (35) shows one
             hands=s.hands.Hands(static_image_mode=True, max_num_hands=2, model_complexity=0,
                                 min_detection_confidence=0.4, min_tracking_confidence=0.8),
         )
