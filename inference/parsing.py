@@ -4,7 +4,8 @@ Classes (HELEN order; "left" = the image's left):
 0 background, 1 skin, 2 left brow, 3 right brow, 4 left eye, 5 right eye, 6 nose,
 7 upper lip, 8 inner mouth, 9 lower lip, 10 hair; then, carved out of those after the
 propagation: 11 neck, 12 occluder (a hand in front of the face), 13 clothes (and whatever else
-of the person's is neither skin nor hair: a collar, a helmet ring).
+of the person's is neither skin nor hair: a collar, a helmet ring): inference.body_parts,
+inference.occluders; where the hair runs past the crop, the crop grows (inference.hair_extent).
 
 Two stages. The coarse parsing is the mesh's polygons rasterised with sub-pixel precision.
 The refined parsing (:func:`parse`) turns it into soft class maps that are confident deep
@@ -56,7 +57,8 @@ class Parsing:
     """Class scores of one face, computed on a crop of the photo at a working resolution.
 
     ``scores`` (N_CLASSES, h, w) cover the photo rectangle (x0, y0, x0 + width, y0 + height),
-    usually downscaled (h, w <= WORK_SIDE); full-resolution labels and masks are upsampled
+    usually downscaled (h, w <= WORK_SIDE, more where the crop grew to follow the hair:
+    inference.hair_extent); full-resolution labels and masks are upsampled
     from the scores on demand, so clicking a face in a 12-megapixel photo stays fast."""
     scores: np.ndarray
     x0: int
