@@ -59,7 +59,8 @@ def mean_face(meshes: list[np.ndarray], rounds: int = 5) -> np.ndarray:
 
 
 def near_frontal(mesh: np.ndarray) -> bool:
-    x, y = head_axes(mesh)[:, 0], head_axes(mesh)[:, 1]
+    axes = head_axes(mesh)
+    x, y = axes[:, 0], axes[:, 1]
     yaw = np.degrees(np.arcsin(np.clip(-x[2], -1, 1)))
     pitch = np.degrees(np.arctan2(y[2], y[1]))
     return abs(yaw) < FRONTAL_YAW and abs(pitch) < FRONTAL_PITCH
