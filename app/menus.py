@@ -38,8 +38,8 @@ def build(win) -> None:
     win.recent_menu.aboutToShow.connect(lambda: fill_recent(win))
     fill_recent(win)
     f.addSeparator()
-    win.act_save_file = action(win, f, "&Save", lambda: win.save(), QKeySequence.StandardKey.Save)
-    win.act_save = action(win, f, "Save &As / Export…", win.save_as_dialog, "Ctrl+Shift+S", icon="save")
+    win.act_save_file = action(win, f, "&Save", lambda: win.save(), QKeySequence.StandardKey.Save, icon="save")
+    win.act_save = action(win, f, "Save &As / Export…", win.save_as_dialog, "Ctrl+Shift+S")
     f.addSeparator()
     action(win, f, "&Quit", win.close, QKeySequence.StandardKey.Quit)
     e = mb.addMenu("&Edit")
@@ -73,7 +73,7 @@ def build(win) -> None:
     action(win, h, "&Keyboard Shortcuts", lambda: show_shortcuts(win), "F1")
     tb = win.addToolBar("Main")
     tb.setObjectName("MainToolbar")
-    for a in (win.act_open, win.act_save, win.act_undo, win.act_redo, win.act_before, win.act_fill):
+    for a in (win.act_open, win.act_save_file, win.act_undo, win.act_redo, win.act_before, win.act_fill):
         tb.addAction(a)
 
 
