@@ -1,16 +1,19 @@
 """Neck and clothes: what the person segmenter calls "person" below the face that is not hair.
 
-Worked out on the parsing's working crop after the propagation (inference.parsing.parse), from
-its face labels, the segmenter's mask and colour models in Lab:
+Worked out after the propagation (inference.parsing.parse) on a half-size copy of the
+parsing's working crop, from its face labels, the segmenter's mask and colour models in Lab,
+as a second propagation of four planes (neck, hair, clothes, background) over the rows from
+the mouth down, seeded where colour and place are sure:
 
-- **neck**: below the jaw's contour (the mesh), skin-coloured (a Gaussian of the face's sure
-  skin, lightness tolerated wider: a neck is often in the chin's shadow) and connected to the
-  face's skin. Face skin the propagation carried below the jaw line becomes neck too (the
-  annotated sets end the face's skin at the jaw).
-- **clothes**: person pixels below the mouth that are neither neck nor hair. Directly under
-  the chin (a neck's width) hair is only what is hair-coloured and not clothes-coloured; beside it hair is kept where its colour
-  is nearer the hair's (sampled above the brows) than the clothes' (sampled under the neck)
-  and it hangs from the hair above; a black collar or a helmet ring is no longer hair.
+- **neck**: under the jaw's contour (the mesh), skin-coloured (a Gaussian of the face's sure
+  skin, lightness let stray twice as far: a neck is often in the chin's shadow) and joined to
+  the face's skin across the jaw's shadow. Face skin the propagation carried below the jaw
+  line becomes neck too (the annotated sets end the face's skin at the jaw).
+- **clothes**: person pixels below the mouth that are neither neck nor hair. Under the chin
+  (a neck's width) clothes are sampled and hair is only what is hair-coloured; beside it, the
+  face's parsing's hair stays hair unless its colour is far from the hair's (sampled above the
+  brows) and nearer the clothes'; hair below the mouth must hang from the hair above. A black
+  collar or a helmet ring is no longer hair.
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ from inference import parsing as P
 
 JAW = topo.FACE_OVAL[8:29]             # 234 (the right cheek's side) down round the chin to 454
 NECK_HALF_WIDTH = 0.35                 # x face size: the columns under the chin where no hair hangs
-NECK_L_WIDEN = 2.0                     # the neck's (and shadowed hair's) lightness may stray this many times as far
+NECK_L_WIDEN = 2.0   # the neck's (and shadowed hair's) lightness may stray this many times as far
 MIN_SAMPLES = 40
 HAIR_HOLD = 0.8                        # confidence kept by hair beside the neck that colour leaves open
 JAW_SHADOW = 0.08                      # x face size: the shadow under the jaw, neither sure neck nor clothes
@@ -60,7 +63,7 @@ def _gaussian(samples: np.ndarray, widen_l: float = 1.0) -> tuple[np.ndarray, np
     return s.mean(0), cov
 
 
-def _loglik(samples: np.ndarray, pix: np.ndarray, widen_l: float = 1.0) -> np.ndarray:
+def colour_loglik(samples: np.ndarray, pix: np.ndarray, widen_l: float = 1.0) -> np.ndarray:
     """Gaussian log-likelihood of ``pix`` (..., 3) under the samples' model, channel by
     channel (an (N, 3) einsum was ten times slower)."""
     mu, cov = _gaussian(samples, widen_l)
@@ -72,7 +75,7 @@ def _loglik(samples: np.ndarray, pix: np.ndarray, widen_l: float = 1.0) -> np.nd
 
 
 def radius_level(samples: np.ndarray, radius: float, widen_l: float = 1.0) -> float:
-    """The log-likelihood (as _loglik) at Mahalanobis distance ``radius`` from the samples' mean."""
+    """The log-likelihood (as colour_loglik) at Mahalanobis distance ``radius`` from the samples' mean."""
     _, cov = _gaussian(samples, widen_l)
     return float(-0.5 * radius * radius - 0.5 * np.log(np.linalg.det(cov)))
 
@@ -83,7 +86,7 @@ def _outlier_level(samples: np.ndarray, sigmas: float, widen_l: float = 1.0) -> 
     if len(samples) > MAX_FIT:
         samples = samples[::len(samples) // MAX_FIT]
     far = samples.mean(0, keepdims=True) + sigmas * samples.std(0) * (widen_l, 1, 1)
-    return float(_loglik(samples, far, widen_l)[0])
+    return float(colour_loglik(samples, far, widen_l)[0])
 
 
 NECK_, HAIR_, CLOTHES_, BACK_ = range(4)   # planes of the below-the-mouth problem
@@ -141,15 +144,15 @@ def _body_masks_at(work: np.ndarray, lab: np.ndarray, labels: np.ndarray, person
     low = rows > mouth_y - top
     skin = lab[sure_skin]
     hair_px = lab[sure_hair]
-    skin_ll = _loglik(skin, Lb, NECK_L_WIDEN)
+    skin_ll = colour_loglik(skin, Lb, NECK_L_WIDEN)
     skin_s = skin_ll - _outlier_level(skin, 3.0, NECK_L_WIDEN)   # > 0: skin-coloured
     hair_ok = sure_hair.sum() >= MIN_SAMPLES
     # (hair below the face is often in shadow: its lightness may stray as the neck's)
-    hair_s = _loglik(hair_px, Lb, NECK_L_WIDEN) if hair_ok else np.full(sub, -1e9, np.float32)
+    hair_s = colour_loglik(hair_px, Lb, NECK_L_WIDEN) if hair_ok else np.full(sub, -1e9, np.float32)
     # clothes: the person under the chin that is not skin-coloured
     sample = no_hair & low & (Pm > 0.9) & (skin_s < 0) & (rows > chin_y - top + 0.2 * face_px)
     if sample.sum() >= MIN_SAMPLES:
-        clothes_s = _loglik(Lb[sample], Lb)
+        clothes_s = colour_loglik(Lb[sample], Lb)
     else:   # no clothes seen: far from hair is not hair
         clothes_s = np.full(sub, _outlier_level(hair_px, 2.5) if hair_ok else -1e9)
 
@@ -165,7 +168,8 @@ def _body_masks_at(work: np.ndarray, lab: np.ndarray, labels: np.ndarray, person
     face_skin = oval & (L == P.SKIN)
     # (the jaw's own shadow may part the neck from the face's skin by a few pixels)
     r = max(2, int(round(JAW_SHADOW * face_px)))
-    near_jaw = cv2.dilate(face_skin.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1,) * 2)) > 0
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1,) * 2)
+    near_jaw = cv2.dilate(face_skin.astype(np.uint8), disc) > 0
     comp, n = ndimage.label(cv2.morphologyEx(skinlike.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)))
     if n:
         ids = np.unique(comp[near_jaw & (comp > 0)])

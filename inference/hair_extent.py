@@ -57,7 +57,7 @@ def grown(image: np.ndarray, box: tuple[int, int, int, int], scores: np.ndarray,
 
 
 def _grow_once(image, box, scores, hair, hair_px, others_px, mouth_y, face_size):
-    from inference.body_parts import _loglik, radius_level
+    from inference.body_parts import colour_loglik, radius_level
     from inference.mp_models import models
     H, W = image.shape[:2]
     sides = touching_sides(hair, box, H, W)
@@ -80,10 +80,10 @@ def _grow_once(image, box, scores, hair, hair_px, others_px, mouth_y, face_size)
     new[oy:oy + h, ox:ox + w] = False
     hairlike = new & (person > 0.5)
     pix = glab[hairlike]
-    lh = _loglik(hair_px, pix)
+    lh = colour_loglik(hair_px, pix)
     ok = lh > radius_level(hair_px, HAIR_RADIUS)
     for o in others_px:
-        ok &= lh > _loglik(o, pix)
+        ok &= lh > colour_loglik(o, pix)
     hairlike[hairlike] = ok
     # joined to the crop's hair
     seed = np.zeros((GHk, GWk), np.uint8)

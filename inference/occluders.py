@@ -1,9 +1,11 @@
-"""Occluders: hands in front of (or beside) a face, and things of a colour no face has, found by mediapipe's palm detector and
+"""Occluders: hands in front of (or beside) a face, found by mediapipe's palm detector and
 21-point hand landmarker (shipped in its wheel), drawn as a hand from the landmarks (palm
 polygon, each finger a thick polyline, the wrist continued a little towards the forearm) and
 refined on the photo's own edges by GrabCut, seeded sure-hand along the bones, maybe-hand over
-the drawn hand and maybe-not round it. They are labelled occluder in the parsing: never skin
-or hair, so that every edit leaves them as they are.
+the drawn hand and maybe-not round it; and things over the face of a colour no face has (a
+mug, a microphone: far from its skin and hair, outside the reach of eye and lip makeup). They
+are labelled occluder in the parsing: never skin or hair, so that every edit leaves them as
+they are. Dark objects near the hair's colour and glasses are not found.
 """
 from __future__ import annotations
 
@@ -56,7 +58,8 @@ def hand_mask(image: np.ndarray, pts: np.ndarray) -> np.ndarray:
     if len(ys) == 0:
         return np.zeros((h, w), bool)
     pad = int(round(0.6 * palm_w)) + 2
-    x0, y0, x1, y1 = max(0, xs.min() - pad), max(0, ys.min() - pad), min(w, xs.max() + pad + 1), min(h, ys.max() + pad + 1)
+    x0, y0 = max(0, xs.min() - pad), max(0, ys.min() - pad)
+    x1, y1 = min(w, xs.max() + pad + 1), min(h, ys.max() + pad + 1)
     roi = np.ascontiguousarray(image[y0:y1, x0:x1])
     d = drawn[y0:y1, x0:x1]
     bones = drawn_hand(pts - (x0, y0), d.shape, widen=0.35)
@@ -129,18 +132,18 @@ def foreign_mask(lab: np.ndarray, labels: np.ndarray, face_oval: np.ndarray, sur
 
 def _far(pix: np.ndarray, skin: np.ndarray, hair: np.ndarray | None) -> np.ndarray:
     """Which colours are far from both the skin's and the hair's model."""
-    from inference.body_parts import _loglik, radius_level
-    far = _loglik(skin, pix, 2.0) < radius_level(skin, FOREIGN_SIGMAS, 2.0)
+    from inference.body_parts import colour_loglik, radius_level
+    far = colour_loglik(skin, pix, 2.0) < radius_level(skin, FOREIGN_SIGMAS, 2.0)
     if hair is not None:
-        far &= _loglik(hair, pix) < radius_level(hair, FOREIGN_SIGMAS)
+        far &= colour_loglik(hair, pix) < radius_level(hair, FOREIGN_SIGMAS)
     return far
 
 
 def _core(samples: np.ndarray, keep: float = 0.85) -> np.ndarray:
     """The ``keep`` fraction of colour samples nearest their mean (Mahalanobis): an object
     over the skin is among the 'sure skin' the prior gives, and would widen its model."""
-    from inference.body_parts import MAX_FIT, _loglik
+    from inference.body_parts import MAX_FIT, colour_loglik
     if len(samples) > 4 * MAX_FIT:
         samples = samples[::len(samples) // (4 * MAX_FIT)]
-    ll = _loglik(samples, samples)
+    ll = colour_loglik(samples, samples)
     return samples[ll >= np.quantile(ll, 1 - keep)]

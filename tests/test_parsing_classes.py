@@ -42,7 +42,8 @@ def test_under_the_chin_is_neck_and_clothes_not_hair(astronaut, sample_parsing):
     assert (under == P.HAIR).mean() < 0.03
     assert (under == P.SKIN).mean() < 0.03
     # the black turtleneck right under her chin is clothes
-    collar = labels[int(chin_y + 0.3 * size):int(chin_y + 0.6 * size), int(chin_x - 0.2 * size):int(chin_x + 0.2 * size)]
+    collar = labels[int(chin_y + 0.3 * size):int(chin_y + 0.6 * size),
+                    int(chin_x - 0.2 * size):int(chin_x + 0.2 * size)]
     assert (collar == P.CLOTHES).mean() > 0.8
     # the neck: what there is of it lies just under the chin, touching the face's skin
     ys, xs = np.nonzero(labels == P.NECK)
