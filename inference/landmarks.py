@@ -149,7 +149,14 @@ def template_pose(mesh: np.ndarray) -> tuple[float, float, float]:
     of the mesh's z. head_pose where the template is absent."""
     if _template() is None:
         return head_pose(mesh)
-    r = _FLIP @ head_rotation(mesh) @ _FLIP
+    return aflw_angles(head_rotation(mesh))
+
+
+def aflw_angles(rotation: np.ndarray) -> tuple[float, float, float]:
+    """(yaw, pitch, roll) in degrees of a head -> image rotation (x right, y down, z away), as
+    AFLW2000-3D's 3DDFA composes them: Rx(pitch) Ry(yaw) Rz(roll) in its frame (y up, z towards
+    the viewer)."""
+    r = _FLIP @ np.asarray(rotation, np.float64) @ _FLIP
     yaw = np.degrees(np.arcsin(np.clip(-r[0, 2], -1.0, 1.0)))
     pitch = np.degrees(np.arctan2(r[1, 2], r[2, 2]))
     roll = np.degrees(np.arctan2(r[0, 1], r[0, 0]))
