@@ -86,6 +86,8 @@ class MainWindow(MaskEditing, QMainWindow):
         self.face_dock.raise_()
         menus.build(self)
         self._build_status()
+        from app.recipe_dialog import add_recipe_actions
+        add_recipe_actions(self)   # File: Export Recipe, Apply Recipe to Folder (issue 26)
         self.setAcceptDrops(True)
 
         self.canvas.imageClicked.connect(self.on_image_clicked)
