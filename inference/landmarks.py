@@ -90,23 +90,22 @@ def fit_rotation(template: np.ndarray, points: np.ndarray, start: np.ndarray,
     q = T @ R.T
     s = float(np.sqrt(((p - p.mean(0)) ** 2).sum(1).mean() / ((q[:, :2] - q[:, :2].mean(0)) ** 2).sum(1).mean()))
     t = p.mean(0) - s * q[:, :2].mean(0)
-    ex, ey = np.eye(3)[0], np.eye(3)[1]
+    n = len(T)
+    J = np.zeros((2 * n, 6))      # rows x0, y0, x1, y1, ...: d(residual) / d(w, s, t)
+    J[0::2, 4] = 1.0
+    J[1::2, 5] = 1.0
     for _ in range(iterations):
         q = T @ R.T
         res = s * q[:, :2] + t - p
         e = np.linalg.norm(res, axis=1)
         c = 2.0 * 1.4826 * float(np.median(e)) + 1e-9
-        wgt = 1.0 / (1.0 + (e / c) ** 2)
-        J = np.empty((len(T), 2, 6))
+        wgt = np.repeat(1.0 / (1.0 + (e / c) ** 2), 2)
         # a small rotation w moves q by w x q: d(w x q)_i / dw = q x e_i
-        J[:, 0, :3] = s * np.cross(q, ex)
-        J[:, 1, :3] = s * np.cross(q, ey)
-        J[:, :, 3] = q[:, :2]
-        J[:, 0, 4:] = (1.0, 0.0)
-        J[:, 1, 4:] = (0.0, 1.0)
-        A = np.einsum("n,nia,nib->ab", wgt, J, J)
-        b = np.einsum("n,nia,ni->a", wgt, J, res)
-        d = -np.linalg.solve(A + 1e-9 * np.eye(6), b)
+        J[0::2, 1], J[0::2, 2] = s * q[:, 2], -s * q[:, 1]
+        J[1::2, 0], J[1::2, 2] = -s * q[:, 2], s * q[:, 0]
+        J[0::2, 3], J[1::2, 3] = q[:, 0], q[:, 1]
+        Jw = J * wgt[:, None]
+        d = -np.linalg.solve(Jw.T @ J + 1e-9 * np.eye(6), Jw.T @ res.ravel())
         R = _rodrigues(d[:3]) @ R
         s += float(d[3])
         t = t + d[4:]
