@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import itertools
+import sys
 import threading
 import traceback
 from dataclasses import dataclass
@@ -21,9 +22,22 @@ from PySide6.QtCore import QObject, QThread, Signal
 from app.jobs import Cancelled, JobContext
 
 __all__ = ["Cancelled", "JobContext", "Worker"]
-# failures told to the user in one line (a bad file, an edit that cannot be done, a full
-# disk): the message is the whole story, no trace on the terminal
-EXPECTED_FAILURES = (ValueError, OSError)
+
+
+def is_expected(exc: BaseException) -> bool:
+    """A failure told to the user in one line (a bad file, an edit that cannot be done, weights
+    that cannot be read, a full disk): the message is the whole story, no trace on the
+    terminal. Anything else is a bug and keeps its trace. (Imported here, late: the classes'
+    modules are loaded by then, the jobs raised them.)"""
+    from inference.edits.spec import EditError
+    from inference.inpaint.base import InpaintError
+    from inference.io import ImageReadError, ImageWriteError
+    expected: tuple[type, ...] = (EditError, InpaintError, ImageReadError, ImageWriteError, OSError)
+    for module, name in (("inference.faces", "NoFaceError"), ("inference.edits.rotate", "RotateError")):
+        mod = sys.modules.get(module)
+        if mod is not None:
+            expected += (getattr(mod, name),)
+    return isinstance(exc, expected)
 
 
 @dataclass
@@ -152,7 +166,7 @@ class Worker(QObject):
             except Cancelled:
                 self.cancelled.emit(ctx.job_id, ctx.kind)
             except Exception as exc:  # a job's failure must never kill the worker
-                if not isinstance(exc, EXPECTED_FAILURES):
+                if not is_expected(exc):
                     traceback.print_exc()   # a bug: its trace on the terminal
                 self.failed.emit(ctx.job_id, ctx.kind, str(exc) or type(exc).__name__)
             else:

@@ -165,3 +165,5 @@ def test_lama_without_weights_is_said_in_gui_words(qtbot, window, sample_path, t
     qtbot.waitUntil(lambda: len(w.errors) == 2, timeout=WAIT_MS)
     assert "weights.safetensors" in w.errors[1][1] and w.doc.cursor == 0 and w.mask.strokes
     assert "Traceback" not in capfd.readouterr().err
+    from app.worker import is_expected                    # while a bug keeps its trace
+    assert not is_expected(ValueError("operands could not be broadcast together"))
