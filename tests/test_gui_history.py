@@ -62,7 +62,9 @@ def test_moved_landmarks_are_undoable_steps(qtbot, window, sample_path):
     w = window
     open_and_detect(qtbot, w, sample_path)
     w.select_face(0)
-    qtbot.waitUntil(lambda: w.doc.faces()[0].parsing is not None, timeout=WAIT_MS)
+    # the parsing is on the face before the window has drawn it (and the points to drag)
+    qtbot.waitUntil(lambda: w.doc.faces()[0].parsing is not None and w.canvas.overlays_visible()["parsing"],
+                    timeout=WAIT_MS)
     face = w.doc.faces()[0]
     lm = face.landmarks68.copy()
     w.face_panel.edit.setChecked(True)
