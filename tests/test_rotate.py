@@ -178,7 +178,10 @@ def test_turned_face_turned_back_is_symmetric(shared_data):
     lm = after[0].landmarks68
     halves = (lm[54, 0] - lm[51, 0]) / (lm[51, 0] - lm[48, 0])
     assert halves == pytest.approx(1.0, abs=0.15)
-    assert after[0].pose.yaw - face.pose.yaw == pytest.approx(30, abs=5)
+    # the turn is made in the mesh's own axes: read there it is the ask; Face.pose (the template
+    # fitted to the 2D points) reads the photo at -39° and the result nearly frontal (-2°)
+    assert head_pose(after[0].mesh)[0] - head_pose(face.mesh)[0] == pytest.approx(30, abs=5)
+    assert abs(after[0].pose.yaw) < 8
 
 
 def test_a_turned_face_turned_a_little_moves_as_a_rigid_turn_would(shared_data):
@@ -193,7 +196,11 @@ def test_a_turned_face_turned_a_little_moves_as_a_rigid_turn_would(shared_data):
     face = detect(img)[0]
     assert face.pose.yaw > 35
     width = spans(face.mesh)[0]
-    for yaw in (-10, 10):
+    # breakingbad reads +46° (the template fitted to its annotated points +47.8°): +10° more
+    # would end past the ±50° a turn can show (a further +4° moves 0.42 of the rigid turn)
+    with pytest.raises(rotate.RotateError):
+        rotate.apply(img, copy.deepcopy(face), 10)
+    for yaw in (-10,):
         after = detect(rotate.apply(img, copy.deepcopy(face), yaw))
         assert after, yaw
         change = spans(after[0].mesh)[0] / width - 1
