@@ -32,7 +32,7 @@ PATCH = 7
 # distances. Wexler's choice is a scale of 1: it averages so many patches that the fill blurs,
 # and a blurry fill then attracts flat sources (measured by the texture gap, bench/inpaint.py).
 SIGMA_PERCENTILE = 75
-SIGMA_SCALE = 0.003
+SIGMA_SCALE = 0.001   # 0.003 before the diversity term, whose fresher sources disagree more in the vote
 MIN_SOURCES = 64       # the coarsest level keeps at least this many whole known patches ...
 SRC_RATIO = 0.25       # ... and at least this many per patch to fill
 TEXTURE_WEIGHT = 4.0   # weight of the texture features against the colours
