@@ -19,6 +19,7 @@ import numpy as np
 from common import SHARED_DATA
 
 from inference import edits
+from inference.edits.rotate import RotateError
 from inference.faces import detect
 from inference.io import read_image
 from inference.sample import sample_image
@@ -58,8 +59,12 @@ def outputs() -> dict[str, np.ndarray]:
             res[f"{name}/skin/{s}"] = edits.get("skin").apply_region(image, copy.deepcopy(face), strength=s).pixels
         for yaw in (-15.0, 28.0):
             for preview in (True, False):
-                p = edits.get("rotate").apply_region(image, copy.deepcopy(face), yaw=yaw, preview=preview)
-                res[f"{name}/rotate/{yaw}/{'preview' if preview else 'full'}"] = p.pixels
+                key = f"{name}/rotate/{yaw}/{'preview' if preview else 'full'}"
+                try:
+                    res[key] = edits.get("rotate").apply_region(image, copy.deepcopy(face), yaw=yaw,
+                                                                preview=preview).pixels
+                except RotateError:         # a turn the face cannot take: recorded as refused
+                    res[key] = np.zeros(0, np.uint8)
         mask = _hole(image, face)
         for engine in ("patchmatch", "telea"):
             p = edits.get("inpaint").apply_region(image, None, mask=mask, engine=engine, seed=3)
