@@ -170,8 +170,8 @@ def test_three_variants_differ_and_the_first_is_the_fill(astronaut):
 
 def test_the_mission_patch_is_not_filled_with_a_copied_block(astronaut, monkeypatch):
     """The astronaut's mission patch removed: no piece of the fill is copied whole from one
-    place larger than 2 patch widths (the side of a square of its area; measured 1.2-1.5 for
-    seeds 0-2), where the fill without the diversity term copies blocks of 8-9 widths."""
+    place larger than 2 patch widths (the side of a square of its area; measured 0.9-1.1 for
+    seeds 0-2), where the fill without the diversity term copies blocks of 5-8 widths."""
     mask = np.zeros(astronaut.shape[:2], np.uint8)
     cv2.circle(mask, (170, 385), 48, 255, -1)
     side = {}

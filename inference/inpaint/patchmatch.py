@@ -2,11 +2,18 @@
 2009), coarse to fine.
 
 The image is reduced until the hole is a few patches thick; there the hole starts from a
-smooth Telea fill. At every level, a few EM rounds alternate (E) a PatchMatch field from every
+smooth push-pull fill. At every level, a few EM rounds alternate (E) a PatchMatch field from every
 patch that touches the hole to the best fully-known patch of the image (the csrc/ op), and
 (M) a vote: each hole pixel becomes the similarity-weighted mean of what the patches covering
 it propose. The field and the fill are then carried to the next finer level. Sources can be
 restricted (``source``: e.g. "fill from skin only"); everything is deterministic for a seed.
+
+Three extra terms (issue 25), all as planes matched with the colours, so the native op is
+unchanged: ``classes`` (a face's parsing groups, inference/inpaint/sources.py) pin every hole
+pixel to its surroundings' class; a usage plane of the source (the diversity term) makes
+re-using one place for a whole block cost more than taking pieces from several; and at the
+end the fill's low frequencies are blended to the photo in the gradient domain (a Poisson
+solve guided by the fill), so the hole's edge shows no seam while the copied texture stays.
 
 Twins for the tests: :func:`nnf_reference` (exhaustive search, the optimum PatchMatch
 approximates) and :func:`vote_reference`.
@@ -38,7 +45,6 @@ SRC_RATIO = 0.25       # ... and at least this many per patch to fill
 TEXTURE_WEIGHT = 4.0   # weight of the texture features against the colours
 TEXTURE_WINDOW = 9
 PM_FIRST, PM_NEXT = 2, 1   # PatchMatch sweeps in the first and later EM rounds of a level
-GUESS_WEIGHT = 1.0     # weight of the first guess's pixels in the coarsest level's first field
 # Weight of the class planes: a pixel of another class costs 2 x 60^2 in a patch's SSD, more
 # than a typical colour mismatch of a good match (~20 grey levels: 3 x 20^2), far less than
 # filling skin from hair (3 x 100^2 and more).
@@ -212,17 +218,13 @@ def fill(image: np.ndarray, hole: np.ndarray, progress: Progress | None = None, 
                                     patch, 1.0).numpy()
             A = pin(A, li)
         weight = torch.ones(ho.shape, dtype=torch.float32)
-        # The first field of the coarsest level is matched mostly on the known pixels round the
-        # hole: the smooth first guess inside would draw flat sources (a thin hole, filled at
-        # one level, would stay a smear).
-        first = torch.from_numpy(np.where(ho, GUESS_WEIGHT, 1.0).astype(np.float32))
         rounds = _em_rounds(li, len(levels))
         for em in range(rounds):
             level_seed = (seed * 7919 + li) * 104729 + em
             tA = torch.from_numpy(A)
             if DIVERSITY > 0 and not (em == 0 and li == len(levels) - 1):   # tB shares B's memory
                 _set_usage(B, nnf, ho, patch, float(np.sqrt(DIVERSITY * typical)))
-            tnnf, tdist = ops.patchmatch_nnf(tA, tB, first if (em == 0 and li == len(levels) - 1) else weight,
+            tnnf, tdist = ops.patchmatch_nnf(tA, tB, weight,
                                              tvalid, ttarget,
                                              torch.from_numpy(nnf), patch, PM_FIRST if em == 0 else PM_NEXT,
                                              level_seed)
