@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
@@ -89,13 +90,38 @@ def _edit(args: argparse.Namespace, edit) -> None:
         if spec[name].kind == MASK:
             params[name] = _read_mask(params[name], photo.rgb.shape)
     image = photo.rgb
-    if edit.CLI.faces:
-        found = F.detect(photo.rgb)
-        for i in _face_indices(args.face, found):
-            image = edit.apply_region(image, found[i], **params).paste(image)
-    else:
-        image = edit.apply_region(image, None, **params).paste(image)
+    with _terminal_progress(edit.TITLE) as progress:
+        if edit.CLI.faces:
+            found = F.detect(photo.rgb)
+            chosen = _face_indices(args.face, found)
+            for k, i in enumerate(chosen):
+                step = None if progress is None else (lambda f, k=k: progress((k + f) / len(chosen)))
+                image = edit.apply_region(image, found[i], progress=step, **params).paste(image)
+        else:
+            image = edit.apply_region(image, None, progress=progress, **params).paste(image)
     write_image(args.out, image, photo.alpha, args.quality, like=photo)
+
+
+@contextmanager
+def _terminal_progress(title: str):
+    """A progress callback (fraction 0..1) drawing a bar on stderr when it is a terminal, else
+    None: scripts and pipes see nothing more than before."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm
+    bar = tqdm(total=100, desc=title, unit="%", file=sys.stderr, dynamic_ncols=True, leave=False,
+               bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}")
+
+    def report(fraction: float) -> None:
+        bar.n = max(bar.n, min(100.0, 100.0 * float(fraction)))   # never backwards
+        bar.refresh()
+
+    try:
+        yield report
+        report(1.0)
+    finally:
+        bar.close()
 
 
 def _read_mask(path: str, shape: tuple[int, ...]) -> np.ndarray:
@@ -278,7 +304,7 @@ def main(argv: Sequence[str] | None = None, quiet_native: bool = True) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
         args = build_parser(argv[0] if argv else None, lazy=True).parse_args(argv)
-        args.run(args)
+        code = args.run(args)
     except Exception as exc:
         if not isinstance(exc, _user_errors()):
             raise
@@ -286,4 +312,4 @@ def main(argv: Sequence[str] | None = None, quiet_native: bool = True) -> int:
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         return 130
-    return 0
+    return code if isinstance(code, int) else 0
