@@ -124,6 +124,20 @@ def test_objects_fill_from_the_class_round_them(shared_data):
             assert np.isin(again[hole], list(want)).mean() >= 0.9, make.__name__
 
 
+def test_one_class_round_the_hole_fills_as_without_classes(astronaut):
+    """Classes with nothing to choose (one group in the whole crop, or none known) change
+    nothing: the same fill as with no face."""
+    from inference.inpaint.sources import SKIN_LEFT, UNKNOWN
+    crop = np.ascontiguousarray(astronaut[150:230, 180:260])
+    hole = np.zeros(crop.shape[:2], bool)
+    cv2.circle(hole.view(np.uint8), (40, 40), 8, 1, -1)
+    plain = PM.fill(crop, hole, seed=0)
+    for group in (SKIN_LEFT, UNKNOWN):
+        same = PM.fill(crop, hole, seed=0, classes=np.full(hole.shape, group, np.int8))
+        assert np.array_equal(same, plain)
+    assert not np.array_equal(plain[hole], crop[hole])
+
+
 def test_a_removed_brow_fills_with_skin(shared_data):
     """Our parsing keeps a brow where the mesh says one is, so the filled brow is judged by its
     colour: the share of filled pixels (Lab, 5x5 mean) nearer to the skin's colours round the

@@ -169,7 +169,10 @@ def fill(image: np.ndarray, hole: np.ndarray, progress: Progress | None = None, 
     guide = None
     if classes is not None:
         guide = _class_planes(classes, hole)
-        img = np.concatenate([img, guide], axis=2)
+        if guide.shape[2] == 0:   # one class round the hole (or none known): nothing to choose
+            guide = None
+        else:
+            img = np.concatenate([img, guide], axis=2)
     if DIVERSITY > 0:   # the usage plane: 0 in the fill, how much each source is used in B
         img = np.concatenate([img, np.zeros(hole.shape + (1,), np.float32)], axis=2)
     ncls = 0 if guide is None else guide.shape[2]
