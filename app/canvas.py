@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (QGraphicsEllipseItem, QGraphicsItem, QGraphicsIte
 BOX_COLOR = QColor(80, 200, 255)
 SELECTED_COLOR = QColor(255, 200, 40)
 LANDMARK_COLOR = QColor(40, 255, 120)
+MARKER_COLOR = QColor(255, 60, 200)   # blemishes found, to heal (issue 22)
+MARKER_HIT_PX = 8.0       # a click this close (on screen) to a marker's ring removes it
 ZOOM_STEP = 1.25
 MIN_ZOOM, MAX_ZOOM = 0.02, 64.0
 LANDMARK_DOT_PX = 2.5     # dot radius on screen, whatever the zoom (x1.6 while editing them)
@@ -58,6 +60,7 @@ class Canvas(QGraphicsView):
     landmarkMoved = Signal(int, float, float)   # landmark index, dx, dy in image pixels
     strokeFinished = Signal(str, QPainterPath)  # tool ("brush", "eraser", "lasso"), path in image px
     zoomChanged = Signal(float)                 # screen pixels per image pixel
+    markerClicked = Signal(int)                 # a blemish marker clicked (its index)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -82,20 +85,22 @@ class Canvas(QGraphicsView):
         self._mask = _ImageItem()
         self._stroke = QGraphicsPathItem()          # the stroke being drawn, before it is rendered
         self._cursor = QGraphicsEllipseItem()       # the brush outline under the mouse
+        self._markers = QGraphicsItemGroup()        # blemishes found (rings), to heal
+        self._marker_spots: list[tuple[float, float, float]] = []
         for item in (self._stroke, self._cursor):
             pen = QPen(QColor(255, 255, 255), 1, Qt.PenStyle.DashLine)
             pen.setCosmetic(True)
             item.setPen(pen)
         self._cursor.setVisible(False)
         for z, item in enumerate((self._image, self._preview, self._parsing, self._mask, self._boxes,
-                                  self._landmarks, self._stroke, self._cursor)):
+                                  self._landmarks, self._markers, self._stroke, self._cursor)):
             item.setZValue(z)
             s.addItem(item)
         self._press: QPointF | None = None
         self._points: np.ndarray | None = None      # landmarks as drawn
         self._drag: tuple[int, QPointF] | None = None
         self.edit_landmarks = False
-        self.tool = "select"                        # or "brush", "eraser", "lasso"
+        self.tool = "select"                        # or "brush", "eraser", "lasso", "heal_brush"
         self.brush_size = 30.0
         self._path: QPainterPath | None = None
         self._space = False
@@ -209,6 +214,32 @@ class Canvas(QGraphicsView):
         dot = self._dots[0]
         return dot.deviceTransform(self.viewportTransform()).mapRect(dot.boundingRect()).width()
 
+    def set_markers(self, spots) -> None:
+        """Rings round blemishes found: (x, y, radius, kind) in image pixels; a click on one
+        reports it (``markerClicked``) instead of a click on the photo."""
+        for item in self._markers.childItems():
+            self._markers.removeFromGroup(item)
+            self.scene().removeItem(item)
+        self._marker_spots = [(float(x), float(y), float(r)) for x, y, r, *_ in spots]
+        for x, y, r in self._marker_spots:
+            r = max(r, 2.0) + 1.5            # just outside the spot, so the spot stays in view
+            ring = QGraphicsEllipseItem(QRectF(x - r, y - r, 2 * r, 2 * r))
+            pen = QPen(MARKER_COLOR, 1.5)
+            pen.setCosmetic(True)
+            ring.setPen(pen)
+            self._markers.addToGroup(ring)
+
+    def markers(self) -> list[tuple[float, float, float]]:
+        return list(self._marker_spots)
+
+    def _marker_under(self, p: QPointF) -> int | None:
+        if not self._marker_spots:
+            return None
+        xyr = np.array(self._marker_spots)
+        d = np.hypot(xyr[:, 0] - p.x(), xyr[:, 1] - p.y()) - np.maximum(xyr[:, 2], 2.0)
+        i = int(d.argmin())
+        return i if d[i] * self.zoom() <= MARKER_HIT_PX else None
+
     # -- mask painting ------------------------------------------------------------------------
     def set_tool(self, tool: str) -> None:
         self.tool = tool
@@ -237,7 +268,7 @@ class Canvas(QGraphicsView):
             self._stroke.setPath(stroke_outline(self._path, self.brush_size))
 
     def _move_cursor(self, p: QPointF) -> None:
-        if self.tool in ("brush", "eraser"):
+        if self.tool in ("brush", "eraser", "heal_brush"):
             r = self.brush_size / 2
             self._cursor.setRect(QRectF(p.x() - r, p.y() - r, 2 * r, 2 * r))
             self._cursor.setVisible(True)
@@ -412,5 +443,9 @@ class Canvas(QGraphicsView):
             self._press = None
             if moved < 4 and self.has_image():
                 p = self.mapToScene(event.position().toPoint())
-                self.imageClicked.emit(p.x(), p.y())
+                marker = self._marker_under(p)
+                if marker is not None:
+                    self.markerClicked.emit(marker)
+                else:
+                    self.imageClicked.emit(p.x(), p.y())
         super().mouseReleaseEvent(event)

@@ -141,6 +141,16 @@ def edit(doc, name: str, base: int, face, params: dict[str, Any], preview: bool,
     return run
 
 
+def find_blemishes(doc, state: int, face) -> Job:
+    """The blemishes on a face's skin (inference.edits.heal.Spot list), for the Heal panel's
+    markers."""
+    def run(ctx: JobContext) -> list:
+        from inference.edits.heal import find_blemishes as find
+        ctx.progress(0.1, "Looking for blemishes…")
+        return find(doc.image(state), face)
+    return run
+
+
 def class_mask(doc, state: int, face, cls: int) -> Job:
     def run(ctx: JobContext) -> ClassMask:
         from inference.faces import analyse as analyse_face

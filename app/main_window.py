@@ -19,6 +19,7 @@ from app.canvas import Canvas
 from app.document import Document
 from app.job_status import JobStatus
 from app.mask import MaskLayer
+from app.heal_editing import HealEditing
 from app.mask_editing import MaskEditing
 from app.panels import panel_for
 from app.panels.face import FacePanel
@@ -35,7 +36,7 @@ DOCK_WIDTH = 340
 DOCK_MAX_MIN_WIDTH = 380
 
 
-class MainWindow(MaskEditing, QMainWindow):
+class MainWindow(HealEditing, MaskEditing, QMainWindow):
     def __init__(self):
         super().__init__()
         self.resize(1200, 800)
@@ -104,6 +105,7 @@ class MainWindow(MaskEditing, QMainWindow):
         ip.clearRequested.connect(self.clear_mask)
         ip.fillRequested.connect(self.fill_mask)
         self.canvas.strokeFinished.connect(self.add_stroke)
+        self.wire_heal()
         self.legend.visibilityChanged.connect(lambda _: self._analyse_selected())
         self.legend.opacityChanged.connect(self.canvas.set_parsing_opacity)
         self.history_panel.stateChosen.connect(self.go_to_state)

@@ -166,6 +166,17 @@ class Session:
                     on_done=self.view.mask_class_ready)
         return True
 
+    def find_blemishes(self, on_done: Callable[[list], None]) -> bool:
+        """The selected face's blemishes found on the worker, handed to ``on_done`` unless the
+        photo moved on meanwhile (False: no face selected)."""
+        face = self.selected_face()
+        if face is None:
+            return False
+        doc, state = self.doc, self.doc.cursor
+        self.submit("find", jobs.find_blemishes(doc, state, face),
+                    on_done=lambda spots: on_done(spots) if self.doc is doc and doc.cursor == state else None)
+        return True
+
     # -- adjustments ----------------------------------------------------------------------
     def edit_face(self, name: str):
         """(base state, the face as it was there) for an edit of the selected face: a re-adjusted

@@ -1,0 +1,110 @@
+"""The Heal panel (issue 22), offscreen: blemishes painted on the sample's cheeks found on the
+worker and shown as markers, one removed on the canvas (kept as it is), the others healed as
+one undoable step, a heal-brush stroke over the kept one as a second, and undo back to the
+painted photo exactly."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+
+from conftest import WAIT_MS, click_image, open_and_detect
+from inference.faces import detect
+from inference.io import write_image
+from inference.sample import sample_image
+from test_gui import _drag
+
+
+def _paint_spots(image, centres, radius, kinds):
+    """Soft round spots (flat core, soft edge to 1.6 radius), dark (x0.6) or red, as
+    bench/retouch.py paints them; returns the photo and each spot's coverage."""
+    out = image.astype(np.float32)
+    H, W = image.shape[:2]
+    yy, xx = np.mgrid[0:H, 0:W]
+    alphas = []
+    for (cx, cy), kind in zip(centres, kinds):
+        d = np.hypot(xx - cx, yy - cy) / radius
+        a = np.clip(1.25 - 0.5 * d ** 2, 0, 1).astype(np.float32)
+        a[d > 1.6] = 0
+        target = out * 0.6 if kind == "dark" else out * 0.8 + np.array([55.0, -25.0, -20.0], np.float32)
+        out = out * (1 - 0.9 * a[..., None]) + np.clip(target, 0, 255) * 0.9 * a[..., None]
+        alphas.append(a)
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8), alphas
+
+
+def _back(clean, painted, healed, region) -> float:
+    """How far the region came back to the clean photo: 1 all the way, 0 not at all."""
+    before = np.abs(painted.astype(np.float32) - clean)[region].mean()
+    return 1 - np.abs(healed.astype(np.float32) - clean)[region].mean() / before
+
+
+def test_find_keep_heal_brush_and_undo(qtbot, window, tmp_path):
+    w = window
+    clean = sample_image()
+    face = detect(clean)[0]
+    lm, s = face.landmarks68, face.size
+    # two spots on the cheeks (2 % of the face across: her face is ~100 px) and two on the forehead
+    brow = lm[17:27].mean(0)
+    centres = [(lm[36:42, 0].mean() - 0.06 * s, lm[29, 1]), (lm[42:48, 0].mean() + 0.06 * s, lm[29, 1]),
+               (brow[0] - 0.12 * s, brow[1] - 0.2 * s), (brow[0] + 0.1 * s, brow[1] - 0.22 * s)]
+    painted, alphas = _paint_spots(clean, centres, 0.01 * s, ["dark", "red", "red", "dark"])
+    path = tmp_path / "spotted.png"
+    write_image(path, painted)
+    open_and_detect(qtbot, w, path)
+    fx, fy = face.centre
+    click_image(qtbot, w, fx, fy)
+    assert w.selected == 0
+    hp = w.panels["heal"]
+    assert type(hp).__name__ == "HealPanel" and hp.find.isEnabled()
+
+    hp.find.click()                                       # on the worker
+    qtbot.waitUntil(lambda: len(hp.markers()) > 0, timeout=WAIT_MS)
+    markers = hp.markers()
+    assert hp.list.count() == len(markers) == len(w.canvas.markers())
+    # every marker sits on a painted spot, and both cheek spots are marked
+    near = [int(np.argmin([np.hypot(x - cx, y - cy) for cx, cy in centres])) for x, y, _, _ in markers]
+    for (x, y, _, _), i in zip(markers, near):
+        assert np.hypot(x - centres[i][0], y - centres[i][1]) <= 0.02 * s, (x, y, centres[i])
+    assert {0, 1} <= set(near), near
+
+    # the marker on the left cheek removed by a click on it: that spot is kept
+    k = near.index(0)
+    kx, ky = markers[k][:2]
+    click_image(qtbot, w, kx, ky)
+    assert len(hp.markers()) == len(markers) - 1 and len(w.canvas.markers()) == len(markers) - 1
+    assert np.hypot(*(np.array(hp.kept()[0]) - (kx, ky))) < 1e-6
+    assert w.selected == 0                                # the click hit the marker, not the face
+
+    hp.heal.click()                                       # one undoable edit on the worker
+    qtbot.waitUntil(lambda: w.doc.cursor == 1, timeout=WAIT_MS)
+    assert w.doc.top().name == "heal" and len(w.canvas.markers()) == 0
+    healed = w.doc.image()
+    spot_region = [a > 0.1 for a in alphas]
+    back_right = _back(clean, painted, healed, spot_region[1])
+    assert back_right >= 0.6, back_right                  # the red spot moved back toward the clean skin
+    kept = alphas[0] > 0
+    assert np.array_equal(healed[kept], painted[kept])    # the kept spot is as it was
+
+    # the heal brush over the kept spot: its stroke is a second undoable step
+    hp.brush.setChecked(True)
+    assert w.canvas.tool == "heal_brush"
+    hp.size.setValue(6)
+    w.canvas.setFocus()
+    qtbot.keyClick(w.canvas, Qt.Key.Key_BracketRight)    # `]` sizes the heal brush
+    assert hp.size.value() == 7 and w.inpaint_panel.size.value() == 30
+    qtbot.keyClick(w.canvas, Qt.Key.Key_BracketLeft)
+    assert hp.size.value() == 6 and w.canvas.brush_size == 6
+    cx, cy = centres[0]
+    _drag(w, [(cx - 1.5, cy), (cx, cy + 0.5), (cx + 1.5, cy)])
+    qtbot.waitUntil(lambda: w.doc.cursor == 2, timeout=WAIT_MS)
+    assert not w.mask.strokes                             # the inpaint mask was not painted
+    brushed = w.doc.image()
+    assert _back(clean, painted, brushed, spot_region[0]) >= 0.75
+    stroke = w.doc.top().params["mask"] > 0
+    assert stroke[int(round(cy)), int(round(cx))] and stroke.sum() < 200
+    changed = (brushed != healed).any(-1)
+    assert changed.any() and not changed[~stroke].any()   # nothing outside the stroke changes
+
+    w.undo()
+    assert np.array_equal(w.doc.image(), healed)
+    w.undo()
+    assert np.array_equal(w.doc.image(), painted)
