@@ -104,6 +104,7 @@ class MainWindow(HealEditing, MaskEditing, QMainWindow):
         ip.addClassRequested.connect(self.add_class_to_mask)
         ip.clearRequested.connect(self.clear_mask)
         ip.fillRequested.connect(self.fill_mask)
+        self.setup_fill_choices()   # the Fill's variants to pick from (issue 25)
         self.canvas.strokeFinished.connect(self.add_stroke)
         self.wire_heal()
         self.legend.visibilityChanged.connect(lambda _: self._analyse_selected())
@@ -357,6 +358,7 @@ class MainWindow(HealEditing, MaskEditing, QMainWindow):
 
     def history_changed(self) -> None:
         self.history_panel.show_history(self.doc)
+        self.fill_choices.sync()
         self._update_ui()
 
     def message(self, text: str, ms: int = 0) -> None:

@@ -1,13 +1,17 @@
 """The main window's inpainting-mask side: strokes painted on the canvas into the mask layer,
 a parsing class added to it, the Fill (the mask kept with the step, so undoing the Fill gives
-it back), and the mask overlay. Mixed into MainWindow, whose canvas, session, inpaint panel and
-``mask`` it uses."""
+it back) and its choices (app/fill_choices.py), and the mask overlay. Mixed into MainWindow,
+whose canvas, session, worker, inpaint panel and ``mask`` it uses."""
 from __future__ import annotations
 
 from app.mask import Stroke
 
 
 class MaskEditing:
+    def setup_fill_choices(self) -> None:
+        from app.fill_choices import FillChoices
+        self.fill_choices = FillChoices(self)
+
     def add_stroke(self, tool: str, path) -> None:
         if self.mask is None:
             return
@@ -47,8 +51,9 @@ class MaskEditing:
                             "downloaded). Choose the file with “Model file…” beside LaMa weights in the "
                             "Inpaint panel, or pick another engine (patchmatch fills well without any).")
             return
-        self.session.commit("inpaint", dict(values, mask=mask), face=self.session.selected_face(),
-                            painted=list(self.mask.strokes))
+        face = self.session.selected_face()
+        self.fill_choices.asked(mask, face)
+        self.session.commit("inpaint", dict(values, mask=mask), face=face, painted=list(self.mask.strokes))
 
     # -- the session's view: fills -------------------------------------------------------------
     def mask_class_ready(self, r) -> None:
@@ -61,6 +66,7 @@ class MaskEditing:
         self.mask.clear()
         self._refresh_mask()
         self.statusBar().showMessage("Filled", 4000)
+        self.fill_choices.filled()
 
     def mask_restored(self, painted) -> None:
         """A fill undone: its mask back to adjust and fill again (None: redone, the mask goes)."""

@@ -1,11 +1,14 @@
 """Inpaint panel: mask tools (brush, eraser, lasso, a parsing class), mask display, engine
-choice and the Fill button (Ctrl+Enter)."""
+choice, the Fill button (Ctrl+Enter) and, after a Fill, its choices: three thumbnails to pick
+from and "Fill again" (app/fill_choices.py computes them)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QColor, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QColorDialog, QComboBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget)
+                               QHBoxLayout, QLabel, QProgressBar, QPushButton, QSlider, QSpinBox, QToolButton,
+                               QVBoxLayout, QWidget)
 
 from inference.inpaint import ENGINES
 from inference.parsing import CLASS_NAMES
@@ -22,6 +25,9 @@ class InpaintPanel(QWidget):
     addClassRequested = Signal(int)
     clearRequested = Signal()
     fillRequested = Signal()
+    choicePicked = Signal(int)               # a Fill's variant, by index
+    fillAgainRequested = Signal()
+    choicesCancelRequested = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -102,6 +108,7 @@ class InpaintPanel(QWidget):
         self.fill = QPushButton("Fill (Ctrl+Enter)")
         self.fill.clicked.connect(self.fillRequested)
         lay.addWidget(self.fill)
+        self._build_choices(lay)
         lay.addStretch(1)
         self.engine.currentTextChanged.connect(lambda e: self.model_button.setEnabled(e == "lama"))
         self.model_button.setEnabled(False)
@@ -114,6 +121,80 @@ class InpaintPanel(QWidget):
             v["model"] = self.model_path
             v["trust_model"] = self.trust_model
         return v
+
+    # -- the Fill's choices ---------------------------------------------------------------------
+    def _build_choices(self, lay: QVBoxLayout) -> None:
+        from app.fill_choices import COUNT, THUMB_PX
+        self.choices_label = QLabel("Choices (click one to use it):")
+        lay.addWidget(self.choices_label)
+        row = QHBoxLayout()
+        self.choice_buttons: list[QToolButton] = []
+        self._choice_group = QButtonGroup(self)
+        for i in range(COUNT):
+            b = QToolButton()
+            b.setObjectName(f"choice_{i}")
+            b.setCheckable(True)
+            b.setIconSize(QSize(THUMB_PX, THUMB_PX))
+            b.setToolTip(f"Variant {i + 1}")
+            b.clicked.connect(lambda _=False, i=i: self.choicePicked.emit(i))
+            self._choice_group.addButton(b)
+            self.choice_buttons.append(b)
+            row.addWidget(b)
+        row.addStretch(1)
+        lay.addLayout(row)
+        busy = QHBoxLayout()
+        self.choices_progress = QProgressBar()
+        self.choices_progress.setRange(0, 100)
+        self.choices_cancel = QPushButton("Cancel")
+        self.choices_cancel.clicked.connect(self.choicesCancelRequested)
+        busy.addWidget(self.choices_progress, 1)
+        busy.addWidget(self.choices_cancel)
+        lay.addLayout(busy)
+        self.fill_again = QPushButton("Fill again")
+        self.fill_again.setToolTip("Fill the same mask with the next seeds: three new choices")
+        self.fill_again.clicked.connect(self.fillAgainRequested)
+        lay.addWidget(self.fill_again)
+        self.show_choices([], -1)
+        self.set_choices_busy(False)
+        self.set_fill_again_enabled(False)
+
+    def show_choices(self, thumbs: list, chosen: int) -> None:
+        """The thumbnails (RGB arrays; None: still being filled; none: the row hidden)."""
+        self.choices_label.setVisible(bool(thumbs))
+        for i, b in enumerate(self.choice_buttons):
+            t = thumbs[i] if i < len(thumbs) else None
+            b.setVisible(bool(thumbs))
+            b.setEnabled(t is not None)
+            if t is None:
+                b.setIcon(QIcon())
+                b.setText("…")
+            else:
+                h, w = t.shape[:2]
+                img = QImage(t.tobytes(), w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+                b.setIcon(QIcon(QPixmap.fromImage(img)))
+                b.setText("")
+        self.set_chosen(chosen)
+
+    def set_chosen(self, index: int) -> None:
+        self._choice_group.setExclusive(False)
+        for i, b in enumerate(self.choice_buttons):
+            b.setChecked(i == index)
+        self._choice_group.setExclusive(True)
+
+    def choice_count(self) -> int:
+        """How many choices are ready to pick."""
+        return sum(not b.isHidden() and b.isEnabled() for b in self.choice_buttons)
+
+    def set_choices_busy(self, busy: bool) -> None:
+        self.choices_progress.setValue(0)
+        self.choices_progress.setVisible(busy)
+        self.choices_cancel.setVisible(busy)
+
+    def set_choices_progress(self, fraction: float) -> None:
+        self.choices_progress.setValue(int(100 * fraction))
+
+    def set_fill_again_enabled(self, on: bool) -> None:
+        self.fill_again.setEnabled(on)
 
     def tool(self) -> str:
         return next(t for t, b in self.tool_buttons.items() if b.isChecked())

@@ -1,0 +1,78 @@
+"""The Fill's choices (issue 25), offscreen: after a Fill three thumbnails of different fills
+appear in the Inpaint panel; picking one makes the photo that variant (inference.edits.inpaint.
+variants, pasted) as the same single Fill step, undo gives back the photo and the mask; "Fill
+again" fills the same mask with the next seeds."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from conftest import WAIT_MS, open_and_detect  # noqa: E402
+from test_gui import _drag  # noqa: E402
+
+
+def _icon_pixels(button) -> np.ndarray:
+    from PySide6.QtGui import QImage
+    img = button.icon().pixmap(button.iconSize()).toImage().convertToFormat(QImage.Format.Format_RGB888)
+    h, w, bpl = img.height(), img.width(), img.bytesPerLine()
+    return np.frombuffer(bytes(img.constBits()), np.uint8).reshape(h, bpl)[:, :3 * w].reshape(h, w, 3)
+
+
+def test_fill_choices_pick_undo_and_fill_again(qtbot, window, sample_path, astronaut):
+    from PySide6.QtCore import Qt
+
+    from inference.edits.inpaint import variants
+    w = window
+    open_and_detect(qtbot, w, sample_path)
+    ip = w.inpaint_panel
+    ip.set_tool("lasso")
+    _drag(w, [(330, 110), (380, 110), (380, 160), (330, 160)])    # over the shuttle
+    painted = w.mask.array()
+    assert painted[135, 355] == 255 and painted[100, 340] == 0
+    assert ip.choice_count() == 0 and not ip.fill_again.isEnabled()
+
+    w.act_fill.trigger()
+    qtbot.waitUntil(lambda: w.doc.cursor == 1, timeout=WAIT_MS)
+    first = w.doc.image().copy()
+    qtbot.waitUntil(lambda: ip.choice_count() == 3, timeout=3 * WAIT_MS)
+    assert ip.fill_again.isEnabled() and ip.choice_buttons[0].isChecked()
+
+    # what the panel offers is what the headless variants give for this mask, seeds 0, 1, 2
+    made = variants(astronaut, None, mask=painted, count=3, seed=0, engine=ip.values()["engine"])
+    assert np.array_equal(made[0].paste(astronaut), first)       # the first is the Fill itself
+    hole = painted > 0
+    outs = [m.paste(astronaut) for m in made]
+    for a, b in ((0, 1), (0, 2), (1, 2)):                          # three different fills
+        gap = np.abs(outs[a][hole].astype(int) - outs[b][hole].astype(int)).mean()
+        assert gap > 2.0, (a, b, gap)
+        assert not np.array_equal(_icon_pixels(ip.choice_buttons[a]), _icon_pixels(ip.choice_buttons[b]))
+
+    qtbot.mouseClick(ip.choice_buttons[1], Qt.MouseButton.LeftButton)   # the second one
+    out = w.doc.image()
+    assert np.array_equal(out, outs[1])
+    assert np.array_equal(out[~hole], astronaut[~hole])           # 0 levels outside the mask
+    assert w.doc.cursor == 1 and len(w.doc.steps) == 1            # still one Fill step
+    assert w.history_panel.rows()[0] == "Original" and len(w.history_panel.rows()) == 2
+    assert w.doc.steps[0].params["seed"] == 1 and ip.choice_buttons[1].isChecked()
+    assert w.canvas.image_pixmap().toImage().pixelColor(355, 135).red() == outs[1][135, 355, 0]   # shown
+
+    w.undo()                                                      # the photo and its mask back
+    assert w.doc.cursor == 0 and np.array_equal(w.doc.image(), astronaut)
+    assert np.array_equal(w.mask.array(), painted)
+    assert ip.choice_count() == 0 and not ip.fill_again.isEnabled()   # no Fill to choose for
+    w.redo()                                                      # the chosen one, choices back
+    assert np.array_equal(w.doc.image(), outs[1]) and not w.mask.array().any()
+    assert ip.fill_again.isEnabled()
+
+    ip.fill_again.click()                                         # same mask, seeds 3, 4, 5
+    qtbot.waitUntil(lambda: w.doc.steps[0].params["seed"] == 3, timeout=3 * WAIT_MS)
+    again = variants(astronaut, None, mask=painted, count=1, seed=3,
+                                  engine=ip.values()["engine"])[0].paste(astronaut)
+    assert np.array_equal(w.doc.image(), again)
+    assert np.array_equal(again[~hole], astronaut[~hole]) and not np.array_equal(again, outs[1])
+    assert ip.choice_count() == 3 and ip.choice_buttons[0].isChecked()
+    assert w.doc.cursor == 1 and len(w.doc.steps) == 1
+    w.undo()                                                      # still the one Fill: the mask back
+    assert np.array_equal(w.doc.image(), astronaut) and np.array_equal(w.mask.array(), painted)
