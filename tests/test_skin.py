@@ -125,3 +125,22 @@ def test_a_texture_drag_reuses_the_smoothing_and_gives_the_same_pixels(astronaut
         cached = skin.apply_region(astronaut, astronaut_face, strength=0.7, texture=t, cache=cache).pixels
         fresh = skin.apply_region(astronaut, astronaut_face, strength=0.7, texture=t).pixels
         assert np.array_equal(cached, fresh)
+
+
+def test_the_neck_is_smoothed_only_when_asked(astronaut, astronaut_face, labels):
+    """The sample's neck (class 11, under the chin) is left alone by default and smoothed with
+    --neck; hair, clothes, background and the face's features stay untouched either way."""
+    neck = labels == P.NECK
+    assert neck.sum() > 500                                    # the sample has a visible neck
+    plain = skin.apply(astronaut, copy.deepcopy(astronaut_face), strength=0.8)
+    both = skin.apply(astronaut, copy.deepcopy(astronaut_face), strength=0.8, neck=True)
+    assert np.array_equal(plain[neck], astronaut[neck])
+    deep = cv2.erode(neck.astype(np.uint8), np.ones((9, 9), np.uint8)) > 0
+    changed = np.abs(both.astype(int) - astronaut).max(-1) > 0
+    assert changed[deep].mean() > 0.5                           # the neck's inside is smoothed
+    assert _fine_energy(both, deep) < 0.8 * _fine_energy(astronaut, deep)
+    allowed = np.isin(labels, [P.SKIN, P.NOSE, P.NECK])
+    assert np.array_equal(both[~allowed], astronaut[~allowed])
+    face_skin = np.isin(labels, [P.SKIN, P.NOSE])
+    assert np.array_equal(both[face_skin & ~cv2.dilate(neck.astype(np.uint8), np.ones((41, 41), np.uint8)).astype(bool)],
+                          plain[face_skin & ~cv2.dilate(neck.astype(np.uint8), np.ones((41, 41), np.uint8)).astype(bool)])

@@ -1,6 +1,6 @@
 """Skin smoothing: edge-aware smoothing inside the skin, with the fine texture added back.
 
-Inside the face's skin (skin + nose classes), the crop is smoothed by the recursive filter
+Inside the face's skin (skin + nose classes; the neck too when asked), the crop is smoothed by the recursive filter
 (domain transform, csrc/), then a fraction of the fine texture (the part of the removed detail
 ``D = I - S`` finer than Gauss_sigma=2: ``D - Gauss_2(D)``) is added back so pores survive; the result is blended in through a mask that fades from 0 at the skin's
 edge (brows, eyes, lips, face outline) to 1 inside. Pixels outside the skin are untouched.
@@ -12,7 +12,7 @@ import numpy as np
 
 from inference import parsing as P
 from inference.edits.base import Patch, face_crop, feathered_mask
-from inference.edits.spec import FLOAT, Command, Param
+from inference.edits.spec import BOOL, FLOAT, Command, Param
 from inference.faces import Face
 from inference.ops.recursive_filter import recursive_filter
 
@@ -25,7 +25,9 @@ PARAMS = [Param("strength", "Strength", FLOAT, default=DEFAULT_STRENGTH, neutral
           # falls with the strength (0.5 - 0.3 x strength); the GUI's slider starts at 1
           Param("texture", "Texture", FLOAT, default=None, neutral=1.0, range=(0.0, 1.0), step=0.01,
                 help="0..1: how much of the fine texture (pores) the smoothing keeps, 0 = smooth, "
-                     "1 = all (default: 0.5 - 0.3 x strength)")]
+                     "1 = all (default: 0.5 - 0.3 x strength)"),
+          # off by default: the neck is its own class (issue 23), and smoothing it is a choice
+          Param("neck", "Neck too", BOOL, default=False, help="smooth the neck's skin as well")]
 CHANGES_GEOMETRY = False
 PREVIEW_IS_RESULT = True     # fast enough at full size: the preview on screen is the edit
 CLI = Command("smooth", "smooth the skin of a face")
@@ -41,7 +43,7 @@ def is_identity(strength: float = DEFAULT_STRENGTH, **_) -> bool:
 
 
 def apply_region(image: np.ndarray, face: Face, *, preview: bool = False, progress=None, cache=None,
-                 strength: float = DEFAULT_STRENGTH, texture: float | None = None) -> Patch:
+                 strength: float = DEFAULT_STRENGTH, texture: float | None = None, neck: bool = False) -> Patch:
     """The smoothed crop around ``face`` (uint8) and where it goes in ``image``. Fast enough
     at full size for a live preview, so ``preview`` changes nothing."""
     strength = float(np.clip(strength, 0.0, 1.0))
@@ -60,12 +62,13 @@ def apply_region(image: np.ndarray, face: Face, *, preview: bool = False, progre
         removed = I - S
         fine = removed - cv2.GaussianBlur(removed, (0, 0), TEXTURE_SIGMA)
         # Small strengths fade the edit in, so the slider starts from the untouched photo.
-        alpha = min(1.0, 2.0 * strength) * feathered_mask(parsing.mask(P.SKIN, P.NOSE), feather=0.03 * face.size)
+        classes = (P.SKIN, P.NOSE, P.NECK) if neck else (P.SKIN, P.NOSE)
+        alpha = min(1.0, 2.0 * strength) * feathered_mask(parsing.mask(*classes), feather=0.03 * face.size)
         return I, S, fine, alpha
 
     # a drag of the texture slider shares the smoothing of one strength
     I, S, fine, alpha = (layers() if cache is None else
-                         cache.get((image, parsing), (strength, float(face.size)), layers, slot="skin_layers"))
+                         cache.get((image, parsing), (strength, float(face.size), bool(neck)), layers, slot="skin_layers"))
     if texture is None:      # as before the slider: bit-identical to it
         smoothed = S + (0.5 - 0.3 * strength) * fine
         out = I + alpha[..., None] * (smoothed - I)
@@ -82,7 +85,7 @@ def apply_region(image: np.ndarray, face: Face, *, preview: bool = False, progre
         return smooth, grain, np.broadcast_to((alpha <= 0)[..., None], crop.shape)
 
     smooth, grain, outside = (split() if cache is None else
-                              cache.get((image, parsing), (strength, float(face.size)), split, slot="skin_split"))
+                              cache.get((image, parsing), (strength, float(face.size), bool(neck)), split, slot="skin_split"))
     out = cv2.scaleAdd(grain, float(np.clip(texture, 0.0, 1.0)), smooth)
     np.clip(out, 0, 255, out=out)
     out8 = out.astype(np.uint8)
