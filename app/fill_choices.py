@@ -62,6 +62,7 @@ class _Fill:
     params: dict[str, Any]   # the fill's parameters, less mask and seed
     first_seed: int = 0
     patches: list = field(default_factory=list)
+    thumbs: list = field(default_factory=list)   # the patches' thumbnails, once computed
     chosen: int = 0
 
 
@@ -85,7 +86,9 @@ class FillChoices(QObject):
 
     # -- the Fill's life --------------------------------------------------------------------
     def asked(self, mask: np.ndarray, face) -> None:
-        """A Fill was asked with this mask and face (its step comes with :meth:`filled`)."""
+        """A Fill was asked with this mask and face (its step comes with :meth:`filled`); the
+        last Fill's choices still being filled stop (one worker: the new Fill would wait)."""
+        self.cancel()
         self._pending = (mask, face)
 
     def filled(self) -> None:
@@ -122,7 +125,7 @@ class FillChoices(QObject):
         self._ended(job_id)
         if f is not self.fill or not self.valid():
             return
-        f.first_seed, f.patches = r.first_seed, r.patches
+        f.first_seed, f.patches, f.thumbs = r.first_seed, r.patches, r.thumbs
         self.w.inpaint_panel.show_choices(r.thumbs, f.chosen)
         if replace:            # Fill again: the first new variant is the result now
             self.pick(0)
@@ -130,7 +133,14 @@ class FillChoices(QObject):
     def _ended(self, job_id: int) -> None:
         if job_id == self._job:   # a job replaced since ends without a word
             self._job = 0
-            self.w.inpaint_panel.set_choices_busy(False)
+            self._settle()
+
+    def _settle(self) -> None:
+        """No job running: the choices as they were before it (none yet: the row hidden)."""
+        ip = self.w.inpaint_panel
+        ip.set_choices_busy(False)
+        if self.valid():
+            ip.show_choices(self.fill.thumbs, self.fill.chosen)
 
     def valid(self) -> bool:
         """The choices still apply: their Fill is the current state's last step."""
@@ -148,7 +158,7 @@ class FillChoices(QObject):
         if self._job:
             self.w.worker.cancel(job_id=self._job)
             self._job = 0
-            self.w.inpaint_panel.set_choices_busy(False)
+            self._settle()
 
     # -- the user's choice ------------------------------------------------------------------
     def pick(self, index: int) -> None:

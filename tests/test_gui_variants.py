@@ -76,3 +76,13 @@ def test_fill_choices_pick_undo_and_fill_again(qtbot, window, sample_path, astro
     assert w.doc.cursor == 1 and len(w.doc.steps) == 1
     w.undo()                                                      # still the one Fill: the mask back
     assert np.array_equal(w.doc.image(), astronaut) and np.array_equal(w.mask.array(), painted)
+
+    w.redo()                                                      # Fill again, cancelled at once:
+    ip.fill_again.click()                                         # nothing changes
+    assert not ip.choices_cancel.isHidden() and ip.choice_count() == 0
+    ip.choices_cancel.click()
+    assert ip.choices_cancel.isHidden() and ip.choice_count() == 3
+    qtbot.waitUntil(lambda: not w.worker.busy(), timeout=WAIT_MS)
+    qtbot.wait(50)
+    assert np.array_equal(w.doc.image(), again) and w.doc.steps[0].params["seed"] == 3
+    assert ip.choice_count() == 3 and ip.choice_buttons[0].isChecked()
