@@ -20,7 +20,7 @@ class HealEditing:
         hp.brushChanged.connect(lambda size: self.canvas.tool == HEAL_TOOL and self.canvas.set_brush_size(size))
         self.canvas.markerClicked.connect(hp.remove_marker)
         # an inpaint tool taken up puts the heal brush down (and the other way round)
-        self.inpaint_panel.toolChanged.connect(lambda t: t != "select" and hp.brush.setChecked(False))
+        self.inpaint_panel.toolChanged.connect(self._inpaint_tool)
 
     def find_blemishes(self) -> None:
         if not self.session.find_blemishes(self._blemishes_found):
@@ -38,6 +38,11 @@ class HealEditing:
             self.canvas.set_brush_size(self.heal_panel.brush_size())
         elif self.canvas.tool == HEAL_TOOL:      # only the heal brush's own release
             self.canvas.set_tool("select")
+
+    def _inpaint_tool(self, tool: str) -> None:
+        if tool != "select":
+            self.heal_panel.brush.setChecked(False)
+            self.canvas.set_brush_size(self.inpaint_panel.brush()[0])   # its outline, not the heal brush's
 
     def step_brush(self, up: bool) -> None:
         """`[` / `]`: the size of the brush in hand (the heal brush's, else the inpaint mask's)."""

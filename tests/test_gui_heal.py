@@ -108,3 +108,22 @@ def test_find_keep_heal_brush_and_undo(qtbot, window, tmp_path):
     assert np.array_equal(w.doc.image(), healed)
     w.undo()
     assert np.array_equal(w.doc.image(), painted)
+
+    # taking up the inpaint brush puts the heal brush down, with the inpaint brush's own size
+    w.inpaint_panel.set_tool("brush")
+    assert not hp.brush.isChecked() and w.canvas.tool == "brush" and w.canvas.brush_size == 30
+    w.inpaint_panel.set_tool("select")
+
+    # found again, the right cheek's spot kept from the list instead ("Keep this one")
+    hp.find.click()
+    qtbot.waitUntil(lambda: len(hp.markers()) == len(markers), timeout=WAIT_MS)
+    row = [int(np.argmin([np.hypot(x - cx, y - cy) for cx, cy in centres])) for x, y, _, _ in hp.markers()].index(1)
+    rx, ry = hp.markers()[row][:2]
+    hp.list.setCurrentRow(row)
+    hp.remove.click()
+    assert len(w.canvas.markers()) == len(markers) - 1 and hp.values() == {"keep": [(rx, ry)]}
+    hp.heal.click()
+    qtbot.waitUntil(lambda: w.doc.cursor == 1, timeout=WAIT_MS)
+    out = w.doc.image()
+    assert np.array_equal(out[alphas[1] > 0], painted[alphas[1] > 0])
+    assert _back(clean, painted, out, spot_region[0]) >= 0.6
