@@ -86,3 +86,35 @@ def test_fill_choices_pick_undo_and_fill_again(qtbot, window, sample_path, astro
     qtbot.wait(50)
     assert np.array_equal(w.doc.image(), again) and w.doc.steps[0].params["seed"] == 3
     assert ip.choice_count() == 3 and ip.choice_buttons[0].isChecked()
+
+
+def test_choices_of_a_fill_guided_by_the_selected_face(qtbot, window, sample_path, astronaut):
+    """With a face selected (each hole pixel from its class) and seed 7: the choices are seeds
+    7, 8, 9 of that face's fill, their progress reported on the way."""
+    from PySide6.QtCore import Qt
+
+    from conftest import click_image
+    from inference.edits.inpaint import variants
+    w = window
+    open_and_detect(qtbot, w, sample_path)
+    click_image(qtbot, w, *w.doc.faces()[0].centre)
+    qtbot.waitUntil(lambda: w.selected == 0 and w.doc.faces()[0].parsing is not None, timeout=WAIT_MS)
+    fractions = []
+    w.worker.progressed.connect(lambda _id, f, m: m.startswith("Filling the other choices") and fractions.append(f))
+    ip = w.inpaint_panel
+    ip.seed.setValue(7)
+    ip.set_tool("lasso")
+    _drag(w, [(140, 380), (200, 380), (200, 430), (140, 430)])    # the mission patch's corner
+    painted = w.mask.array()
+    w.act_fill.trigger()
+    qtbot.waitUntil(lambda: ip.choice_count() == 3, timeout=3 * WAIT_MS)
+    assert fractions and max(fractions) > 0.4 and fractions == sorted(fractions)
+
+    qtbot.mouseClick(ip.choice_buttons[2], Qt.MouseButton.LeftButton)
+    face = w.session.selected_face()
+    want = variants(astronaut, face, mask=painted, count=3, seed=7, engine=ip.values()["engine"])[2].paste(astronaut)
+    hole = painted > 0
+    assert np.array_equal(w.doc.image(), want) and np.array_equal(want[~hole], astronaut[~hole])
+    assert w.doc.steps[0].params["seed"] == 9 and len(w.doc.steps) == 1
+    w.undo()
+    assert np.array_equal(w.doc.image(), astronaut) and np.array_equal(w.mask.array(), painted)
