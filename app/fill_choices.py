@@ -19,6 +19,8 @@ from app.jobs import JobContext
 
 COUNT = 3           # variants per Fill, as Photoshop's generative fill gives
 THUMB_PX = 96       # a thumbnail's longer side
+# engines whose fill the seed changes (Telea and LaMa give one answer: nothing to choose from)
+SEEDED_ENGINES = ("patchmatch",)
 
 
 def thumbnail(pixels: np.ndarray, size: int = THUMB_PX) -> np.ndarray:
@@ -96,7 +98,10 @@ class FillChoices(QObject):
         doc, pending = self.w.doc, self._pending
         self._pending = None
         top = doc.top() if doc is not None else None
-        if pending is None or top is None or top.name != "inpaint":
+        if pending is None or top is None or top.name != "inpaint" \
+                or top.params.get("engine") not in SEEDED_ENGINES:
+            self.fill = None
+            self.sync()
             return
         params = {k: v for k, v in top.params.items() if k != "seed"}
         seed = int(top.params.get("seed", 0))
@@ -148,11 +153,15 @@ class FillChoices(QObject):
         return self.fill is not None and doc is not None and doc.top() is self.fill.step
 
     def sync(self) -> None:
-        """After a history change: the choices go (and their job stops) unless their Fill is on top."""
-        if self.fill is not None and not self.valid():
+        """After a history change: the choices show while their Fill is on top (redo brings them
+        back), else they go and their job stops."""
+        ip = self.w.inpaint_panel
+        if not self.valid():
             self.cancel()
-            self.w.inpaint_panel.show_choices([], -1)
-        self.w.inpaint_panel.set_fill_again_enabled(self.valid())
+            ip.show_choices([], -1)
+        elif not self._job:
+            ip.show_choices(self.fill.thumbs, self.fill.chosen)
+        ip.set_fill_again_enabled(self.valid())
 
     def cancel(self) -> None:
         if self._job:

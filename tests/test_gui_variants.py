@@ -64,7 +64,7 @@ def test_fill_choices_pick_undo_and_fill_again(qtbot, window, sample_path, astro
     assert ip.choice_count() == 0 and not ip.fill_again.isEnabled()   # no Fill to choose for
     w.redo()                                                      # the chosen one, choices back
     assert np.array_equal(w.doc.image(), outs[1]) and not w.mask.array().any()
-    assert ip.fill_again.isEnabled()
+    assert ip.fill_again.isEnabled() and ip.choice_count() == 3 and ip.choice_buttons[1].isChecked()
 
     ip.fill_again.click()                                         # same mask, seeds 3, 4, 5
     qtbot.waitUntil(lambda: w.doc.steps[0].params["seed"] == 3, timeout=3 * WAIT_MS)
@@ -118,3 +118,23 @@ def test_choices_of_a_fill_guided_by_the_selected_face(qtbot, window, sample_pat
     assert w.doc.steps[0].params["seed"] == 9 and len(w.doc.steps) == 1
     w.undo()
     assert np.array_equal(w.doc.image(), astronaut) and np.array_equal(w.mask.array(), painted)
+
+
+def test_an_engine_the_seed_does_not_change_offers_no_choices(qtbot, window, sample_path, astronaut):
+    """Telea gives one answer whatever the seed: its Fill shows no thumbnails, no Fill again
+    (and the choices of a patchmatch Fill before it go)."""
+    w = window
+    open_and_detect(qtbot, w, sample_path)
+    ip = w.inpaint_panel
+    ip.set_tool("lasso")
+    _drag(w, [(330, 110), (380, 110), (380, 160), (330, 160)])
+    w.act_fill.trigger()
+    qtbot.waitUntil(lambda: ip.choice_count() == 3, timeout=3 * WAIT_MS)
+    ip.engine.setCurrentText("telea")
+    _drag(w, [(130, 60), (170, 60), (170, 100), (130, 100)])
+    before = w.doc.image().copy()
+    w.act_fill.trigger()
+    qtbot.waitUntil(lambda: w.doc.cursor == 2, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not w.worker.busy(), timeout=WAIT_MS)
+    assert not np.array_equal(w.doc.image(), before)
+    assert ip.choice_count() == 0 and ip.choice_buttons[0].isHidden() and not ip.fill_again.isEnabled()
