@@ -5,15 +5,20 @@ and healed as one undoable edit. Mixed into MainWindow, whose canvas, session an
 uses; nothing here computes pixels of the photo."""
 from __future__ import annotations
 
+from PySide6.QtCore import QTimer
+
 from app.mask import MaskLayer, Stroke
 
 HEAL_TOOL = "heal_brush"
+STROKE_WAIT_MS = 30       # how often a waiting stroke looks whether the last one is healed
 
 
 class HealEditing:
     def wire_heal(self) -> None:
         """Connect the Heal panel to the canvas and the session (called once by __init__)."""
         hp = self.heal_panel = self.panels["heal"]
+        self._heal_queue: list = []              # finished strokes' masks still to heal
+        self._heal_waiting = False
         hp.findRequested.connect(self.find_blemishes)
         hp.markersChanged.connect(self.canvas.set_markers)
         hp.toolChanged.connect(self._heal_tool)
@@ -62,4 +67,22 @@ class HealEditing:
         h, w = self.doc.image().shape[:2]
         layer = MaskLayer(w, h)                  # the same renderer as the inpaint brush's
         layer.add(Stroke("brush", path, self.heal_panel.brush_size(), 1.0))
-        self.heal_panel.stroke_done(layer.array())
+        self._heal_queue.append(layer.array())
+        self._heal_next_stroke()
+
+    def _heal_next_stroke(self) -> None:
+        """Strokes are healed one after the other: a stroke finished while the last one still
+        heals waits for it (the session drops a mask edit whose base has moved on)."""
+        if not self._heal_queue or self._heal_waiting:
+            return
+        if self.session.pending_commits:
+            self._heal_waiting = True
+            QTimer.singleShot(STROKE_WAIT_MS, self._heal_wait_over)
+            return
+        self.heal_panel.stroke_done(self._heal_queue.pop(0))
+        if self._heal_queue:
+            self._heal_next_stroke()
+
+    def _heal_wait_over(self) -> None:
+        self._heal_waiting = False
+        self._heal_next_stroke()

@@ -104,6 +104,15 @@ def test_find_keep_heal_brush_and_undo(qtbot, window, tmp_path):
     changed = (brushed != healed).any(-1)
     assert changed.any() and not changed[~stroke].any()   # nothing outside the stroke changes
 
+    # two strokes in a row (the second finished while the first may still heal): two steps
+    _drag(w, [(centres[1][0] - 1.5, centres[1][1]), (centres[1][0] + 1.5, centres[1][1])])
+    _drag(w, [(centres[1][0], centres[1][1] - 1.5), (centres[1][0], centres[1][1] + 1.5)])
+    qtbot.waitUntil(lambda: w.doc.cursor == 4, timeout=WAIT_MS)
+    assert [s.name for s in w.doc.steps] == ["heal"] * 4
+    for _ in range(2):
+        w.undo()
+    assert np.array_equal(w.doc.image(), brushed)
+
     w.undo()
     assert np.array_equal(w.doc.image(), healed)
     w.undo()
