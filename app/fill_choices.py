@@ -23,9 +23,19 @@ THUMB_PX = 96       # a thumbnail's longer side
 SEEDED_ENGINES = ("patchmatch",)
 
 
-def thumbnail(pixels: np.ndarray, size: int = THUMB_PX) -> np.ndarray:
-    """``pixels`` shrunk (area average) so the longer side is at most ``size``."""
+def thumbnail(patch, mask: np.ndarray, size: int = THUMB_PX) -> np.ndarray:
+    """The patch round the mask's box (a margin of a quarter of it: the fill, not the padding the
+    engine took around it, is what differs), shrunk (area average) to at most ``size``."""
     import cv2
+    ys, xs = np.nonzero(mask)
+    ph, pw = patch.pixels.shape[:2]
+    if len(ys):
+        my, mx = (ys.max() - ys.min()) // 4 + 2, (xs.max() - xs.min()) // 4 + 2
+        y0, y1 = max(ys.min() - my - patch.y0, 0), min(ys.max() + my + 1 - patch.y0, ph)
+        x0, x1 = max(xs.min() - mx - patch.x0, 0), min(xs.max() + mx + 1 - patch.x0, pw)
+    else:
+        y0, y1, x0, x1 = 0, ph, 0, pw
+    pixels = patch.pixels[y0:y1, x0:x1]
     h, w = pixels.shape[:2]
     k = min(1.0, size / max(h, w, 1))
     if k >= 1.0:
@@ -52,7 +62,7 @@ def variants_job(image: np.ndarray, face, mask: np.ndarray, params: dict[str, An
             ctx.progress(f, f"Filling the other choices {100 * f:.0f} %…")
         made = variants(image, face, mask=mask, count=count, seed=first_seed, progress=report, **params)
         patches = ([head] if head is not None else []) + made
-        return Variants(first_seed - (head is not None), patches, [thumbnail(p.pixels) for p in patches])
+        return Variants(first_seed - (head is not None), patches, [thumbnail(p, mask) for p in patches])
     return run
 
 
