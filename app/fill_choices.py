@@ -50,17 +50,17 @@ class Variants:
     thumbs: list[np.ndarray]
 
 
-def variants_job(image: np.ndarray, face, mask: np.ndarray, params: dict[str, Any], first_seed: int,
+def variants_job(doc, base: int, face, mask: np.ndarray, params: dict[str, Any], first_seed: int,
                  count: int, head=None) -> Callable[[JobContext], Variants]:
-    """The job: ``count`` fills from ``first_seed``; ``head`` (a patch already made, the Fill's
-    own) goes first and is only thumbnailed."""
+    """The job: ``count`` fills of history state ``base`` from ``first_seed``; ``head`` (a patch
+    already made, the Fill's own) goes first and is only thumbnailed."""
     def run(ctx: JobContext) -> Variants:
         from inference.edits.inpaint import variants
         ctx.progress(0.0, "Filling the other choices…")
 
         def report(f: float) -> None:
             ctx.progress(f, f"Filling the other choices {100 * f:.0f} %…")
-        made = variants(image, face, mask=mask, count=count, seed=first_seed, progress=report, **params)
+        made = variants(doc.image(base), face, mask=mask, count=count, seed=first_seed, progress=report, **params)
         patches = ([head] if head is not None else []) + made
         return Variants(first_seed - (head is not None), patches, [thumbnail(p, mask) for p in patches])
     return run
@@ -124,7 +124,7 @@ class FillChoices(QObject):
         ip = self.w.inpaint_panel
         ip.show_choices([None] * COUNT, f.chosen if head is not None else -1)
         ip.set_choices_busy(True)
-        job = variants_job(self.w.doc.image(f.step.base_state), f.face, f.mask, f.params, first_seed, count, head)
+        job = variants_job(self.w.doc, f.step.base_state, f.face, f.mask, f.params, first_seed, count, head)
         ids: dict[str, int] = {}
         self._job = ids["id"] = self.w.worker.submit(
             self.KIND, job, on_done=lambda r: self._computed(ids["id"], f, r, head is None),
