@@ -10,7 +10,8 @@ BUSY_KINDS = ("load", "detect", "commit", "save", "analyse", "maskclass")
 CANCELLABLE = ("detect", "commit", "analyse")
 FAILED_TITLES = {"load": "Cannot open photo", "save": "Cannot save photo", "detect": "Face detection failed",
                  "commit": "Edit failed", "preview": "Preview failed", "analyse": "Face analysis failed",
-                 "maskclass": "Mask from parsing failed"}
+                 "maskclass": "Mask from parsing failed", "variants": "Other fills failed",
+                 "find": "Finding blemishes failed"}
 
 
 class JobStatus:
