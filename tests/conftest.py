@@ -112,6 +112,41 @@ def open_and_detect(qtbot, w, path) -> None:
     qtbot.waitUntil(lambda: w.doc is not None and w.doc.faces() is not None, timeout=WAIT_MS)
 
 
+def select_and_show(qtbot, w, index: int = 0) -> None:
+    """Select a face and wait until the window has drawn its analysis: the parsing is on the
+    face before the canvas has its overlay (and the landmarks one can drag)."""
+    w.select_face(index)
+    qtbot.waitUntil(lambda: w.doc.faces()[index].parsing is not None and w.canvas.overlays_visible()["parsing"],
+                    timeout=WAIT_MS)
+
+
+def mouse(widget, kind: str, pos, buttons) -> None:
+    """Send a mouse press, move or release (``kind``) at ``pos`` (widget coordinates)."""
+    from PySide6.QtCore import QEvent, QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+    types = {"press": QEvent.Type.MouseButtonPress, "move": QEvent.Type.MouseMove,
+             "release": QEvent.Type.MouseButtonRelease}
+    button = Qt.MouseButton.LeftButton if kind != "move" else Qt.MouseButton.NoButton
+    ev = QMouseEvent(types[kind], QPointF(pos), QPointF(widget.mapToGlobal(pos)), button, buttons,
+                     Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, ev)
+
+
+def drag_landmark(w, point, dy: float) -> None:
+    """Press on a landmark at ``point`` (photo pixels), move it ``dy`` down, release: at zoom 2,
+    centred on it, as a user corrects a fit."""
+    from PySide6.QtCore import Qt
+    w.canvas.set_zoom(2.0)
+    w.canvas.centerOn(*point)
+    vp = w.canvas.viewport()
+    start = w.canvas.mapFromScene(*point)
+    end = w.canvas.mapFromScene(point[0], point[1] + dy)
+    mouse(vp, "press", start, Qt.MouseButton.LeftButton)
+    mouse(vp, "move", end, Qt.MouseButton.LeftButton)
+    mouse(vp, "release", end, Qt.MouseButton.NoButton)
+
+
 def click_image(qtbot, w, x, y) -> None:
     from PySide6.QtCore import QPoint, Qt
     view_pt = w.canvas.mapFromScene(x, y)

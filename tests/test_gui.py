@@ -10,7 +10,8 @@ from inference.io import read_image
 
 pytest.importorskip("pytestqt")
 
-from conftest import WAIT_MS, click_image, open_and_detect  # noqa: E402
+from conftest import WAIT_MS, click_image, drag_landmark, open_and_detect, select_and_show  # noqa: E402
+from conftest import mouse  # noqa: E402
 
 
 def test_open_click_smooth_undo(qtbot, window, sample_path, astronaut):
@@ -107,24 +108,10 @@ def test_zoom_and_fit(qtbot, window, sample_path):
     assert w.canvas.zoom() == pytest.approx(z)
 
 
-def _mouse(widget, kind, pos, buttons):
-    from PySide6.QtCore import QEvent, QPointF
-    from PySide6.QtGui import QMouseEvent
-    from PySide6.QtWidgets import QApplication
-    types = {"press": QEvent.Type.MouseButtonPress, "move": QEvent.Type.MouseMove,
-             "release": QEvent.Type.MouseButtonRelease}
-    button = Qt.MouseButton.LeftButton if kind != "move" else Qt.MouseButton.NoButton
-    ev = QMouseEvent(types[kind], QPointF(pos), QPointF(widget.mapToGlobal(pos)), button, buttons,
-                     Qt.KeyboardModifier.NoModifier)
-    QApplication.sendEvent(widget, ev)
-
-
 def test_hover_names_the_class_and_dragging_a_landmark_reparses(qtbot, window, sample_path):
     w = window
     open_and_detect(qtbot, w, sample_path)
-    w.select_face(0)
-    qtbot.waitUntil(lambda: w.doc.faces()[0].parsing is not None and w.canvas.overlays_visible()["parsing"],
-                    timeout=WAIT_MS)
+    select_and_show(qtbot, w)
     face = w.doc.faces()[0]
     lm = face.landmarks68
     w.on_image_hovered(*lm[30])                       # nose tip
@@ -134,14 +121,7 @@ def test_hover_names_the_class_and_dragging_a_landmark_reparses(qtbot, window, s
 
     w.face_panel.edit.setChecked(True)
     assert w.canvas.edit_landmarks
-    w.canvas.set_zoom(2.0)
-    w.canvas.centerOn(*lm[8])
-    vp = w.canvas.viewport()
-    start = w.canvas.mapFromScene(*lm[8])               # chin
-    end = w.canvas.mapFromScene(lm[8][0], lm[8][1] + 12)
-    _mouse(vp, "press", start, Qt.MouseButton.LeftButton)
-    _mouse(vp, "move", end, Qt.MouseButton.LeftButton)
-    _mouse(vp, "release", end, Qt.MouseButton.NoButton)
+    drag_landmark(w, lm[8], 12)                         # the chin, 12 px down
     moved = w.doc.faces()[0]
     assert moved is not face and moved.extra.get("nudged")
     assert moved.landmarks68[8][1] - lm[8][1] == pytest.approx(12, abs=2)   # the chin went down
@@ -155,10 +135,10 @@ def test_hover_names_the_class_and_dragging_a_landmark_reparses(qtbot, window, s
 def _drag(w, points):
     vp = w.canvas.viewport()
     pts = [w.canvas.mapFromScene(x, y) for x, y in points]
-    _mouse(vp, "press", pts[0], Qt.MouseButton.LeftButton)
+    mouse(vp, "press", pts[0], Qt.MouseButton.LeftButton)
     for p in pts[1:]:
-        _mouse(vp, "move", p, Qt.MouseButton.LeftButton)
-    _mouse(vp, "release", pts[-1], Qt.MouseButton.NoButton)
+        mouse(vp, "move", p, Qt.MouseButton.LeftButton)
+    mouse(vp, "release", pts[-1], Qt.MouseButton.NoButton)
 
 
 def test_paint_mask_fill_undo(qtbot, window, sample_path, astronaut):
@@ -388,9 +368,9 @@ def test_dragging_a_brow_point_reshapes_the_brow(qtbot, window, sample_path, ast
     vp = w.canvas.viewport()
     start = w.canvas.mapFromScene(*lm[19])
     end = w.canvas.mapFromScene(lm[19][0], lm[19][1] - 4)
-    _mouse(vp, "press", start, Qt.MouseButton.LeftButton)
-    _mouse(vp, "move", end, Qt.MouseButton.LeftButton)
-    _mouse(vp, "release", end, Qt.MouseButton.NoButton)
+    mouse(vp, "press", start, Qt.MouseButton.LeftButton)
+    mouse(vp, "move", end, Qt.MouseButton.LeftButton)
+    mouse(vp, "release", end, Qt.MouseButton.NoButton)
     qtbot.waitUntil(lambda: w.doc.cursor == 1, timeout=WAIT_MS)
     step = w.doc.top()
     assert step.name == "brows" and step.params["arch"] > 0.3 and step.params["lift"] == 0

@@ -11,30 +11,8 @@ from conftest import WAIT_MS, click_image, open_and_detect
 from inference.faces import detect
 from inference.io import write_image
 from inference.sample import sample_image
+from spots import paint_spots, way_back
 from test_gui import _drag
-
-
-def _paint_spots(image, centres, radius, kinds):
-    """Soft round spots (flat core, soft edge to 1.6 radius), dark (x0.6) or red, as
-    bench/retouch.py paints them; returns the photo and each spot's coverage."""
-    out = image.astype(np.float32)
-    H, W = image.shape[:2]
-    yy, xx = np.mgrid[0:H, 0:W]
-    alphas = []
-    for (cx, cy), kind in zip(centres, kinds):
-        d = np.hypot(xx - cx, yy - cy) / radius
-        a = np.clip(1.25 - 0.5 * d ** 2, 0, 1).astype(np.float32)
-        a[d > 1.6] = 0
-        target = out * 0.6 if kind == "dark" else out * 0.8 + np.array([55.0, -25.0, -20.0], np.float32)
-        out = out * (1 - 0.9 * a[..., None]) + np.clip(target, 0, 255) * 0.9 * a[..., None]
-        alphas.append(a)
-    return np.clip(out + 0.5, 0, 255).astype(np.uint8), alphas
-
-
-def _back(clean, painted, healed, region) -> float:
-    """How far the region came back to the clean photo: 1 all the way, 0 not at all."""
-    before = np.abs(painted.astype(np.float32) - clean)[region].mean()
-    return 1 - np.abs(healed.astype(np.float32) - clean)[region].mean() / before
 
 
 def test_find_keep_heal_brush_and_undo(qtbot, window, tmp_path):
@@ -46,7 +24,7 @@ def test_find_keep_heal_brush_and_undo(qtbot, window, tmp_path):
     brow = lm[17:27].mean(0)
     centres = [(lm[36:42, 0].mean() - 0.06 * s, lm[29, 1]), (lm[42:48, 0].mean() + 0.06 * s, lm[29, 1]),
                (brow[0] - 0.12 * s, brow[1] - 0.2 * s), (brow[0] + 0.1 * s, brow[1] - 0.22 * s)]
-    painted, alphas = _paint_spots(clean, centres, 0.01 * s, ["dark", "red", "red", "dark"])
+    painted, alphas = paint_spots(clean, centres, 0.01 * s, ["dark", "red", "red", "dark"])
     path = tmp_path / "spotted.png"
     write_image(path, painted)
     open_and_detect(qtbot, w, path)
@@ -79,7 +57,7 @@ def test_find_keep_heal_brush_and_undo(qtbot, window, tmp_path):
     assert w.doc.top().name == "heal" and len(w.canvas.markers()) == 0
     healed = w.doc.image()
     spot_region = [a > 0.1 for a in alphas]
-    back_right = _back(clean, painted, healed, spot_region[1])
+    back_right = way_back(clean, painted, healed, spot_region[1])
     assert back_right >= 0.6, back_right                  # the red spot moved back toward the clean skin
     kept = alphas[0] > 0
     assert np.array_equal(healed[kept], painted[kept])    # the kept spot is as it was
@@ -98,7 +76,7 @@ def test_find_keep_heal_brush_and_undo(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: w.doc.cursor == 2, timeout=WAIT_MS)
     assert not w.mask.strokes                             # the inpaint mask was not painted
     brushed = w.doc.image()
-    assert _back(clean, painted, brushed, spot_region[0]) >= 0.75
+    assert way_back(clean, painted, brushed, spot_region[0]) >= 0.75
     stroke = w.doc.top().params["mask"] > 0
     assert stroke[int(round(cy)), int(round(cx))] and stroke.sum() < 200
     changed = (brushed != healed).any(-1)
@@ -135,4 +113,4 @@ def test_find_keep_heal_brush_and_undo(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: w.doc.cursor == 1, timeout=WAIT_MS)
     out = w.doc.image()
     assert np.array_equal(out[alphas[1] > 0], painted[alphas[1] > 0])
-    assert _back(clean, painted, out, spot_region[0]) >= 0.6
+    assert way_back(clean, painted, out, spot_region[0]) >= 0.6

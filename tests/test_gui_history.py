@@ -8,8 +8,8 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from conftest import WAIT_MS, open_and_detect  # noqa: E402
-from test_gui import _drag, _mouse  # noqa: E402
+from conftest import WAIT_MS, drag_landmark, open_and_detect, select_and_show  # noqa: E402
+from test_gui import _drag  # noqa: E402
 
 
 def _click_row(qtbot, w, row):
@@ -61,22 +61,11 @@ def test_history_rows_jumps_and_truncation(qtbot, window, sample_path, astronaut
 def test_moved_landmarks_are_undoable_steps(qtbot, window, sample_path):
     w = window
     open_and_detect(qtbot, w, sample_path)
-    w.select_face(0)
-    # the parsing is on the face before the window has drawn it (and the points to drag)
-    qtbot.waitUntil(lambda: w.doc.faces()[0].parsing is not None and w.canvas.overlays_visible()["parsing"],
-                    timeout=WAIT_MS)
+    select_and_show(qtbot, w)
     face = w.doc.faces()[0]
     lm = face.landmarks68.copy()
     w.face_panel.edit.setChecked(True)
-    w.canvas.set_zoom(2.0)
-    w.canvas.centerOn(*lm[8])
-    vp = w.canvas.viewport()
-    start = w.canvas.mapFromScene(*lm[8])                          # the chin, 12 px down
-    end = w.canvas.mapFromScene(lm[8][0], lm[8][1] + 12)
-    from PySide6.QtCore import Qt
-    _mouse(vp, "press", start, Qt.MouseButton.LeftButton)
-    _mouse(vp, "move", end, Qt.MouseButton.LeftButton)
-    _mouse(vp, "release", end, Qt.MouseButton.NoButton)
+    drag_landmark(w, lm[8], 12)                                    # the chin, 12 px down
     moved = w.doc.faces()[0]
     assert moved.landmarks68[8][1] - lm[8][1] == pytest.approx(12, abs=2)
     assert w.doc.cursor == 1 and w.history_panel.rows()[-1] == "Move landmark 8"

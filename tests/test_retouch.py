@@ -2,7 +2,6 @@
 measured on the sample with spots painted onto her skin; the commands by subprocess."""
 from __future__ import annotations
 
-
 import cv2
 import numpy as np
 import pytest
@@ -12,27 +11,7 @@ from conftest import run_cli as run
 from inference import parsing as P
 from inference.edits import heal
 from inference.io import read_image, write_image
-
-
-def _paint(image, centres, radius, kind):
-    """Soft round spots: dark (x0.6) or red, flat core, soft edge to 1.6 radius."""
-    out = image.astype(np.float32)
-    H, W = image.shape[:2]
-    yy, xx = np.mgrid[0:H, 0:W]
-    alphas = []
-    for (cx, cy), k in zip(centres, kind):
-        d = np.hypot(xx - cx, yy - cy) / radius
-        a = np.clip(1.25 - 0.5 * d ** 2, 0, 1).astype(np.float32)
-        a[d > 1.6] = 0
-        target = out * 0.6 if k == "dark" else out * 0.8 + np.array([55.0, -25.0, -20.0], np.float32)
-        out = out * (1 - 0.9 * a[..., None]) + np.clip(target, 0, 255) * 0.9 * a[..., None]
-        alphas.append(a)
-    return np.clip(out + 0.5, 0, 255).astype(np.uint8), alphas
-
-
-def _back(clean, painted, healed, region):
-    before = np.abs(painted.astype(np.float32) - clean)[region].mean()
-    return 1 - np.abs(healed.astype(np.float32) - clean)[region].mean() / before
+from spots import paint_spots, way_back
 
 
 def _spots(astronaut, astronaut_face, radius):
@@ -41,7 +20,7 @@ def _spots(astronaut, astronaut_face, radius):
     cheeks = [(lm[36:42, 0].mean() - 0.06 * s, lm[29, 1]), (lm[42:48, 0].mean() + 0.06 * s, lm[29, 1])]
     brow_mid = lm[17:27].mean(0)
     forehead = [(brow_mid[0] - 0.12 * s, brow_mid[1] - 0.2 * s), (brow_mid[0] + 0.1 * s, brow_mid[1] - 0.22 * s)]
-    return _paint(astronaut, cheeks + forehead, radius * s, ["dark", "red", "red", "dark"])
+    return paint_spots(astronaut, cheeks + forehead, radius * s, ["dark", "red", "red", "dark"])
 
 
 @pytest.fixture()
@@ -61,11 +40,11 @@ def test_a_painted_mask_is_healed_and_nothing_else_changes(astronaut, astronaut_
     mask = cv2.dilate(np.any([a > 0.02 for a in alphas], 0).astype(np.uint8), np.ones((3, 3), np.uint8))
     out = heal.apply(painted, astronaut_face, mask=mask)
     assert np.array_equal(out[mask == 0], painted[mask == 0])
-    backs = [_back(astronaut, painted, out, a > 0.1) for a in alphas]
+    backs = [way_back(astronaut, painted, out, a > 0.1) for a in alphas]
     # a 100-pixel face: the spots hide a highlight or a fold no fill can know; as close as
     # cv2.inpaint (TELEA) of the same mask gets, which smears what lies next to the spot
     telea = cv2.inpaint(painted, mask * 255, 3, cv2.INPAINT_TELEA)
-    anchor = [_back(astronaut, painted, telea, a > 0.1) for a in alphas]
+    anchor = [way_back(astronaut, painted, telea, a > 0.1) for a in alphas]
     assert np.median(backs) >= 0.5 and min(backs) >= 0.45, backs
     assert np.median(backs) >= np.median(anchor) - 0.03, (backs, anchor)
     # the skin's own colour, not a brow's or an eye's: the mean error inside stays small
@@ -143,7 +122,7 @@ def test_blemishes_are_found_and_healed_and_nothing_else_changes(astronaut, astr
     patch = heal.apply_region(painted, astronaut_face)
     out = patch.paste(painted)
     assert len(patch.info["spots"]) == len(spots)
-    backs = [_back(astronaut, painted, out, a > 0.1) for a, h in zip(alphas, hit) if h]
+    backs = [way_back(astronaut, painted, out, a > 0.1) for a, h in zip(alphas, hit) if h]
     assert np.median(backs) >= 0.45, backs
     # only the skin changes (eyes, brows, lips, nose, hair, background never), and elsewhere
     # than the spots by far less than a level on average
