@@ -93,6 +93,10 @@ def run_local(items: list[Item], recipe_json: str, jobs: int, overwrite: bool, q
                 finished, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
                 if should_stop():
                     _stop(pool)
+                    # a photo that finished before its worker was stopped has its file: say so
+                    for fut, item in running.items():
+                        if fut.done() and not fut.cancelled() and fut.exception() is None:
+                            on_result(item, fut.result())
                     return
                 for fut in finished:
                     item = running.pop(fut)
