@@ -219,10 +219,11 @@ class MainWindow(HealEditing, MaskEditing, QMainWindow):
         """Write the current image to ``path`` (asks before replacing the opened original)."""
         return self.saver.save_to(path, quality)
 
-    def saved(self, path: Path) -> None:
-        """A save went through: the painted mask counts as kept with it."""
-        if self.mask is not None:
-            self.mask_saved_revision = self.mask.revision
+    def saved(self, path: Path, mask_revision: int | None = None) -> None:
+        """A save went through: the painted mask, as it was when the save was asked for,
+        counts as kept with it."""
+        if self.mask is not None and mask_revision is not None:
+            self.mask_saved_revision = mask_revision
         settings.add_recent(path)
         self._update_ui()
 
@@ -232,11 +233,12 @@ class MainWindow(HealEditing, MaskEditing, QMainWindow):
         if self.doc is None:
             return False
         painted = self.mask is not None and bool(self.mask.strokes) and self.mask.revision != self.mask_saved_revision
-        return self.doc.modified or painted
+        return self.doc.modified or painted or self.session.pending_commits > 0
 
     def unsaved_text(self) -> str:
         name = self.doc.file_path.name if self.doc.file_path else "The photo"
-        what = "unsaved edits" if self.doc.modified else "a painted mask that has not been filled"
+        what = ("unsaved edits" if self.doc.modified or self.session.pending_commits
+                else "a painted mask that has not been filled")
         return f"{name} has {what}. Save the photo before going on?"
 
     def dragEnterEvent(self, event) -> None:

@@ -17,6 +17,7 @@ SAVE_FILTERS = {".png": "PNG (*.png)", ".jpg": "JPEG (*.jpg *.jpeg)", ".jpeg": "
                 ".webp": "WebP (*.webp)", ".tif": "TIFF (*.tif *.tiff)", ".tiff": "TIFF (*.tif *.tiff)",
                 ".bmp": "BMP (*.bmp)"}
 SAVE_FILTER = ";;".join(dict.fromkeys(SAVE_FILTERS.values()))
+FILTER_SUFFIX = {f: s for s, f in reversed(list(SAVE_FILTERS.items()))}   # first listed wins: .jpg, .tif
 QUALITY_SUFFIXES = (".jpg", ".jpeg", ".webp")
 DEFAULT_QUALITY = 95
 UNSAVED, DISCARD, CANCEL = "save", "discard", "cancel"
@@ -47,13 +48,55 @@ class SaveAsDialog(QFileDialog):
         suffix = Path(suggested).suffix.lower()
         if suffix in SAVE_FILTERS:
             self.selectNameFilter(SAVE_FILTERS[suffix])
+        # a name typed without a suffix takes the chosen filter's; the replace question is
+        # asked here, on the name that will really be written (see accept)
+        self.setOption(QFileDialog.Option.DontConfirmOverwrite, True)
+        self.chosen: str | None = None
+
+    def accept(self) -> None:
+        # the filter chosen last (by the user or selectNameFilter) gives a bare name its suffix
+        self.setDefaultSuffix(FILTER_SUFFIX.get(self.selectedNameFilter(), ".png").lstrip("."))
+        files = self.selectedFiles()
+        if not files or Path(files[0]).is_dir():
+            super().accept()                       # a folder typed: the dialog goes into it
+            return
+        final = with_format_suffix(files[0], self.selectedNameFilter())
+        if final.exists() and not self.confirm_replace(final):
+            return                                 # Cancel: the dialog stays open
+        self.chosen = str(final)
+        super().accept()
+
+    def confirm_replace(self, path: Path) -> bool:
+        return ask_replace(self, path)
+
+
+def with_format_suffix(path: str | Path, name_filter: str | None = None) -> Path:
+    """``path`` as it will be written: a known image suffix kept, else the filter's (PNG when
+    none) added after the name ("shot.v2" + JPEG: "shot.v2.jpg"), never replacing its end."""
+    path = Path(path)
+    if path.suffix.lower() in WRITE_FORMATS:
+        return path
+    return path.with_name(path.name + FILTER_SUFFIX.get(name_filter or "", ".png"))
+
+
+def ask_replace(parent, path: Path) -> bool:
+    """Replace / Cancel (the default) before writing over an existing file."""
+    b = QMessageBox.StandardButton
+    box = QMessageBox(QMessageBox.Icon.Warning, "Replace file?",
+                      f"{path.name} already exists in {path.parent}. Replace it?", b.Cancel, parent)
+    replace = box.addButton("Replace", QMessageBox.ButtonRole.AcceptRole)
+    box.setDefaultButton(b.Cancel)
+    box.exec()
+    return box.clickedButton() is replace
 
 
 def ask_save_path(parent, suggested: str, quality: int) -> tuple[str, int] | None:
+    """The name to write (with its format's suffix; an existing file confirmed) and the
+    quality, or None on Cancel."""
     dialog = SaveAsDialog(parent, suggested, quality)
-    if dialog.exec() != QFileDialog.DialogCode.Accepted or not dialog.selectedFiles():
+    if dialog.exec() != QFileDialog.DialogCode.Accepted or dialog.chosen is None:
         return None
-    return dialog.selectedFiles()[0], dialog.quality.value()
+    return dialog.chosen, dialog.quality.value()
 
 
 def ask_unsaved(parent, text: str) -> str:
@@ -112,18 +155,22 @@ class Saver:
         doc = self.win.doc
         if doc is None:
             return False
-        path = Path(path)
-        if path.suffix.lower() not in WRITE_FORMATS:
-            path = path.with_suffix(".png")
+        asked = Path(path)
+        path = with_format_suffix(asked)
+        if path != asked and path.exists() and not self.win.ask(
+                "Replace file?", f"{path.name} already exists in {path.parent}. Replace it?"):
+            return False                           # a name given without a suffix: never over a file silently
         replacing_original = doc.path is not None and path.exists() and same_file(path, doc.path)
         said_yes_before = doc.saved_path is not None and path.exists() and same_file(path, doc.saved_path)
         if replacing_original and not said_yes_before and not self.win.ask(
                 "Overwrite original?", f"{path.name} is the original photo. Replace it with the edited image?"):
             return False
         q = quality if path.suffix.lower() in QUALITY_SUFFIXES else None
+        mask = self.win.mask
+        revision = mask.revision if mask is not None else None   # the mask as it was asked to be kept
 
         def done(p) -> None:
-            self.win.saved(p)
+            self.win.saved(p, revision)
             if then is not None:
                 then()
         self.win.session.save(path, q, on_done=done)

@@ -53,12 +53,14 @@ class Session:
         self.last_preview: Edited | None = None   # the preview on screen
         self.visible: set[int] | None = None      # parsing classes the overlay shows (None: all)
         self.pending_commits = 0
+        self._save_waiting: list = []             # saves asked for while a commit ran
         self._preview_id = 0
         self._caches: dict[str, EditCache] = {name: EditCache() for name in edits.EDITS}
 
     # -- the document ---------------------------------------------------------------------
     def open(self, photo) -> None:
         self.doc = Document(photo)
+        self._save_waiting = []
         self.selected = None
         self.tiny_faces = []
         self.last_preview = None
@@ -260,14 +262,20 @@ class Session:
 
     def _commit_ended(self, *_) -> None:
         self.pending_commits -= 1
+        if not self.pending_commits:
+            self._save_if_waiting()
 
     def _committed(self, r: Edited, painted=None) -> None:
         self.pending_commits -= 1
-        if self.doc is None or r.base > self.doc.cursor:
-            return
-        if not readjusts(edits.get(r.name)) and r.base != self.doc.cursor:
-            return
-        self._push(r, painted)
+        try:
+            if self.doc is None or r.base > self.doc.cursor:
+                return
+            if not readjusts(edits.get(r.name)) and r.base != self.doc.cursor:
+                return
+            self._push(r, painted)
+        finally:
+            if not self.pending_commits:
+                self._save_if_waiting()
 
     def _push(self, r: Edited, painted=None) -> None:
         edit = edits.get(r.name)
@@ -343,17 +351,28 @@ class Session:
 
     def save(self, path, quality: int | None = None, on_done=None) -> None:
         """Write the current state to ``path`` keeping the photo's EXIF and ICC profile;
-        ``quality`` for JPEG / WebP (None: the photo's own estimate, else 95)."""
+        ``quality`` for JPEG / WebP (None: the photo's own estimate, else 95). An edit still
+        being applied is waited for: the file gets it, as the screen will show it."""
+        if self.pending_commits:
+            self._save_waiting.append((self.doc, path, quality, on_done))
+            self.view.message("Saving once the edit being applied is done…", 6000)
+            return
         doc = self.doc
+        token = doc.saved_token()
 
         def done(p):
-            doc.mark_saved(p)
+            doc.mark_saved(p, token)
             self.view.history_changed()
             self.view.message(f"Saved {p}", 6000)
             if on_done:
                 on_done(p)
-        self.submit("save", jobs.save(path, doc, doc.cursor, quality), on_done=done)
+        self.submit("save", jobs.save(path, doc, token[0], quality), on_done=done)
 
+    def _save_if_waiting(self) -> None:
+        waiting, self._save_waiting = self._save_waiting, []
+        for doc, *args in waiting:
+            if doc is self.doc and doc is not None:
+                self.save(*args)
 
 def _is_array(v) -> bool:
     return hasattr(v, "shape") and hasattr(v, "dtype")

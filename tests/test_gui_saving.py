@@ -164,3 +164,125 @@ def test_the_save_as_dialog_offers_the_quality(qtbot, window, tmp_path):
     QTimer.singleShot(10000, lambda: [d.reject() for d in dialogs()])   # never hang the run
     assert saving.ask_save_path(window, str(tmp_path / "portrait-edited.jpg"), 80) == (str(target), 60)
     assert seen == [(80, "JPEG (*.jpg *.jpeg)", True)]
+
+
+def test_closing_while_an_edit_is_applied_asks_and_saves_it(qtbot, window, astronaut, tmp_path):
+    """An edit still rendering is unsaved work; Save waits for it, so the file holds it."""
+    w = window
+    src = tmp_path / "mine.png"
+    Image.fromarray(astronaut).save(src)
+    open_and_detect(qtbot, w, src)
+    w.select_face(0)
+    w.commit("skin", {"strength": 0.7})          # rendered on the worker: not applied yet
+    assert w.session.pending_commits == 1 and w.doc.cursor == 0
+    assert w.has_unsaved() and "unsaved edits" in w.unsaved_text()
+    saved = tmp_path / "while-rendering.png"
+    _answer_save_as(w, saved)
+    w.unsaved_answers = ["save"]
+    w.close()
+    qtbot.waitUntil(lambda: not w.isVisible(), timeout=WAIT_MS)
+    assert w.doc.cursor == 1 and not w.doc.modified
+    out = read_image(saved).rgb
+    assert np.array_equal(out, w.doc.image()) and not np.array_equal(out, astronaut)
+
+
+def _run_save_as_dialog(window, tmp_path, steps, suggested="portrait-edited.png"):
+    """The real Save As dialog driven by a timer: ``steps`` is a list of (name typed, filter,
+    answer to a replace question or None); each step types, picks the filter and accepts.
+    Returns what ask_save_path gave and the replace questions seen (their text)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
+
+    from app import saving
+    questions, pending = [], list(steps)
+
+    def dialogs():
+        return [d for d in QApplication.topLevelWidgets() if isinstance(d, saving.SaveAsDialog) and d.isVisible()]
+
+    def answer_question():
+        for box in QApplication.topLevelWidgets():
+            if isinstance(box, QMessageBox) and box.isVisible():
+                questions.append(box.text())
+                wanted = box.property("visage_answer")
+                for b in box.buttons():
+                    if b.text().replace("&", "") == wanted:
+                        b.click()
+                        return
+
+    def step():
+        if not pending or not dialogs():
+            return
+        d = dialogs()[0]
+        typed, name_filter, reply = pending.pop(0)
+        d.selectNameFilter(name_filter)
+        d.findChild(QLineEdit, "fileNameEdit").setText(typed)
+        if reply is not None:                        # the question is modal: answer it from a timer
+            def reply_now():
+                for box in QApplication.topLevelWidgets():
+                    if isinstance(box, QMessageBox) and box.isVisible():
+                        box.setProperty("visage_answer", reply)
+                answer_question()
+            QTimer.singleShot(50, reply_now)
+        d.accept()
+        QTimer.singleShot(100, step)                 # the dialog may still be open (Cancel)
+    QTimer.singleShot(50, step)
+    QTimer.singleShot(15000, lambda: [d.reject() for d in dialogs()])   # never hang the run
+    got = saving.ask_save_path(window, str(tmp_path / suggested), 90)
+    return got, questions
+
+
+def test_save_as_takes_the_chosen_filters_suffix(qtbot, window, tmp_path):
+    """A bare name typed with WebP chosen is written as .webp; a name whose dot is not a known
+    format keeps it and gets the filter's suffix after it."""
+    got, questions = _run_save_as_dialog(window, tmp_path, [("holiday", "WebP (*.webp)", None)])
+    assert got == (str(tmp_path / "holiday.webp"), 90) and questions == []
+    got, questions = _run_save_as_dialog(window, tmp_path, [("shot.v2", "JPEG (*.jpg *.jpeg)", None)])
+    assert got == (str(tmp_path / "shot.v2.jpg"), 90) and questions == []
+    got, _ = _run_save_as_dialog(window, tmp_path, [("mine.tif", "JPEG (*.jpg *.jpeg)", None)])
+    assert got == (str(tmp_path / "mine.tif"), 90)   # a known suffix typed wins over the filter
+
+
+def test_save_as_asks_before_replacing_the_name_it_completed(qtbot, window, astronaut, tmp_path):
+    """"holiday" + WebP is holiday.webp, which exists: Replace / Cancel is asked about that
+    file; Cancel keeps the dialog open, Replace gives the name."""
+    existing = tmp_path / "holiday.webp"
+    Image.fromarray(astronaut).save(existing, "WEBP")
+    before = existing.read_bytes()
+    got, questions = _run_save_as_dialog(window, tmp_path, [
+        ("holiday", "WebP (*.webp)", "Cancel"),      # asked, Cancel: still in the dialog
+        ("holiday", "WebP (*.webp)", "Replace")])
+    assert got == (str(existing), 90)
+    assert len(questions) == 2 and all("holiday.webp" in q for q in questions)
+    assert existing.read_bytes() == before          # the dialog writes nothing itself
+
+
+def test_a_name_without_suffix_never_replaces_a_file_silently(qtbot, window, astronaut, tmp_path):
+    """Save As answered with a bare name (as a script or another dialog may give it): the
+    .png it becomes exists, so the window asks; No leaves the file (and the original) as
+    they were, Yes writes the edit there."""
+    w = window
+    src = tmp_path / "portrait.png"
+    Image.fromarray(astronaut).save(src)
+    other = tmp_path / "other.png"
+    Image.fromarray(astronaut[::-1]).save(other)
+    open_and_detect(qtbot, w, src)
+    _smooth(qtbot, w)
+
+    asked = []
+    w.ask = lambda title, text: asked.append((title, text)) or False
+    _answer_save_as(w, tmp_path / "portrait")      # becomes portrait.png: the original
+    w.save_as_dialog()
+    assert asked and asked[0][0] == "Replace file?" and "portrait.png" in asked[0][1]
+    assert np.array_equal(read_image(src).rgb, astronaut) and w.doc.saved_path is None
+
+    asked.clear()
+    _answer_save_as(w, tmp_path / "other")
+    w.save_as_dialog()
+    assert len(asked) == 1 and "other.png" in asked[0][1]
+    assert np.array_equal(read_image(other).rgb, astronaut[::-1])   # untouched
+
+    w.ask = lambda title, text: asked.append((title, text)) or True
+    w.save_as_dialog()
+    qtbot.waitUntil(lambda: w.doc.saved_path == other, timeout=WAIT_MS)
+    assert np.array_equal(read_image(other).rgb, w.doc.image())
+    assert np.array_equal(read_image(src).rgb, astronaut)

@@ -179,3 +179,34 @@ def test_a_failed_or_cancelled_commit_changes_nothing(sample_path, astronaut):
     s.commit("inpaint", {"engine": "telea", "seed": 0, "mask": mask})  # a fill never re-adjusts
     runner.run()
     assert s.doc.cursor == 2 and s.doc.top().base_state == 1
+
+
+def test_a_save_writes_and_records_the_state_it_was_asked_for(sample_path, tmp_path):
+    """Ctrl+S right after a slider's release waits for that edit; history moving while the
+    save runs leaves the document modified against what the file holds."""
+    s, runner, _ = opened(sample_path)
+    s.select(0)
+    runner.run()
+    s.commit("skin", {"strength": 0.5})          # no preview on screen: rendered on the worker
+    assert s.pending_commits == 1
+    s.save(tmp_path / "a.png")                   # asked while the commit runs
+    assert "save" not in [j[1] for j in runner.queue]
+    runner.run()
+    assert s.doc.cursor == 1 and not s.doc.modified
+    assert np.array_equal(read_image(tmp_path / "a.png").rgb, s.doc.image())
+
+    edited = s.doc.image().copy()
+    s.save(tmp_path / "b.png")
+    assert s.undo()                              # before the save job ran
+    runner.run()
+    assert np.array_equal(read_image(tmp_path / "b.png").rgb, edited)
+    assert s.doc.modified                        # the screen shows the photo, the file the edit
+    assert s.redo() and not s.doc.modified
+
+    s.save(tmp_path / "c.png")                   # writes state 1 ...
+    assert s.undo()
+    s.commit("skin", {"strength": 0.2})          # ... which this replaces before the save ran
+    runner.run()
+    assert np.array_equal(read_image(tmp_path / "c.png").rgb, edited)
+    assert s.doc.cursor == 1 and s.doc.modified and s.doc.saved_cursor == -1
+    assert s.undo() and s.doc.modified           # not the file's state either (it was saved edited)
