@@ -199,15 +199,11 @@ def _run_save_as_dialog(window, tmp_path, steps, suggested="portrait-edited.png"
     def dialogs():
         return [d for d in QApplication.topLevelWidgets() if isinstance(d, saving.SaveAsDialog) and d.isVisible()]
 
-    def answer_question():
+    def answer_question(reply):
         for box in QApplication.topLevelWidgets():
             if isinstance(box, QMessageBox) and box.isVisible():
                 questions.append(box.text())
-                wanted = box.property("visage_answer")
-                for b in box.buttons():
-                    if b.text().replace("&", "") == wanted:
-                        b.click()
-                        return
+                next(b for b in box.buttons() if b.text().replace("&", "") == reply).click()
 
     def step():
         if not pending or not dialogs():
@@ -217,12 +213,7 @@ def _run_save_as_dialog(window, tmp_path, steps, suggested="portrait-edited.png"
         d.selectNameFilter(name_filter)
         d.findChild(QLineEdit, "fileNameEdit").setText(typed)
         if reply is not None:                        # the question is modal: answer it from a timer
-            def reply_now():
-                for box in QApplication.topLevelWidgets():
-                    if isinstance(box, QMessageBox) and box.isVisible():
-                        box.setProperty("visage_answer", reply)
-                answer_question()
-            QTimer.singleShot(50, reply_now)
+            QTimer.singleShot(50, lambda: answer_question(reply))
         d.accept()
         QTimer.singleShot(100, step)                 # the dialog may still be open (Cancel)
     QTimer.singleShot(50, step)
