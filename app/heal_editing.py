@@ -1,13 +1,14 @@
 """The main window's healing side (issue 22): blemishes found on the worker and shown as
 markers on the canvas (a click on one keeps that spot), and the heal brush, whose finished
-stroke is rasterised by the inpaint mask's own renderer (app/mask.py) into a photo-sized mask
-and healed as one undoable edit. Mixed into MainWindow, whose canvas, session and panels it
+stroke is rasterised by the inpaint mask's own renderer (app/mask.py) and healed as one
+undoable edit, its mask kept cropped to the stroke (a CroppedMask, not a photo-sized array). Mixed into MainWindow, whose canvas, session and panels it
 uses; nothing here computes pixels of the photo."""
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
 
 from app.mask import MaskLayer, Stroke
+from inference.edits.base import CroppedMask
 
 HEAL_TOOL = "heal_brush"
 STROKE_WAIT_MS = 30       # how often a waiting stroke looks whether the last one is healed
@@ -17,7 +18,7 @@ class HealEditing:
     def wire_heal(self) -> None:
         """Connect the Heal panel to the canvas and the session (called once by __init__)."""
         hp = self.heal_panel = self.panels["heal"]
-        self._heal_queue: list = []              # finished strokes' masks still to heal
+        self._heal_queue: list = []              # finished strokes' (cropped) masks still to heal
         self._heal_waiting = False
         hp.findRequested.connect(self.find_blemishes)
         hp.markersChanged.connect(self.canvas.set_markers)
@@ -67,7 +68,7 @@ class HealEditing:
         h, w = self.doc.image().shape[:2]
         layer = MaskLayer(w, h)                  # the same renderer as the inpaint brush's
         layer.add(Stroke("brush", path, self.heal_panel.brush_size(), 1.0))
-        self._heal_queue.append(layer.array())
+        self._heal_queue.append(CroppedMask.of(layer.array()))   # the history keeps the box only
         self._heal_next_stroke()
 
     def _heal_next_stroke(self) -> None:

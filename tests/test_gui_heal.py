@@ -77,7 +77,7 @@ def test_find_keep_heal_brush_and_undo(qtbot, window, tmp_path):
     assert not w.mask.strokes                             # the inpaint mask was not painted
     brushed = w.doc.image()
     assert way_back(clean, painted, brushed, spot_region[0]) >= 0.75
-    stroke = w.doc.top().params["mask"] > 0
+    stroke = w.doc.top().params["mask"].full()
     assert stroke[int(round(cy)), int(round(cx))] and stroke.sum() < 200
     changed = (brushed != healed).any(-1)
     assert changed.any() and not changed[~stroke].any()   # nothing outside the stroke changes
@@ -114,3 +114,55 @@ def test_find_keep_heal_brush_and_undo(qtbot, window, tmp_path):
     out = w.doc.image()
     assert np.array_equal(out[alphas[1] > 0], painted[alphas[1] > 0])
     assert way_back(clean, painted, out, spot_region[0]) >= 0.6
+
+
+def test_a_brush_stroke_keeps_a_small_mask_and_heals_as_a_photo_sized_one_would(qtbot, window, sample_path, astronaut):
+    """A heal-brush stroke on the sample: the history step holds the stroke's box, not a mask
+    of the photo's size (at 24 MP that was 24 MB a stroke), and the heal is bit-identical to
+    the one a photo-sized mask of the same stroke gives; undo / redo give the pixels back."""
+    import pickle
+
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QPainterPath
+
+    from app.mask import MaskLayer, Stroke
+    from conftest import select_and_show
+    from inference.edits import heal
+    from inference.edits.base import CroppedMask
+    w = window
+    open_and_detect(qtbot, w, sample_path)
+    select_and_show(qtbot, w, 0)
+    hp = w.panels["heal"]
+    hp.brush.setChecked(True)
+    hp.size.setValue(10)
+    fx, fy = w.doc.faces()[0].centre
+    pts = [(fx - 14, fy + 6), (fx - 6, fy + 9), (fx + 2, fy + 8)]   # across the cheek and nose
+    _drag(w, pts)
+    qtbot.waitUntil(lambda: w.doc.cursor == 1, timeout=WAIT_MS)
+    step = w.doc.top()
+    held = len(pickle.dumps(step.params))
+    photo_mask = astronaut.shape[0] * astronaut.shape[1]           # a uint8 mask of the photo: 262144 B
+    assert held < photo_mask / 100, held                            # the box of a 10 px stroke: under 1 KB
+
+    # the same stroke as a photo-sized mask (what was kept before), healed headless
+    cropped = step.params["mask"]
+    full = cropped.full()
+    assert full.shape == astronaut.shape[:2] and full.sum() > 50
+    assert full[int(round(pts[1][1])), int(round(pts[1][0]))]
+    # the box round trip is exact on a stroke the brush's renderer draws (soft edge and all)
+    path = QPainterPath(QPointF(*pts[0]))
+    for p in pts[1:]:
+        path.lineTo(QPointF(*p))
+    layer = MaskLayer(astronaut.shape[1], astronaut.shape[0])
+    layer.add(Stroke("brush", path, 10.0, 1.0))
+    drawn = layer.array()
+    assert np.array_equal(CroppedMask.of(drawn).full(), drawn > 0) and CroppedMask.of(drawn).nbytes < drawn.nbytes / 100
+    expected = heal.apply(astronaut, step.face, mask=full.astype(np.uint8) * 255)
+    healed = w.doc.image().copy()
+    assert np.array_equal(healed, expected)
+    assert (healed != astronaut).any(-1).sum() > 20                # the stroke did heal something
+
+    w.undo()
+    assert np.array_equal(w.doc.image(), astronaut)
+    w.redo()
+    assert np.array_equal(w.doc.image(), healed)

@@ -4,8 +4,9 @@ to keep) before healing the rest, and a heal brush whose every stroke is one und
 The panel computes no pixels. "Find blemishes" asks for the spots (``findRequested``: the main
 window runs :func:`inference.edits.heal.find_blemishes` on its worker and hands them back with
 :meth:`HealPanel.set_spots`); "Heal spots" commits ``{"keep": [points of removed markers]}``; a
-finished brush stroke, rasterised to a photo-sized mask by the main window, comes in through
-:meth:`HealPanel.stroke_done` and is committed as ``{"mask": mask}``.
+finished brush stroke, rasterised by the main window, comes in through
+:meth:`HealPanel.stroke_done` and is committed as ``{"mask": CroppedMask}`` (the stroke's box:
+the history keeps it with the step).
 """
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QFormLayout, QHBoxLayout, QLabel, QListWidget, QPushButton, QSlider,
                                QVBoxLayout, QWidget)
+
+from inference.edits.base import CroppedMask
 
 
 class HealPanel(QWidget):
@@ -133,10 +136,14 @@ class HealPanel(QWidget):
         self.size_label.setText(f"{v} px")
         self.brushChanged.emit(float(v))
 
-    def stroke_done(self, mask: np.ndarray) -> None:
-        """A finished stroke of the heal brush (a photo-sized mask): healed as one edit."""
-        if mask is not None and np.asarray(mask).any():
-            self.commitRequested.emit({"mask": np.asarray(mask)})
+    def stroke_done(self, mask: CroppedMask | np.ndarray) -> None:
+        """A finished stroke of the heal brush (cropped, or a photo-sized mask): healed as one edit."""
+        if mask is None:
+            return
+        if not isinstance(mask, CroppedMask):
+            mask = CroppedMask.of(mask)
+        if mask.any():
+            self.commitRequested.emit({"mask": mask})
 
     # -- what the main window calls on every panel ---------------------------------------------
     def values(self) -> dict[str, Any]:

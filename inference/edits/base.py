@@ -28,6 +28,43 @@ class Patch:
         return out
 
 
+@dataclass(eq=False)
+class CroppedMask:
+    """A painted mask kept small (a brush stroke on a 24 MP photo is a few KB, not 24 MB): its
+    non-zero pixels' bounding box at (x0, y0) of a photo ``shape`` (height, width) high/wide.
+    ``full()`` gives back the photo-sized bool mask exactly."""
+    pixels: np.ndarray                 # bool (h, w): the box
+    x0: int
+    y0: int
+    shape: tuple[int, int]             # the photo's (height, width)
+
+    @classmethod
+    def of(cls, mask: np.ndarray) -> "CroppedMask":
+        """The non-zero pixels of ``mask`` (photo-sized; colour masks by their largest channel)."""
+        m = np.asarray(mask)
+        if m.ndim == 3:
+            m = m.max(-1)
+        m = m > 0
+        rows, cols = np.flatnonzero(m.any(1)), np.flatnonzero(m.any(0))
+        if len(rows) == 0:
+            return cls(np.zeros((0, 0), bool), 0, 0, (int(m.shape[0]), int(m.shape[1])))
+        y0, y1, x0, x1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+        return cls(m[y0:y1, x0:x1].copy(), x0, y0, (int(m.shape[0]), int(m.shape[1])))
+
+    def any(self) -> bool:
+        return bool(self.pixels.any())
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.pixels.nbytes)
+
+    def full(self) -> np.ndarray:
+        out = np.zeros(self.shape, bool)
+        h, w = self.pixels.shape
+        out[self.y0:self.y0 + h, self.x0:self.x0 + w] = self.pixels
+        return out
+
+
 def face_crop(image: np.ndarray, parsing: Parsing) -> np.ndarray:
     """The photo's pixels under a face's parsing crop."""
     h, w = parsing.shape

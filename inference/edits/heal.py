@@ -9,8 +9,8 @@ of a flat smear. Pixels outside the spots come back bit-identical.
 
 Without a mask the spots are found (:func:`find_blemishes`): inside the face's skin, away from
 its features, small regions darker or redder than a smoothed base of the skin round them.
-A ``mask`` (a path to an image of the photo's size, or an array the GUI's brush painted) heals
-its non-zero pixels and nothing else.
+A ``mask`` (a path to an image of the photo's size, an array, or the :class:`CroppedMask` the
+GUI's brush keeps for a stroke) heals its non-zero pixels and nothing else.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from inference import parsing as P
-from inference.edits.base import Patch
+from inference.edits.base import CroppedMask, Patch
 from inference.edits.spec import FILE, MASK, Command, EditError, Param
 from inference.poisson import poisson_fill
 
@@ -333,8 +333,11 @@ def spots_mask(shape: tuple[int, ...], spots: list[Spot]) -> np.ndarray:
 # -- the edit ---------------------------------------------------------------------------------
 
 def read_hole(mask, shape: tuple[int, ...]) -> np.ndarray:
-    """A mask (a path to an image, or an array) as a bool map of the photo's size."""
-    if isinstance(mask, (str, os.PathLike)):
+    """A mask (a path to an image, an array, or a CroppedMask) as a bool map of the photo's size."""
+    if isinstance(mask, CroppedMask):
+        hole = mask.full()
+        name = "the mask"
+    elif isinstance(mask, (str, os.PathLike)):
         from inference.io import read_mask
         hole = read_mask(mask)
         name = str(mask)
