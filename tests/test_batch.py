@@ -275,6 +275,52 @@ def test_ctrl_c_stops_cleanly_leaving_only_whole_files(shoot, tmp_path):
         assert np.abs(_pixels(out / rel) - expected).max() <= 2, rel   # whole, right files
 
 
+# A photo whose worker process dies: the kernel's OOM killer, a crash in native code. The batch
+# runs with a test-only sitecustomize on PYTHONPATH (in no file of the project): every Python
+# process of that run imports it at start-up, and a worker process that opens the photo named
+# KILLED is sent SIGKILL there, with no warning, as the OOM killer does. The photo itself is a
+# good one (a copy of the sample), so only the death makes it fail.
+KILLED = "killed.png"
+KILL_ON_OPEN = f'''
+import os, signal, sys
+
+def _kill_the_worker_opening_it(event, args):
+    mp = sys.modules.get("multiprocessing")
+    if (event == "open" and args and isinstance(args[0], str) and os.path.basename(args[0]) == {KILLED!r}
+            and mp is not None and mp.parent_process() is not None):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+sys.addaudithook(_kill_the_worker_opening_it)
+'''
+
+
+def test_a_photo_that_kills_its_worker_fails_alone(shoot, tmp_path):
+    src = tmp_path / "in"
+    names = _many(shoot, src, 1)
+    (src / "0" / KILLED).write_bytes((src / "0" / "astronaut.png").read_bytes())
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(KILL_ON_OPEN)
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(hook), os.environ.get("PYTHONPATH")]))}
+    res = _batch(shoot["recipe"], src, out, "--jobs", "2", env=env)
+    assert res.returncode == 1, res.stdout[-3000:] + res.stderr[-3000:]
+    assert res.stderr == ""   # no traceback, no pool's complaint: the report and the lines say it
+    report = _report(out)
+    assert set(report) == {*names, f"0/{KILLED}"}
+    # every good photo is done and right, the photos waiting or running beside it included
+    assert {r: report[r]["status"] for r in names} == {r: "done" for r in names}, res.stdout
+    for rel in names:
+        assert np.abs(_pixels(out / rel) - shoot["expected"][rel.split("/", 1)[1]]).max() <= 2, rel
+    row = report[f"0/{KILLED}"]
+    assert row["status"] == "failed" and not (out / "0" / KILLED).exists()
+    assert row["reason"] == "the worker process died while editing this photo (killed by SIGKILL)", row
+    lines = res.stdout.strip().splitlines()
+    assert any(line.endswith(f"0/{KILLED}: failed: {row['reason']}") for line in lines), res.stdout
+    assert lines[-1].startswith(f"batch: {len(names)} done, 0 skipped (up to date), 1 failed")
+    assert not _leftovers(out)
+
+
 # -- a real Dask cluster on this machine -------------------------------------------------------
 def _dask(*args: str, log: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}   # as the README says to start workers

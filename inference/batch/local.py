@@ -4,8 +4,10 @@ photo) and keeping them for the rest; one job runs in this process.
 Ctrl+C: the photos not started are cancelled and the workers get SIGTERM, which a worker in
 the middle of a write turns into removing its temporary file (inference.io's atomic write), so
 only whole files are left. A worker that dies (a crash in native code, the kernel's OOM killer)
-takes only its own photo down: the pool is started again for the photos not finished, and a
-photo that was running when workers died three times is reported failed.
+breaks the pool, and every photo handed to it then fails alike, so none is blamed on that: at
+most N photos are handed out at a time, and after a death those N are run again one at a time,
+each alone in a worker, so the photo whose worker dies then is the one that killed it. It is
+reported failed ("the worker process died while editing this photo"); the others go on.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import contextlib
 import multiprocessing
 import os
 import signal
+from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable
@@ -20,7 +23,6 @@ from typing import Any, Callable
 from inference.batch.folder import Item
 from inference.batch.run_one import FAILED, run_photo
 
-MAX_CRASHES = 3
 OnResult = Callable[[Item, dict[str, Any]], None]
 
 
@@ -66,6 +68,69 @@ def _stop(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _death(code: int | None) -> dict[str, Any]:
+    how = ""
+    if code is not None and code < 0:
+        with contextlib.suppress(ValueError):
+            how = f" (killed by {signal.Signals(-code).name})"
+    elif code:
+        how = f" (exit status {code})"
+    return {"status": FAILED, "seconds": None, "worker": None,
+            "reason": f"the worker process died while editing this photo{how}"}
+
+
+def _pass(queue: deque[Item], width: int, threads: int, job: Callable[[Item], tuple], on_result: OnResult,
+          should_stop: Callable[[], bool]) -> list[tuple[Item, int | None]] | None:
+    """Run photos from the front of ``queue`` on a new pool of ``width`` workers, at most
+    ``width`` handed out at a time, until the queue is empty or a worker dies. Returns the
+    photos that were handed out when one died, each with the dead worker's exit code when
+    ``width`` is 1 (then the photo is the one that killed it; else None); [] when none died;
+    None after ``should_stop()``."""
+    with _sigint_ignored():
+        pool = ProcessPoolExecutor(width, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_init_worker, initargs=(threads,))
+    running: dict[Future, Item] = {}
+
+    def hand_out() -> None:
+        while queue and len(running) < width:
+            try:
+                fut = pool.submit(run_photo, *job(queue[0]))
+            except BrokenProcessPool:   # a worker died since the last look: this one never ran
+                return
+            running[fut] = queue.popleft()
+
+    lost: list[Item] = []
+    try:
+        with _sigint_ignored():
+            hand_out()   # starts the workers (one per photo handed out, up to width)
+        workers = list((getattr(pool, "_processes", None) or {}).values())
+        while running:
+            finished, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
+            if should_stop():
+                _stop(pool)
+                # a photo that finished before its worker was stopped has its file: say so
+                for fut, item in running.items():
+                    if fut.done() and not fut.cancelled() and fut.exception() is None:
+                        on_result(item, fut.result())
+                return None
+            for fut in finished:
+                item = running.pop(fut)
+                try:
+                    result = fut.result()
+                except BrokenProcessPool:
+                    lost.append(item)
+                    continue
+                on_result(item, result)
+            if not lost:   # a broken pool takes no more work; the rest of its photos fail now
+                hand_out()
+    except BaseException:
+        _stop(pool)
+        raise
+    pool.shutdown(wait=True)
+    code = workers[0].exitcode if width == 1 and len(workers) == 1 else None   # reaped by now
+    return [(item, code) for item in lost]
+
+
 def run_local(items: list[Item], recipe_json: str, jobs: int, overwrite: bool, quality: int | None,
               on_result: OnResult, should_stop: Callable[[], bool] = lambda: False) -> None:
     """Run ``items`` on ``jobs`` processes (1: here), calling ``on_result`` for each as it
@@ -76,40 +141,24 @@ def run_local(items: list[Item], recipe_json: str, jobs: int, overwrite: bool, q
                 return
             on_result(item, run_photo(recipe_json, str(item.src), str(item.dst), overwrite, quality))
         return
-    crashes = {item.rel: 0 for item in items}
-    todo = list(items)
     threads = max(1, core_count() // jobs)
+
+    def job(item: Item) -> tuple:
+        return recipe_json, str(item.src), str(item.dst), overwrite, quality
+
+    todo = deque(items)
     while todo:
-        todo.sort(key=lambda it: crashes[it.rel])   # a photo that crashed a pool goes last
-        with _sigint_ignored():
-            pool = ProcessPoolExecutor(min(jobs, len(todo)), mp_context=multiprocessing.get_context("spawn"),
-                                       initializer=_init_worker, initargs=(threads,))
-            running: dict[Future, Item] = {
-                pool.submit(run_photo, recipe_json, str(it.src), str(it.dst), overwrite, quality): it
-                for it in todo}
-        todo = []
-        try:
-            while running:
-                finished, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
-                if should_stop():
-                    _stop(pool)
-                    # a photo that finished before its worker was stopped has its file: say so
-                    for fut, item in running.items():
-                        if fut.done() and not fut.cancelled() and fut.exception() is None:
-                            on_result(item, fut.result())
-                    return
-                for fut in finished:
-                    item = running.pop(fut)
-                    try:
-                        on_result(item, fut.result())
-                    except BrokenProcessPool:
-                        crashes[item.rel] += 1
-                        if crashes[item.rel] >= MAX_CRASHES:
-                            on_result(item, {"status": FAILED, "seconds": None, "worker": None,
-                                             "reason": f"its worker process died {MAX_CRASHES} times"})
-                        else:
-                            todo.append(item)
-        except BaseException:
-            _stop(pool)
-            raise
-        pool.shutdown(wait=True)
+        width = min(jobs, len(todo))
+        lost = _pass(todo, width, threads, job, on_result, should_stop)
+        if lost is None:
+            return
+        # which of the photos handed out killed the worker is not known: each runs alone
+        culprits = lost if width == 1 else []
+        suspects = deque(item for item, _ in lost) if width > 1 else deque()
+        while suspects:
+            found = _pass(suspects, 1, threads, job, on_result, should_stop)
+            if found is None:
+                return
+            culprits += found
+        for item, code in culprits:
+            on_result(item, _death(code))
