@@ -5,6 +5,7 @@ undoable edit, its mask kept cropped to the stroke (a CroppedMask, not a photo-s
 uses; nothing here computes pixels of the photo."""
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import QTimer
 
 from app.mask import MaskLayer, Stroke
@@ -20,6 +21,11 @@ class HealEditing:
         hp = self.heal_panel = self.panels["heal"]
         self._heal_queue: list = []              # finished strokes' (cropped) masks still to heal
         self._heal_waiting = False
+        # markers belong to the history state they were found on: (doc, top step) -> what the
+        # panel showed there, so that undo / redo show them only where they are true
+        self._heal_marker_state: tuple | None = None
+        self._heal_markers: dict[tuple[int, int], tuple] = {}
+        hp.commitRequested.connect(self._heal_committing)
         hp.findRequested.connect(self.find_blemishes)
         hp.markersChanged.connect(self.canvas.set_markers)
         hp.toolChanged.connect(self._heal_tool)
@@ -34,8 +40,83 @@ class HealEditing:
 
     def _blemishes_found(self, spots) -> None:
         self.heal_panel.set_spots(spots)
+        self._heal_marker_state = self._heal_state()
         self.statusBar().showMessage(f"{len(spots)} blemish(es) found: click a marker to keep that spot"
                                      if spots else "No blemish found on this face's skin", 6000)
+
+    # -- markers across the history ---------------------------------------------------------
+    def _heal_state(self) -> tuple | None:
+        """The history state shown: the document and the step that made it (None: the original)."""
+        doc = self.doc
+        if doc is None:
+            return None
+        return doc, doc.steps[doc.cursor - 1] if doc.cursor else None
+
+    @staticmethod
+    def _state_key(state: tuple) -> tuple[int, int]:
+        return id(state[0]), id(state[1])
+
+    def _heal_committing(self, values: dict) -> None:
+        """"Heal spots" pressed: the markers it heals are those of this state (undo shows them
+        again); the panel clears its own right after."""
+        hp = self.heal_panel
+        if "mask" not in values and (hp.markers() or hp.kept()) and self._heal_marker_state is not None:
+            self._remember_markers(self._heal_marker_state, hp.markers(), hp.kept())
+
+    def _remember_markers(self, state: tuple, spots, kept) -> None:
+        self._heal_markers[self._state_key(state)] = (state, list(spots), list(kept))
+
+    def heal_follow_history(self) -> None:
+        """The history moved (an edit, undo, redo, another photo): the markers shown are those
+        found on this very state, or those of the state just before a brush stroke less the
+        spots it touched; otherwise none (Find blemishes looks again)."""
+        hp, now, was = self.heal_panel, self._heal_state(), self._heal_marker_state
+        if now is None or was is None or now[0] is not was[0]:
+            self._heal_markers.clear()
+        else:
+            steps = now[0].steps                 # forget states the history no longer has
+            self._heal_markers = {k: v for k, v in self._heal_markers.items()
+                                  if v[0][1] is None or any(s is v[0][1] for s in steps)}
+        if now is not None and was is not None and now[0] is was[0] and now[1] is was[1]:
+            return
+        carried = None
+        if was is not None and now is not None and now[0] is was[0] and (hp.markers() or hp.kept()):
+            self._remember_markers(was, hp.markers(), hp.kept())
+            carried = self._past_stroke(was, now, hp.markers())
+        if carried is not None:
+            hp.restore_markers(carried, hp.kept())
+        elif now is not None and self._state_key(now) in self._heal_markers:
+            _, spots, kept = self._heal_markers[self._state_key(now)]
+            hp.restore_markers(spots, kept)
+        elif hp.markers() or hp.kept():
+            hp.set_spots([])
+        self._heal_marker_state = now
+
+    @staticmethod
+    def _past_stroke(was: tuple, now: tuple, spots) -> list | None:
+        """The markers still true after ``now``'s step when it is one heal-brush stroke made on
+        ``was``: those whose circle it does not touch; None for any other step."""
+        doc, step = now
+        if step is None or step.name != "heal" or step.params.get("mask") is None:
+            return None
+        at = next((i for i, s in enumerate(doc.steps) if s is step), None)
+        if at is None or step.base_state != at or (doc.steps[at - 1] if at else None) is not was[1]:
+            return None
+        stroke = step.params["mask"]
+        if not isinstance(stroke, CroppedMask):
+            return None
+        sh, sw = stroke.pixels.shape             # the stroke's box: no photo-sized array here
+        keep = []
+        for x, y, r, kind in spots:
+            x0, y0 = max(stroke.x0, int(x - r - 1)), max(stroke.y0, int(y - r - 1))
+            x1, y1 = min(stroke.x0 + sw, int(x + r + 2)), min(stroke.y0 + sh, int(y + r + 2))
+            if x1 > x0 and y1 > y0:
+                yy, xx = np.mgrid[y0:y1, x0:x1]
+                box = stroke.pixels[y0 - stroke.y0:y1 - stroke.y0, x0 - stroke.x0:x1 - stroke.x0]
+                if box[np.hypot(xx - x, yy - y) <= r].any():
+                    continue                     # brushed over: that spot is healed now
+            keep.append((x, y, r, kind))
+        return keep
 
     def _heal_tool(self, tool: str) -> None:
         if tool == HEAL_TOOL:

@@ -361,6 +361,7 @@ class MainWindow(HealEditing, MaskEditing, QMainWindow):
     def history_changed(self) -> None:
         self.history_panel.show_history(self.doc)
         self.fill_choices.sync()
+        self.heal_follow_history()
         self._update_ui()
 
     def message(self, text: str, ms: int = 0) -> None:

@@ -166,3 +166,67 @@ def test_a_brush_stroke_keeps_a_small_mask_and_heals_as_a_photo_sized_one_would(
     assert np.array_equal(w.doc.image(), astronaut)
     w.redo()
     assert np.array_equal(w.doc.image(), healed)
+
+
+def _spotted_photo(tmp_path):
+    clean = sample_image()
+    face = detect(clean)[0]
+    lm, s = face.landmarks68, face.size
+    centres = [(lm[36:42, 0].mean() - 0.06 * s, lm[29, 1]), (lm[42:48, 0].mean() + 0.06 * s, lm[29, 1])]
+    painted, alphas = paint_spots(clean, centres, 0.01 * s, ["dark", "red"])
+    path = tmp_path / "spotted.png"
+    write_image(path, painted)
+    return path, face, centres
+
+
+def test_markers_follow_undo_and_redo(qtbot, window, tmp_path):
+    """Markers are those found on the state shown: undo past the state they were found on
+    clears them, redo brings them back; undoing "Heal spots" brings back the markers (and the
+    spot kept) it healed, redo clears them; a brush stroke over a marked spot takes that
+    marker away, the others stay, and undoing the stroke gives it back."""
+    w = window
+    path, face, centres = _spotted_photo(tmp_path)
+    open_and_detect(qtbot, w, path)
+    w.select_face(0)
+    hp = w.panels["heal"]
+    w.commit("skin", {"strength": 0.4})
+    qtbot.waitUntil(lambda: w.doc.cursor == 1, timeout=WAIT_MS)
+
+    def shown():
+        assert w.canvas.markers() == [m[:3] for m in hp.markers()] and hp.list.count() == len(hp.markers())
+        return hp.markers()
+
+    hp.find.click()
+    qtbot.waitUntil(lambda: len(hp.markers()) > 0, timeout=WAIT_MS)
+    found = shown()
+    near = [int(np.argmin([np.hypot(x - cx, y - cy) for cx, cy in centres])) for x, y, _, _ in found]
+    assert {0, 1} <= set(near), near
+    w.undo()                                              # before the smoothing: not found there
+    assert w.doc.cursor == 0 and shown() == [] and hp.kept() == []
+    w.redo()
+    assert w.doc.cursor == 1 and shown() == found
+
+    k = near.index(0)
+    hp.remove_marker(k)                                   # the left cheek's spot kept
+    kept, left = hp.kept(), shown()
+    hp.heal.click()
+    qtbot.waitUntil(lambda: w.doc.cursor == 2, timeout=WAIT_MS)
+    assert shown() == []
+    w.undo()                                              # the spots that heal healed are back
+    assert w.doc.cursor == 1 and shown() == left and hp.kept() == kept
+    w.redo()
+    assert w.doc.cursor == 2 and shown() == [] and hp.kept() == []
+    w.undo()
+    assert shown() == left
+
+    # a brush stroke over the right cheek's spot (a new step in place of the heal)
+    hp.brush.setChecked(True)
+    hp.size.setValue(6)
+    rx, ry = centres[1]
+    _drag(w, [(rx - 1.5, ry), (rx + 1.5, ry)])
+    qtbot.waitUntil(lambda: w.doc.cursor == 2 and w.doc.top().params.get("mask") is not None, timeout=WAIT_MS)
+    after = shown()
+    brushed = [m for m in left if np.hypot(m[0] - rx, m[1] - ry) <= m[2]]
+    assert brushed and after == [m for m in left if m not in brushed] and hp.kept() == kept
+    w.undo()
+    assert shown() == left and hp.kept() == kept

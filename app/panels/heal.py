@@ -85,6 +85,12 @@ class HealPanel(QWidget):
         self._kept = []
         self._show()
 
+    def restore_markers(self, spots, kept) -> None:
+        """Markers as they were on a history state come back to (spots still to heal, kept points)."""
+        self.set_spots(spots)
+        self._kept = [(float(x), float(y)) for x, y in kept]
+        self._show()
+
     def markers(self) -> list[tuple[float, float, float, str]]:
         """The spots still to heal (drawn over the photo)."""
         return list(self._spots)
