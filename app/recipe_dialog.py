@@ -3,7 +3,8 @@ and File ▸ Apply Recipe to Folder… (``main.py batch`` on a thread of its own
 bar and Cancel; Cancel leaves only whole files: the batch's workers drop a photo being written).
 
 What a recipe cannot carry is left out, each with a note: moved landmarks and painted masks
-(a fill, a brushed heal) are pixels of this one photo.
+(a fill, a brushed heal) are pixels of this one photo, and so are a panel's settings that
+no command takes (the spots kept from a heal: points on this photo).
 """
 from __future__ import annotations
 
@@ -34,6 +35,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _setting_note(param, value: Any) -> str:
+    """Why a setting made on this photo is not in the recipe."""
+    if param.name == "keep":
+        n = len(value)
+        spots = "1 spot kept as it is (a point on this photo) does" if n == 1 else \
+            f"{n} spots kept as they are (points on this photo) do"
+        return f"{spots} not carry over: the recipe heals every blemish it finds"
+    return f"{param.label.lower()} set here does not carry over (the command's default is used)"
+
+
 def recipe_from_steps(steps: list, faces: str = AS_EDITED) -> tuple[list[dict[str, Any]], list[str]]:
     """Recipe steps for a document's applied steps (``doc.steps[:doc.cursor]``) and the notes
     on what was left out. A step that re-adjusts earlier ones (a slider dragged again) replaces
@@ -58,7 +69,12 @@ def recipe_from_steps(steps: list, faces: str = AS_EDITED) -> tuple[list[dict[st
         data: dict[str, Any] = {"edit": edit.CLI.name}
         for p in edit.PARAMS:
             if p.kind == MASK or not (p.flag is not None or p.name in edit.CLI.positional):
-                continue   # not a parameter of the command (a panel-only setting)
+                # not a parameter of the command (a panel-only setting): said when it was set
+                value = step.params.get(p.name)
+                empty = value is None or (isinstance(value, (list, tuple)) and not value)
+                if not empty and not (isinstance(value, (bool, int, float, str)) and value == p.default):
+                    notes.append(f"step {index + 1} ({step.title}): {_setting_note(p, value)}")
+                continue
             value = step.params.get(p.name)
             if value is not None:   # not set here: the command's default, as the panel's
                 data[p.name] = _plain(value)
