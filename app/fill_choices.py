@@ -187,6 +187,11 @@ class FillChoices(QObject):
         if not self.valid() or not 0 <= index < len(f.patches) or self.w.session.pending_commits:
             return
         doc, old = self.w.doc, f.step
+        # a preview on screen (or on its way) was made on the fill being replaced: the state's
+        # number stays, so the session would take it as the result of a commit with the same
+        # values and paste the old fill's pixels back
+        self.w.session.cancel_previews()
+        self.w.session.last_preview = None
         doc.undo()
         f.step = EditStep(name=old.name, face_index=old.face_index,
                           params=dict(old.params, seed=(f.first_seed + index) % 2**32),

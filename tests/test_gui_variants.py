@@ -138,3 +138,47 @@ def test_an_engine_the_seed_does_not_change_offers_no_choices(qtbot, window, sam
     qtbot.waitUntil(lambda: not w.worker.busy(), timeout=WAIT_MS)
     assert not np.array_equal(w.doc.image(), before)
     assert ip.choice_count() == 0 and ip.choice_buttons[0].isHidden() and not ip.fill_again.isEnabled()
+
+
+def test_a_choice_picked_after_a_preview_is_what_the_next_edit_builds_on(qtbot, window, sample_path, astronaut):
+    """A Fill on the cheek, a smoothing previewed on it, then the second choice picked: the
+    smoothing committed with the same values is the smoothing of the picked fill, not the
+    preview made on the first one (which had the first fill's pixels in its patch)."""
+    from PySide6.QtCore import Qt
+
+    from inference import edits
+    w = window
+    open_and_detect(qtbot, w, sample_path)
+    cx, cy = w.doc.faces()[0].centre
+    ip = w.inpaint_panel
+    ip.set_tool("lasso")
+    x, y = cx - 22, cy + 4                                         # the left cheek's skin
+    _drag(w, [(x, y), (x + 12, y), (x + 12, y + 12), (x, y + 12)])
+    hole = w.mask.array() > 0
+    w.act_fill.trigger()
+    qtbot.waitUntil(lambda: w.doc.cursor == 1, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: ip.choice_count() == 3 and not w.worker.busy(), timeout=3 * WAIT_MS)
+    first = w.doc.image().copy()
+    ip.set_tool("select")
+
+    w.select_face(0)
+    qtbot.waitUntil(lambda: w.doc.faces()[0].parsing is not None, timeout=WAIT_MS)
+    w.session.preview("skin", {"strength": 0.8})
+    qtbot.waitUntil(lambda: w.session.last_preview is not None, timeout=WAIT_MS)
+    qtbot.mouseClick(ip.choice_buttons[1], Qt.MouseButton.LeftButton)
+    picked = w.doc.image().copy()
+    assert w.doc.steps[0].params["seed"] == 1
+    assert np.abs(picked[hole].astype(int) - first[hole].astype(int)).mean() > 2   # another fill there
+
+    w.commit("skin", {"strength": 0.8})
+    qtbot.waitUntil(lambda: w.doc.cursor == 2, timeout=WAIT_MS)
+    out = w.doc.image()
+    face = w.doc.steps[1].face
+    skin = edits.get("skin")
+    want = skin.apply_region(picked, face, strength=0.8).paste(picked)
+    stale = skin.apply_region(first, face, strength=0.8).paste(first)
+    assert np.abs(want[hole].astype(int) - stale[hole].astype(int)).mean() > 2
+    assert np.array_equal(out[hole], want[hole])                   # built on the picked fill
+    assert np.abs(out.astype(int) - want.astype(int)).max() <= 1   # and the same smoothing
+    w.undo()
+    assert np.array_equal(w.doc.image(), picked)
