@@ -80,12 +80,13 @@ class HealEditing:
         if now is not None and was is not None and now[0] is was[0] and now[1] is was[1]:
             return
         carried = None
+        face = self.session.selected_face() is not None   # markers are a selected face's spots
         if was is not None and now is not None and now[0] is was[0] and (hp.markers() or hp.kept()):
             self._remember_markers(was, hp.markers(), hp.kept())
             carried = self._past_stroke(was, now, hp.markers())
-        if carried is not None:
+        if carried is not None and face:
             hp.restore_markers(carried, hp.kept())
-        elif now is not None and self._state_key(now) in self._heal_markers:
+        elif face and now is not None and self._state_key(now) in self._heal_markers:
             _, spots, kept = self._heal_markers[self._state_key(now)]
             hp.restore_markers(spots, kept)
         elif hp.markers() or hp.kept():
