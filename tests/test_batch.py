@@ -239,6 +239,34 @@ def test_bad_arguments_exit_2_with_one_line(shoot, tmp_path):
     assert not (tmp_path / "out" / "astronaut.png").exists()
 
 
+def test_output_folder_holding_the_input_folder_is_refused(shoot, tmp_path):
+    """OUT_DIR above IN_DIR: IN_DIR/x would go to OUT_DIR/x, an older file of its own (which
+    resuming would take for a stale output and replace), and IN_DIR/<its name>/x onto the input
+    IN_DIR/x. Refused before anything is read or written; OUT_DIR inside IN_DIR is fine."""
+    photos = tmp_path / "photos"
+    (photos / "raw" / "raw").mkdir(parents=True)
+    face = (shoot["src"] / "astronaut.png").read_bytes()
+    for rel in ("raw/a.png", "raw/b.png", "raw/raw/b.png"):
+        (photos / rel).write_bytes(face)
+    Image.fromarray(np.full((32, 48, 3), (200, 10, 10), np.uint8)).save(photos / "a.png")   # not ours
+    os.utime(photos / "a.png", ns=(10**18, 10**18))   # older than the inputs
+    before = {p: p.read_bytes() for p in photos.rglob("*") if p.is_file()}
+    (tmp_path / "link").symlink_to(photos)
+    for in_dir, out_dir in [(photos / "raw", photos), (photos / "raw" / "raw", photos),
+                            (photos / "raw", tmp_path / "link")]:
+        res = _batch(shoot["recipe"], in_dir, out_dir)
+        assert_one_line_error(res, f"{out_dir} holds the input folder {in_dir}")
+    assert {p: p.read_bytes() for p in photos.rglob("*") if p.is_file()} == before   # no report either
+
+    out = photos / "raw" / "edited"   # inside IN_DIR: left out of the photos read
+    for _ in range(2):
+        res = _batch(shoot["recipe"], photos / "raw", out, "--jobs", "1")
+        assert res.returncode == 0, res.stderr[-3000:]
+        assert set(_report(out)) == {"a.png", "b.png", "raw/b.png"}
+    for rel in ("a.png", "b.png", "raw/b.png"):
+        assert (photos / "raw" / rel).read_bytes() == face
+        assert np.abs(_pixels(out / rel) - shoot["expected"]["astronaut.png"]).max() <= 2, rel
+
 def _many(shoot: dict, folder: Path, copies: int) -> list[str]:
     """``copies`` of each good photo of the shoot in ``folder`` (names: k/photo)."""
     names = []

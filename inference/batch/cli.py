@@ -58,6 +58,12 @@ def _folders(args: argparse.Namespace) -> tuple[Path, Path]:
     if out_dir.exists() and os.path.samefile(in_dir, out_dir):
         raise _user_error(f"{out_dir} is the input folder; the originals are never written over: "
                           "give another output folder")
+    # OUT_DIR inside IN_DIR is safe (the walk leaves it out); IN_DIR inside OUT_DIR is not: the
+    # outputs of IN_DIR/sub/x land on OUT_DIR's own files, on inputs too (IN_DIR/in_dir's name/x)
+    if in_dir.resolve().is_relative_to(out_dir.resolve()):
+        raise _user_error(f"{out_dir} holds the input folder {in_dir}: the edited photos would go among "
+                          "its other files and could replace them or the originals; give an output "
+                          "folder outside it")
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
