@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QFrame, Q
 from app import menus, saving, settings
 from app.canvas import Canvas
 from app.document import Document
+from app.dock_groups import GROUPS, GroupPanel
 from app.job_status import JobStatus
 from app.mask import MaskLayer
 from app.heal_editing import HealEditing
@@ -34,6 +35,7 @@ APP_NAME = "Visage"
 OPEN_FILTER = "Photos (" + " ".join(f"*{s}" for s in READ_SUFFIXES) + ");;All files (*)"
 DOCK_WIDTH = 340
 DOCK_MAX_MIN_WIDTH = 380
+FACE_LINES = 32           # px: the face's pose lines, filled in once a face is found
 
 
 class MainWindow(HealEditing, MaskEditing, QMainWindow):
@@ -57,14 +59,27 @@ class MainWindow(HealEditing, MaskEditing, QMainWindow):
         self.panels: dict[str, Any] = {}
         self.docks: dict[str, QDockWidget] = {}
         first: dict[str, QDockWidget] = {}
+        groups: dict[str, tuple[GroupPanel, QDockWidget]] = {}
         for name, edit in edits.EDITS.items():
             panel = self.panels[name] = panel_for(edit)
-            area = Qt.DockWidgetArea.LeftDockWidgetArea if panel.DOCK == "left" else Qt.DockWidgetArea.RightDockWidgetArea
-            dock = self.docks[name] = self._add_dock(getattr(panel, "TITLE", edit.TITLE), panel, area)
-            if panel.DOCK in first:      # the edits of one side share it as tabs
-                self.tabifyDockWidget(first[panel.DOCK], dock)
+            title = getattr(panel, "TITLE", edit.TITLE)
+            if name in GROUPS and GROUPS[name] in groups:      # a dock shared with related edits
+                group, dock = groups[GROUPS[name]]
+                group.add(title, panel)
+                self.docks[name] = dock
             else:
-                first[panel.DOCK] = dock
+                shown = panel
+                if name in GROUPS:
+                    shown = GroupPanel(GROUPS[name])
+                    shown.add(title, panel)
+                area = Qt.DockWidgetArea.LeftDockWidgetArea if panel.DOCK == "left" else Qt.DockWidgetArea.RightDockWidgetArea
+                dock = self.docks[name] = self._add_dock(getattr(shown, "TITLE", title), shown, area)
+                if name in GROUPS:
+                    groups[GROUPS[name]] = (shown, dock)
+                if panel.DOCK in first:      # the edits of one side share it as tabs
+                    self.tabifyDockWidget(first[panel.DOCK], dock)
+                else:
+                    first[panel.DOCK] = dock
             if hasattr(panel, "previewRequested"):
                 panel.previewRequested.connect(lambda v, n=name: self.session.preview(n, v))
                 panel.commitRequested.connect(lambda v, n=name: self.session.commit(n, v))
@@ -76,15 +91,20 @@ class MainWindow(HealEditing, MaskEditing, QMainWindow):
             first["right"].raise_()
         # many edits: their tabs run down the window's edge, and the docks keep to a panel's width
         self.setTabPosition(Qt.DockWidgetArea.RightDockWidgetArea, QTabWidget.TabPosition.East)
-        self.resizeDocks(list(self.docks.values()) + [self.face_dock], [DOCK_WIDTH] * (len(self.docks) + 1),
+        shared = list(dict.fromkeys(self.docks.values()))
+        self.resizeDocks(shared + [self.face_dock], [DOCK_WIDTH] * (len(shared) + 1),
                          Qt.Orientation.Horizontal)
-        self.tabifyDockWidget(self.face_dock, self._add_dock("Parsing legend", self.legend,
+        self.tabifyDockWidget(self.face_dock, self._add_dock("Legend", self.legend,
                                                              Qt.DockWidgetArea.RightDockWidgetArea))
         self.history_panel = HistoryPanel()   # under the left panels: always in view, as in GIMP
         self.history_dock = self._add_dock("History", self.history_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         if "left" in first:
             self.splitDockWidget(first["left"], self.history_dock, Qt.Orientation.Vertical)
         self.face_dock.raise_()
+        if "right" in first:   # the face's few lines above, whole; the edits below get the height
+            face_h = self.face_panel.sizeHint().height()
+            self.face_dock.widget().setMinimumHeight(face_h + FACE_LINES)
+            self.resizeDocks([self.face_dock, first["right"]], [face_h, 6 * face_h], Qt.Orientation.Vertical)
         menus.build(self)
         self._build_status()
         from app.recipe_dialog import add_recipe_actions

@@ -11,7 +11,7 @@ ORGANISATION = "Visage"
 APPLICATION = "Visage"
 MAX_RECENT = 10
 # bump when the docks change so that an old layout is not restored onto different docks
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2      # 2: related edits share a dock (app/dock_groups.py)
 
 
 def store() -> QSettings:

@@ -167,3 +167,25 @@ def test_lama_without_weights_is_said_in_gui_words(qtbot, window, sample_path, t
     assert "Traceback" not in capfd.readouterr().err
     from app.worker import is_expected                    # while a bug keeps its trace
     assert not is_expected(ValueError("operands could not be broadcast together"))
+
+
+def test_the_edit_tabs_read_in_full_at_1280_by_720(qtbot, window):
+    """Related edits share a dock, so the tabs down the right edge fit the window's height
+    (twelve tabs, one an edit, were cut to a letter or two at 1280 x 720)."""
+    from PySide6.QtWidgets import QTabBar
+    w = window
+    w.resize(1280, 720)
+    qtbot.waitUntil(lambda: w.height() == 720, timeout=5000)
+    makeup = w.docks["makeup"]
+    assert all(w.docks[n] is makeup for n in ("lips", "eyeshadow", "blush", "eyeliner", "lashes"))
+    assert w.docks["retouch"] is w.docks["skin"] and w.docks["brows"] is not makeup
+    bars = [b for b in w.findChildren(QTabBar) if b.isVisible() and b.shape() in
+            (QTabBar.Shape.RoundedEast, QTabBar.Shape.TriangularEast)]
+    assert bars
+    for bar in bars:
+        need = sum(bar.tabSizeHint(i).height() for i in range(bar.count()))
+        assert need <= bar.height(), [bar.tabText(i) for i in range(bar.count())]
+    # every edit's panel is still in a dock the View menu lists
+    from app import menus  # noqa: F401
+    listed = {a.text() for a in w.panels_menu.actions()}
+    assert {d.windowTitle() for d in w.docks.values()} <= listed
