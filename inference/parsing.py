@@ -3,9 +3,10 @@
 Classes (HELEN order; "left" = the image's left):
 0 background, 1 skin, 2 left brow, 3 right brow, 4 left eye, 5 right eye, 6 nose,
 7 upper lip, 8 inner mouth, 9 lower lip, 10 hair; then, carved out of those after the
-propagation: 11 neck, 12 occluder (a hand in front of the face), 13 clothes (and whatever else
-of the person's is neither skin nor hair: a collar, a helmet ring): inference.body_parts,
-inference.occluders; where the hair runs past the crop, the crop grows (inference.hair_extent).
+propagation: 11 neck, 12 occluder (a hand in front of the face, a glasses' frame), 13 clothes
+(and whatever else of the person's is neither skin nor hair: a collar, a helmet ring):
+inference.body_parts, inference.occluders, inference.glasses; where the hair runs past the crop,
+the crop grows (inference.hair_extent).
 
 Two stages. The coarse parsing is the mesh's polygons rasterised with sub-pixel precision.
 The refined parsing (:func:`parse`) turns it into soft class maps that are confident deep
@@ -389,7 +390,9 @@ def parse(image: np.ndarray, face, params: RefineParams | None = None, atlas=_DE
                                      prm.colour_sigma)
     oval = np.zeros((wh, ww), np.uint8)
     _fill(oval, pts[topo.FACE_OVAL], 1)
-    occluder = occluder_mask(work) | foreign_mask(lab, face_labels, oval > 0, sure_skin, sure_hair)
+    from inference.glasses import glasses_mask
+    occluder = occluder_mask(work) | foreign_mask(lab, face_labels, oval > 0, sure_skin, sure_hair) \
+        | glasses_mask(image, face.mesh, (x0, y0, x1, y1), (wh, ww))
     carved = {OCCLUDER: occluder, NECK: neck & ~occluder, CLOTHES: clothes & ~occluder}
     scores = with_carved(x, carved, hair, face_labels)
     from inference.hair_extent import grown
