@@ -168,19 +168,23 @@ class Document:
         self.cursor += 1
         return True
 
-    def saved_token(self, state: int | None = None) -> tuple[int, EditStep | None]:
+    def state_token(self, state: int | None = None) -> tuple[int, EditStep | None]:
         """What identifies a state across later edits: its index and its last step (a push
         drops steps from the cursor on, so that step still being there means the state is)."""
         state = self.cursor if state is None else state
         return state, self.steps[state - 1] if state > 0 else None
 
+    def holds(self, token: tuple[int, EditStep | None]) -> bool:
+        """The state ``token`` named is still in the history (not replaced by a later edit)."""
+        state, last = token
+        return state <= len(self.steps) and (state == 0 or self.steps[state - 1] is last)
+
     def mark_saved(self, path: Path, token: tuple[int, EditStep | None] | None = None) -> None:
         """The file at ``path`` now holds the state ``token`` names (default: the current one).
         A save runs on the worker while the history can move on: the state written is the one
         recorded, and if that state was dropped meanwhile nothing in the history is saved."""
-        state, last = token if token is not None else self.saved_token()
-        alive = state <= len(self.steps) and (state == 0 or self.steps[state - 1] is last)
-        self.saved_cursor = state if alive else -1
+        token = token if token is not None else self.state_token()
+        self.saved_cursor = token[0] if self.holds(token) else -1
         self.saved_path = Path(path)
 
     # -- faces ----------------------------------------------------------------------------

@@ -51,6 +51,7 @@ class Session:
         self.selected: int | None = None
         self.tiny_faces: list = []
         self.last_preview: Edited | None = None   # the preview on screen
+        self._preview_token = (0, None)           # the state it was computed from (Document.state_token)
         self.visible: set[int] | None = None      # parsing classes the overlay shows (None: all)
         self.pending_commits = 0
         self._save_waiting: list = []             # saves asked for while a commit ran
@@ -219,11 +220,14 @@ class Session:
         if face is None or (params := self._checked(name, params)) is None:
             return
         job: dict[str, int] = {}
+        doc, token = self.doc, self.doc.state_token(base)
 
         def done(r: Edited) -> None:
-            if job.get("id") != self._preview_id or self.doc is None or r.base != self.edit_face(r.name)[0]:
-                return  # stale: a newer preview or a history move happened since
+            if job.get("id") != self._preview_id or self.doc is not doc or r.base != self.edit_face(r.name)[0] \
+                    or not doc.holds(token):
+                return  # stale: a newer preview, a history move or a replaced step since
             self.last_preview = r
+            self._preview_token = token
             self.view.preview_ready(r.patch)
         job["id"] = self._preview_id = self.submit(
             "preview", jobs.edit(self.doc, name, base, face, params, True, self._caches[name]),
@@ -249,7 +253,8 @@ class Session:
             return
         self.cancel_previews()
         lp = self.last_preview
-        if lp is not None and edit.PREVIEW_IS_RESULT and (lp.name, lp.base, lp.params) == (name, base, params):
+        if lp is not None and edit.PREVIEW_IS_RESULT and (lp.name, lp.base, lp.params) == (name, base, params) \
+                and self.doc.holds(self._preview_token):
             self._push(lp, painted)
             return
         self.pending_commits += 1
@@ -358,7 +363,7 @@ class Session:
             self.view.message("Saving once the edit being applied is done…", 6000)
             return
         doc = self.doc
-        token = doc.saved_token()
+        token = doc.state_token()
 
         def done(p):
             doc.mark_saved(p, token)

@@ -210,3 +210,25 @@ def test_a_save_writes_and_records_the_state_it_was_asked_for(sample_path, tmp_p
     assert np.array_equal(read_image(tmp_path / "c.png").rgb, edited)
     assert s.doc.cursor == 1 and s.doc.modified and s.doc.saved_cursor == -1
     assert s.undo() and s.doc.modified           # not the file's state either (it was saved edited)
+
+
+def test_a_preview_of_a_replaced_step_is_not_shown_nor_committed(sample_path):
+    """A Fill choice picked while a preview renders replaces the step under it (same state
+    number, other pixels): that preview is stale."""
+    import dataclasses
+    s, runner, _ = opened(sample_path)
+    s.select(0)
+    runner.run()
+    s.preview("skin", {"strength": 0.5})
+    runner.run()
+    s.commit("skin", {"strength": 0.5})
+    assert s.doc.cursor == 1
+    s.preview("lips", {"color": "#b03040", "amount": 0.8, "finish": "satin"})
+    s.doc.undo()                                          # what Fill choices' pick does
+    s.doc.push(dataclasses.replace(s.doc.steps[0]))
+    runner.run()
+    assert s.last_preview is None
+    s.commit("lips", {"color": "#b03040", "amount": 0.8, "finish": "satin"})
+    assert s.pending_commits == 1                         # rendered afresh, not the stale preview
+    runner.run()
+    assert s.doc.cursor == 2
