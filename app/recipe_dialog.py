@@ -218,11 +218,11 @@ class BatchRun(QObject):
 
 def apply_recipe(window, recipe: str | Path, in_dir: str | Path, out_dir: str | Path,
                  jobs: int | None = None) -> BatchRun | None:
-    """Start the batch; None (the reason told) when the output folder is the input folder."""
-    import os
-    if Path(out_dir).exists() and os.path.samefile(in_dir, out_dir):
+    """Start the batch; None (the reason told) when the output folder is the input folder or
+    holds it (the outputs would land among its other files, and on originals)."""
+    if Path(in_dir).resolve().is_relative_to(Path(out_dir).resolve()):
         window.tell_error("Choose another folder", "The edited photos never go over the originals: "
-                          "choose an output folder other than the photos' folder.")
+                          "choose an output folder that is not the photos' folder nor one that holds it.")
         return None
     run = BatchRun(window, str(recipe), str(in_dir), str(out_dir), jobs)
     window.batch_runs = [r for r in getattr(window, "batch_runs", []) if not r.finished] + [run]

@@ -477,6 +477,8 @@ def test_gui_applies_a_recipe_to_a_folder_and_cancel_leaves_whole_files(qtbot, w
     out = tmp_path / "out"
     w = window
     assert apply_recipe(w, shoot["recipe"], src, src) is None and "another folder" in w.errors[-1][0].lower()
+    assert apply_recipe(w, shoot["recipe"], src, tmp_path) is None and len(w.errors) == 2   # holds the photos
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
     run = apply_recipe(w, shoot["recipe"], src, out, jobs=2)
     from PySide6.QtWidgets import QPushButton
     cancel = run.dialog.findChild(QPushButton)
