@@ -65,7 +65,8 @@ def load(data, rel: str) -> np.ndarray:
 def drawn_scores(image: np.ndarray, face, style, seed: int) -> tuple[float, float, bool, float]:
     """(recall, precision, found, frame pixels) of the occluder class on glasses drawn on ``face``."""
     out, frame, lens = draw_glasses(image, face.mesh, style, seed)
-    parsing = P.parse(out, face)
+    again = detect(out)     # the face as found on the photo with glasses
+    parsing = P.parse(out, again[0] if again else face)
     lab = parsing.full(*image.shape[:2])
     occ = lab == P.OCCLUDER
     ys, xs = np.nonzero(frame)

@@ -33,12 +33,12 @@ N_DIR = 8
 LINE = 16.0                  # two-sided contrast (Lab L, 0-255) of a sure line
 EYE_KEEP_OUT = 0.07          # x D round the mesh's eyes: the lash line and the lid crease
 BROW_KEEP_OUT = 0.03         # x D round its brows (their hairs are lines too)
-RING_SAMPLES = 72
+RING_SAMPLES = 60
 # the rims searched: half-axes, centre offsets (outwards, down) x D, superellipse exponents
-RING_A = (0.34, 0.38, 0.42, 0.46, 0.50, 0.54)
+RING_A = (0.34, 0.38, 0.42, 0.46, 0.50, 0.54, 0.58)
 RING_B = (0.22, 0.26, 0.30, 0.34, 0.38)
 RING_DX = (-0.04, 0.0, 0.04, 0.08)
-RING_DY = (-0.04, 0.0, 0.04, 0.08, 0.12)
+RING_DY = (-0.04, 0.0, 0.04, 0.08, 0.12, 0.16, 0.20)
 RING_N = (2.0, 4.0, 7.0)
 BRIDGE_X = 0.16              # the bridge is followed over |x| < this (x D), the nose's top
 BRIDGE_Y = (-0.40, 0.10)     # rows it may cross at
