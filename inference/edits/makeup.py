@@ -32,6 +32,7 @@ from inference.edits.reference import reference_face
 from inference.edits.spec import BOOL, CHOICES, FLOAT, INT, PHOTO, Command, Param
 from inference.imaging import soft_inside, wide_blur
 from inference.makeup.layers import from_lab, soft_around, to_lab
+from inference.mesh_topology import MIRROR
 from inference.ops.recursive_filter import recursive_filter
 
 NAME = "makeup"
@@ -67,6 +68,15 @@ WORK_SIDE = 1024         # px: the makeup is worked out on a copy of the face bo
 EDGE = 0.05              # x face size: the skin's makeup fades out over this at the mesh's edge (forehead)
 NOT_SKIN = 35.0          # Lab distance from the reference's median skin past which its pixel is not skin
 TURNED = 15.0            # degrees: a reference turned further shows its far side's makeup mirrored
+# A reference's eye band drawn smaller than its mirror twin (the other eye's band, through the
+# mesh's mirror map) is turned away from the camera: fewer pixels, the shading of the side of the
+# head (a 41-degree reference's far band and far cheek are both 19 L darker than the near ones:
+# light, not makeup), the nose over its inner corner, the background past the face's outline at
+# its outer one. Under SEEN_OWN of the twin's size, its makeup is blended towards the twin's
+# (mirrored), all the twin's from SEEN_NONE down. Frontal faces measure 0.84-1.0 (a 5-degree turn
+# already draws the far band 15 % smaller) and keep each eye's own makeup.
+SEEN_OWN = 0.8
+SEEN_NONE = 0.5          # about a 28-degree turn
 
 
 def is_identity(reference: str | None = None, amount: float = 1.0, **_) -> bool:
@@ -124,13 +134,50 @@ def _labels_at(parsing, origin: tuple[int, int], k: float, shape: tuple[int, int
     return out
 
 
+_BAND_LANDMARKS = ((range(36, 42), range(17, 22)), (range(42, 48), range(22, 27)))   # image left, right
+
+
+def _band_hulls(lm: np.ndarray, x0: float = 0, y0: float = 0) -> list[np.ndarray]:
+    """Each eye's band outline (image left, right): the hull of the eye's and the brow's landmarks."""
+    return [cv2.convexHull(np.round(np.concatenate([lm[list(e)], lm[list(b)]]) - (x0, y0)).astype(np.int32))
+            for e, b in _BAND_LANDMARKS]
+
+
 def _eye_band(labels: np.ndarray, lm: np.ndarray, x0: int, y0: int) -> np.ndarray:
     """Skin between each eye and its brow: the hull of the eye's and the brow's landmarks."""
     band = np.zeros(labels.shape, np.uint8)
-    for eye, brow in ((range(36, 42), range(17, 22)), (range(42, 48), range(22, 27))):
-        pts = np.concatenate([lm[list(eye)], lm[list(brow)]]) - (x0, y0)
-        cv2.fillConvexPoly(band, cv2.convexHull(np.round(pts).astype(np.int32)), 1)
+    for hull in _band_hulls(lm, x0, y0):
+        cv2.fillConvexPoly(band, hull, 1)
     return band.astype(bool) & (labels == P.SKIN)
+
+
+def _mirror_index(n: int) -> np.ndarray:
+    return np.asarray(MIRROR + list(range(len(MIRROR), n)))[:n]
+
+
+def _signed_areas(p: np.ndarray, tris: np.ndarray) -> np.ndarray:
+    a, b, c = p[tris[:, 0]], p[tris[:, 1]], p[tris[:, 2]]
+    return 0.5 * ((b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (c[:, 0] - a[:, 0]) * (b[:, 1] - a[:, 1]))
+
+
+def band_visibility(target_pts: np.ndarray, ref_pts: np.ndarray, bands: list[np.ndarray]) -> list[float]:
+    """Per eye band of the target (``bands``: bool maps in ``target_pts``' frame): how large the
+    reference draws that band's mesh triangles against their mirror twins' (about 1 frontal,
+    under 1 for the reference's far eye, over 1 for its near one; a triangle seen from behind
+    counts nothing). The faces' own shapes cancel: both bands are the same reference's skin."""
+    tris = mesh_raster.triangles()
+    mirror = _mirror_index(len(ref_pts))
+    t_pts, r_pts = np.asarray(target_pts)[:, :2], np.asarray(ref_pts)[:, :2]
+    out = []
+    for band in bands:
+        h, w = band.shape
+        cx, cy = np.round(t_pts[tris].mean(1)).astype(int).T
+        ok = (cx >= 0) & (cx < w) & (cy >= 0) & (cy < h)
+        inside = tris[ok][band[cy[ok], cx[ok]]]          # the triangles whose centre lies in the band
+        seen = [np.clip(_signed_areas(r_pts, t) * np.sign(_signed_areas(t_pts, t)), 0, None).sum()
+                for t in (inside, mirror[inside])]
+        out.append(float(seen[0] / seen[1]) if seen[1] > 0 else 1.0)
+    return out
 
 
 class _Prepared:
@@ -165,6 +212,21 @@ class _Prepared:
         self.S_t = _structure(self.lab_t[..., 0], s)
         self.S_r = _structure(self.lab_r[..., 0], s)
         feather = max(1.0, FEATHER * s)
+        # the eyes' makeup: each band's own, or its mirror twin's where the reference shows it better
+        sides = [cv2.fillConvexPoly(np.zeros((h, w), np.uint8), hull, 1).astype(bool) for hull in _band_hulls(lm)]
+        twin = np.zeros((h, w), np.float32)         # per band: how much of its makeup is the twin's
+        for side, seen in zip(sides, band_visibility(pts, ref.mesh, sides)):
+            twin[side] = float(np.clip((SEEN_OWN - seen) / (SEEN_OWN - SEEN_NONE), 0, 1))
+        eye_skin_r = np.isin(ref_lab_label, (P.SKIN, P.NOSE)).astype(np.float32)
+        self.eye_lab_r, self.eye_S_r = self.lab_r, self.S_r
+        if twin.any():
+            mxm, mym, _ = mesh_raster.correspondence_map(pts, ref.mesh[_mirror_index(len(ref.mesh)), :2], (h, w))
+            lab_m = to_lab(cv2.remap(ref.image, mxm, mym, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE).astype(np.float32))
+            label_m = cv2.remap(ref.labels, mxm, mym, cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+            t3 = twin[..., None]
+            self.eye_lab_r = self.lab_r * (1 - t3) + lab_m * t3
+            self.eye_S_r = self.S_r * (1 - twin) + _structure(lab_m[..., 0], s) * twin
+            eye_skin_r = eye_skin_r * (1 - twin) + np.isin(label_m, (P.SKIN, P.NOSE)) * twin
         lips_t = np.isin(labels, (P.UPPER_LIP, P.LOWER_LIP)) & covered
         lips_r = np.isin(ref_lab_label, (P.UPPER_LIP, P.LOWER_LIP))
         band = _eye_band(labels, lm, 0, 0) & covered
@@ -182,7 +244,7 @@ class _Prepared:
             # at zero guide 0.70, 8/16; mixed gradients (target's or transferred, edge by edge) 0.54,
             # 1/16; this fade 0.75, 12/16 (a thin band: a membrane removes the edge's level from
             # all of it, a fade only from its outer 2 feathers); no fade at all 0.91 but a seam
-            "eyes": soft_inside(band, 2 * feather) * cv2.GaussianBlur(skin_r.astype(np.float32), (0, 0), feather),
+            "eyes": soft_inside(band, 2 * feather) * cv2.GaussianBlur(eye_skin_r, (0, 0), feather),
             "skin": soft_inside(skin_t, 2 * feather) * cv2.GaussianBlur(skin_r.astype(np.float32), (0, 0), feather)
             * soft_inside(covered, EDGE * s),
         }
@@ -240,6 +302,9 @@ def apply_region(image: np.ndarray, face, *, preview: bool = False, progress=Non
         if region == "skin":
             ab += wa * (prep.skin_variation if keep_skin_tone else prep.skin_ab)
             L += w * (prep.skin_layout + (0.0 if keep_skin_tone else SKIN_LAYOUT * (prep.mean_l[1] - prep.mean_l[0])))
+        elif region == "eyes":
+            ab += wa * (prep.eye_lab_r[..., 1:] - prep.lab_t[..., 1:])
+            L += w * (prep.eye_S_r - prep.S_t)
         else:
             ab += wa * (prep.lab_r[..., 1:] - prep.lab_t[..., 1:])
             L += w * (prep.S_r - prep.S_t)
