@@ -121,14 +121,16 @@ def main() -> None:
                 print(f"  drawn {rel[-30:]:30s} yaw {face.pose.yaw:5.1f} {name:12s} recall {r:.2f} precision {p:.2f}")
     allr = [x for v in per_style.values() for x in v]
     print(f"drawn frames on {a.faces} faces x {len(STYLES)} styles: found on {sum(x[2] for x in allr)} of {len(allr)}; "
-          f"recall median {np.median([x[0] for x in allr]):.2f}, precision median {np.median([x[1] for x in allr]):.2f}")
+          f"recall median {np.median([x[0] for x in allr]):.2f}, precision median (found) "
+          f"{np.median([x[1] for x in allr if x[2]]):.2f}")
     turned = [x for x in allr if x[3] >= 15]
     if turned:
         print(f"  turned (|yaw| >= 15): found {sum(x[2] for x in turned)} of {len(turned)}, recall median "
-              f"{np.median([x[0] for x in turned]):.2f}, precision {np.median([x[1] for x in turned]):.2f}")
-    for name, v in per_style.items():
-        print(f"  {name:12s} found {sum(x[2] for x in v)}/{len(v)} recall {np.median([x[0] for x in v]):.2f} "
-              f"precision {np.median([x[1] for x in v]):.2f}")
+              f"{np.median([x[0] for x in turned]):.2f}, precision {np.median([x[1] for x in turned if x[2]]):.2f}")
+    for name, v in per_style.items():   # (recall counts a frame not found as 0; precision is of those found)
+        found = [x[1] for x in v if x[2]]
+        print(f"  {name:12s} found {len(found)}/{len(v)} recall {np.median([x[0] for x in v]):.2f} "
+              f"precision {np.median(found) if found else float('nan'):.2f}")
 
 
 if __name__ == "__main__":

@@ -85,7 +85,7 @@ def frame_map(mesh: np.ndarray) -> np.ndarray:
 
 def _resampled(image: np.ndarray, A: np.ndarray) -> np.ndarray:
     """The glasses' frame of ``image`` (RGB), antialiased where it is shrunk."""
-    w, h = int(round((BOX[1] - BOX[0]) * D)), int(round((BOX[3] - BOX[2]) * D))
+    h, w = FRAME_SHAPE
     s = float(np.hypot(A[0, 0], A[0, 1]))
     if s < 0.6:   # shrink the region first (area averaging), then warp
         inv = cv2.invertAffineTransform(A)
@@ -168,6 +168,25 @@ def _ring_family() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 _RINGS = _ring_family()
+FRAME_SHAPE = (int(round((BOX[3] - BOX[2]) * D)), int(round((BOX[1] - BOX[0]) * D)))
+
+
+def _ring_pixels(side: int) -> tuple[np.ndarray, np.ndarray]:
+    """Flat pixel indices (R, m) of every searched rim round the eye on ``side`` (-1 the
+    image's left) in the glasses' frame, and the same with each point's direction plane
+    (indices into (N_DIR, h, w)). The eyes sit at fixed places there and every rim lies
+    inside the frame, so they are computed once."""
+    h, w = FRAME_SHAPE
+    pts, dirs, offs = _RINGS
+    centre = np.array([-BOX[0] * D + side * D / 2, -BOX[2] * D])
+    p = pts + (centre + offs * (side, 1))[:, None, :]
+    ix = np.clip(np.round(p[..., 0]).astype(np.int64), 0, w - 1)
+    iy = np.clip(np.round(p[..., 1]).astype(np.int64), 0, h - 1)
+    flat = iy * w + ix
+    return flat, dirs * (h * w) + flat
+
+
+_RING_PIXELS = {side: _ring_pixels(side) for side in (-1, 1)}
 
 
 def _path(cost: np.ndarray) -> tuple[float, np.ndarray]:
@@ -202,21 +221,18 @@ def _keep_out(q: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, np.nda
     return eyes, eyes | grown((topo.RIGHT_BROW, topo.LEFT_BROW), BROW_KEEP_OUT)
 
 
-def _best_ring(sup: np.ndarray, keep: np.ndarray, centre: np.ndarray, outwards: float
-               ) -> tuple[float, np.ndarray, np.ndarray]:
-    """(score, points, direction indices) of the best-supported rim round the eye at
-    ``centre`` (glasses-frame pixels): the mean support along the part of it that ``keep``
-    allows (a rim mostly over the eye and brows scores nothing)."""
-    h, w = sup.shape[1:]
-    pts, dirs, offs = _RINGS
-    p = pts + (centre + offs * (outwards, 1))[:, None, :]
-    ix = np.clip(np.round(p[..., 0]).astype(np.int64), 0, w - 1)
-    iy = np.clip(np.round(p[..., 1]).astype(np.int64), 0, h - 1)
-    k = keep[iy, ix]
+def _best_ring(sup: np.ndarray, keep: np.ndarray, side: int) -> tuple[float, np.ndarray, np.ndarray]:
+    """(score, points, direction indices) of the best-supported rim round the eye on
+    ``side``: the mean support along the part of it that ``keep`` allows (a rim mostly over
+    the eye and brows scores nothing)."""
+    flat, planes = _RING_PIXELS[side]
+    k = keep.ravel()[flat]
     n = k.sum(1)
-    score = np.where(n >= 0.5 * k.shape[1], (sup[dirs, iy, ix] * k).sum(1) / np.maximum(n, 1), 0.0)
+    score = np.where(n >= 0.5 * k.shape[1], (sup.ravel()[planes] * k).sum(1) / np.maximum(n, 1), 0.0)
     j = int(score.argmax())
-    return float(score[j]), p[j], dirs[j]
+    pts, dirs, offs = _RINGS
+    centre = np.array([-BOX[0] * D + side * D / 2, -BOX[2] * D])
+    return float(score[j]), pts[j] + centre + offs[j] * (side, 1), dirs[j]
 
 
 def find_glasses(image: np.ndarray, mesh: np.ndarray, always_rims: bool = False) -> Glasses:
@@ -245,7 +261,7 @@ def find_glasses(image: np.ndarray, mesh: np.ndarray, always_rims: bool = False)
     # the skin's texture has both
     for sign, lines, (bridge, rows) in zip((1, -1), line_contrast(grey), bridges):
         sup = _support(lines)
-        rims = [_best_ring(sup, ~keep_out, np.array([ox + side * D / 2, oy]), side) for side in (-1, 1)]
+        rims = [_best_ring(sup, ~keep_out, side) for side in (-1, 1)]
         rim = float(np.mean([r[0] for r in rims]))
         if best is None or rim + bridge > best[0] + best[1]:
             best = (rim, bridge, rims, rows, lines, sup, sign)
@@ -314,8 +330,14 @@ def _frame_pixels(grey: np.ndarray, lines: np.ndarray, rims, bridge, arms) -> np
     band = near.any(0)
     if on.sum() < 10 or (band & ~on).sum() < 10:
         return on
-    frame, skin = np.median(grey[on]), np.median(grey[band & ~on])
-    closer = band & (np.abs(grey - frame) < np.abs(grey - skin))
+    # the frame's and the skin's lightness near each pixel (normalised convolutions): the
+    # frame's anti-aliased edge is nearer the first and clearly darker than the second; a
+    # thin wire's neighbours are skin
+    def local(sel):
+        wgt = cv2.GaussianBlur(sel.astype(np.float32), (0, 0), 3.0)
+        return cv2.GaussianBlur(np.where(sel, grey, 0).astype(np.float32), (0, 0), 3.0) / np.maximum(wgt, 1e-3)
+    frame, skin = local(on), local(band & ~on)
+    closer = band & (np.abs(grey - frame) < np.abs(grey - skin)) & (grey < skin - 0.3 * LINE)
     grow = on.astype(np.uint8)
     for _ in range(2):
         grow = (cv2.dilate(grow, np.ones((3, 3), np.uint8)) > 0) & closer | (grow > 0)
