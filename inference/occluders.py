@@ -5,7 +5,7 @@ refined on the photo's own edges by GrabCut, seeded sure-hand along the bones, m
 the drawn hand and maybe-not round it; and things over the face of a colour no face has (a
 mug, a microphone: far from its skin and hair, outside the reach of eye and lip makeup). They
 are labelled occluder in the parsing: never skin or hair, so that every edit leaves them as
-they are. Dark objects near the hair's colour and glasses are not found.
+they are. Glasses are found by inference.glasses; dark objects near the hair's colour are not.
 """
 from __future__ import annotations
 
