@@ -3,7 +3,7 @@ material for inference.glasses (no photo in ../shared/data has annotated glasses
 
 The frame is modelled in the head's own 3D frame (the mesh's x, y in pixels and z in the same
 scale): two rims (superellipses: round to rectangular) on a plane in front of the eyes, bent
-back a little towards the temples, a bridge over the nose and the arms going back towards the
+back a little towards the temples, a bridge over the nose and the arms going back to the
 ears; projected orthographically (as the mesh is), so a turned head foreshortens the far rim.
 Drawn supersampled (anti-aliased), shaded top to bottom, slightly blurred; dark (black, brown,
 tortoiseshell) rims 2-6 % of the interocular distance thick, or thin light metal (1-2 px) with a
@@ -88,9 +88,14 @@ def glasses_points(mesh: np.ndarray, style: Style) -> dict[str, list[np.ndarray]
     s = np.linspace(0, 1, 25)[:, None]
     mid = (inner[0] + inner[1]) / 2 - 0.06 * d * v + 0.03 * d * w
     bridge = (1 - s) ** 2 * inner[0] + 2 * s * (1 - s) * mid + s ** 2 * inner[1]
+    # the arms run from the hinges to the ears (seen from the front: to beside the oval's
+    # points at the eyes' height, a little lower than the hinge)
+    m = np.asarray(mesh, np.float64)
     arms = []
-    for side, o in ((-1, outer[0]), (1, outer[1])):
-        arms.append(o + np.linspace(0, 1.1 * d, 30)[:, None] * _unit(-w + 0.12 * side * u))
+    for side, o, ear in ((-1, outer[0], m[234]), (1, outer[1], m[454])):
+        end = o.copy()
+        end[:2] = (ear[0] + side * 0.15 * d, o[1] + 0.08 * d)
+        arms.append(o + np.linspace(0, 1, 30)[:, None] * (end - o))
     return {"rims": [r[:, :2] for r in rims], "bridge": [bridge[:, :2]], "arms": [x[:, :2] for x in arms]}
 
 

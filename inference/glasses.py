@@ -27,7 +27,7 @@ import numpy as np
 from inference import mesh_topology as topo
 
 D = 112                      # interocular distance in the glasses' own frame (pixels)
-BOX = (-1.2, 1.2, -0.7, 0.8)  # x0, x1, y0, y1 of that frame, x D (eyes at (-0.5, 0), (0.5, 0))
+BOX = (-1.4, 1.4, -0.7, 0.8)  # x0, x1, y0, y1 of that frame, x D (eyes at (-0.5, 0), (0.5, 0))
 HALF_WIDTHS = (1.5, 2.5, 3.5, 4.5)   # pixels: a rim 2-6 % of D thick lies within them
 N_DIR = 8
 LINE = 16.0                  # two-sided contrast (Lab L, 0-255) of a sure line
@@ -285,7 +285,10 @@ def _arm(sup: np.ndarray, rim: np.ndarray, side: int) -> np.ndarray | None:
     h, w = sup.shape[1:]
     cy = rim[:, 1].mean()
     upper = rim[rim[:, 1] <= cy]
-    start = upper[np.argmax(side * upper[:, 0])]
+    # the hinge is on the rim's outer side, anywhere along it above the middle
+    outer = upper[side * upper[:, 0] >= (side * upper[:, 0]).max() - 2]
+    start = np.array([outer[:, 0].mean(), outer[:, 1].mean()])
+    spread = 3 + (outer[:, 1].max() - outer[:, 1].min()) / 2
     x0 = int(round(start[0]))
     x1 = int(np.clip(x0 + side * ARM_LENGTH * D, 0, w - 1))
     if abs(x1 - x0) < 4:
@@ -295,7 +298,7 @@ def _arm(sup: np.ndarray, rim: np.ndarray, side: int) -> np.ndarray | None:
     cols = np.arange(x0, x1 + side, side)
     cost = sup[N_DIR // 2 - 1:N_DIR // 2 + 2, y0:y1][:, :, cols].max(0)
     # the path starts where the rim is
-    cost[:, 0] = np.where(np.abs(np.arange(y0, y1) - start[1]) <= 3, cost[:, 0], -1e3)
+    cost[:, 0] = np.where(np.abs(np.arange(y0, y1) - start[1]) <= spread, cost[:, 0], -1e3)
     _, rows = _path(cost)
     along = cost[rows, np.arange(len(cols))]
     # as far as the line goes: up to the first three columns in a row with little support
@@ -304,6 +307,28 @@ def _arm(sup: np.ndarray, rim: np.ndarray, side: int) -> np.ndarray | None:
     if n < 0.1 * D or along[:n].mean() < ARM_SUPPORT:
         return None
     return np.stack([cols[:n], rows[:n] + y0], 1).astype(np.float64)
+
+
+SNAP = 0.08                  # x D: a fitted rim's point moves this far along its normal to the line
+
+
+def _snapped(lines: np.ndarray, p: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """The rim's points moved along their normals onto the strongest line of their own
+    direction within SNAP (the frame is no exact superellipse), the moves smoothed along the
+    rim (a running median of five)."""
+    h, w = lines.shape[1:]
+    t = np.arange(-round(SNAP * D), round(SNAP * D) + 1, dtype=np.float64)
+    ang = k * np.pi / N_DIR
+    n = np.stack([np.cos(ang), np.sin(ang)], 1)
+    q = p[:, None, :] + t[None, :, None] * n[:, None, :]
+    ix = np.clip(np.round(q[..., 0]).astype(np.int64), 0, w - 1)
+    iy = np.clip(np.round(q[..., 1]).astype(np.int64), 0, h - 1)
+    v = lines[k[:, None], iy, ix] - 0.02 * LINE * np.abs(t)[None]    # the nearer of two equals
+    move = t[v.argmax(1)]
+    move = np.where(v.max(1) >= 0.5 * LINE, move, 0.0)
+    ring = np.concatenate([move[-2:], move, move[:2]])
+    move = np.median(np.stack([ring[i:i + len(move)] for i in range(5)]), 0)
+    return p + move[:, None] * n
 
 
 def _frame_pixels(grey: np.ndarray, lines: np.ndarray, rims, bridge, arms) -> np.ndarray:
@@ -315,6 +340,7 @@ def _frame_pixels(grey: np.ndarray, lines: np.ndarray, rims, bridge, arms) -> np
     r_max = int(np.ceil(HALF_WIDTHS[-1])) + 2
     near = np.zeros((N_DIR, h, w), np.uint8)
     for _, p, k in rims:
+        p = _snapped(lines, p, k)
         for i in range(len(p)):
             q = np.round([p[i - 1], p[i]]).astype(np.int32).reshape(-1, 1, 2)
             for kk in (k[i], (k[i] + 1) % N_DIR, (k[i] - 1) % N_DIR):
