@@ -61,8 +61,8 @@ class Analysed:
     state: int
     index: int
     overlay: np.ndarray                  # RGBA parsing colours at the parsing's working size
-    x0: int
-    y0: int
+    x0: float                            # (photo pixels; whole ones unless the body went past the crop)
+    y0: float
     scale: float                         # photo pixels per overlay pixel
 
 
@@ -111,13 +111,13 @@ def analyse(doc, state: int, index: int, face, visible: set[int]) -> Job:
     """Parse the selected face (kept on it: the session's faces are its cache) and colour the
     overlay, here rather than on the GUI thread."""
     def run(ctx: JobContext) -> Analysed:
+        from inference.body_extent import overlay_labels
         from inference.faces import analyse as analyse_face
         from inference.parsing import colorize
         ctx.progress(0.2, "Parsing the face…")
         analyse_face(doc.image(state), face)
-        p = face.parsing
-        return Analysed(state, index, colorize(p.labels, visible=visible), p.x0, p.y0,
-                        p.width / p.labels.shape[1])
+        labels, x0, y0, scale = overlay_labels(face.parsing)   # with the clothes past the crop
+        return Analysed(state, index, colorize(labels, visible=visible), x0, y0, scale)
     return run
 
 

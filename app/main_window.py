@@ -288,15 +288,14 @@ class MainWindow(HealEditing, MaskEditing, QMainWindow):
 
     def on_image_hovered(self, x: float, y: float) -> None:
         """Name the parsing class under the cursor (selected face only)."""
+        from inference.body_extent import label_at
         from inference.parsing import CLASS_NAMES
         face = self.session.selected_face()
         text = ""
         if face is not None and face.parsing is not None:
-            p = face.parsing
-            h, w = p.labels.shape
-            u, v = (x - p.x0) * w / p.width, (y - p.y0) * h / p.height
-            if 0 <= u < w and 0 <= v < h:
-                text = f"Under the cursor: {CLASS_NAMES[p.labels[int(v), int(u)]]}"
+            cls = label_at(face.parsing, x, y)   # the crop's class, or the clothes' past it
+            if cls is not None:
+                text = f"Under the cursor: {CLASS_NAMES[cls]}"
         self.face_panel.show_hover(text)
 
     def on_landmark_moved(self, index: int, dx: float, dy: float) -> None:

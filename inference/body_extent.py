@@ -1,0 +1,205 @@
+"""Clothes and neck past the parsing's crop: the parsing covers a crop round the face, and the
+clothes (class 13) and the neck (11) it finds usually run into that crop's border (a suit, a
+collar, the shoulders). Left there, the clothes would end in a straight line where the crop
+does. Where they touch the border and the photo goes on, the person segmenter, run once on a
+reduced copy of the region a body may take below the face (a few face widths either side, ten
+face heights down, clipped to the photo), says where the body continues: the person pixels
+below the mouth joined to the crop's clothes are clothes, the skin-coloured ones (nearer the
+face's skin than the crop's clothes) joined to its neck are neck, at that coarse resolution
+(COARSE_SIDE), down to where the person ends (usually the photo's bottom). A second person
+touching this one's body within that region joins it (parse() knows one face).
+
+The crop, its scores and every class inside it stay as they were (edits read the crop only,
+so none gets slower); the continuation is a separate coarse label map (:class:`BodyExtent`)
+that :meth:`inference.parsing.Parsing.full` and the editor's overlay (:func:`overlay_labels`)
+paste under the crop's labels.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from inference import mesh_topology as topo
+from inference import parsing as P
+
+COARSE_SIDE = 384      # the body's region is reduced to at most this side for the continuation
+COARSE_FINEST = 0.5    # and to at most this fraction of the crop's working resolution
+SIDE_REACH = 3.0       # x face size either side of the chin: shoulders, arms
+DOWN_REACH = 10.0      # x face size below the chin: a torso (the photo's bottom, usually)
+TOUCH = 0.03           # clothes or neck on more than this fraction of a border line: they go on
+PERSON = 0.5           # segmenter confidence that counts as the person
+MAX_OVERLAY = 4_000_000   # overlay pixels beyond which the overlay is drawn coarser
+
+
+@dataclass
+class BodyExtent:
+    """A coarse label map (0, NECK or CLOTHES) covering the photo rectangle (x0, y0, x0 + width,
+    y0 + height); under the crop it repeats the crop's own neck and clothes (the crop's labels
+    win there)."""
+    labels: np.ndarray
+    x0: int
+    y0: int
+    width: int
+    height: int
+
+    def full(self, height: int, width: int) -> np.ndarray:
+        """The map pasted, at photo resolution (nearest), into a photo-sized map of background."""
+        out = np.zeros((height, width), np.uint8)
+        out[self.y0:self.y0 + self.height, self.x0:self.x0 + self.width] = cv2.resize(
+            self.labels, (self.width, self.height), interpolation=cv2.INTER_NEAREST)
+        return out
+
+
+def touching_sides(mask: np.ndarray, box: tuple[int, int, int, int], height: int, width: int) -> list[int]:
+    """Sides (0 left, 1 right, 3 bottom) where ``mask`` (on the crop ``box``) meets the crop's
+    border and the photo goes on beyond it (the top is never: clothes start below the mouth)."""
+    x0, y0, x1, y1 = box
+    lines = [(mask[:, :2].any(1), x0 > 0), (mask[:, -2:].any(1), x1 < width), (None, False),
+             (mask[-2:].any(0), y1 < height)]
+    return [i for i, (line, room) in enumerate(lines) if room and line.mean() > TOUCH]
+
+
+def _reduced(image: np.ndarray, scale: float) -> np.ndarray:
+    """The photo at ``scale`` (<= 1): every k-th pixel first, as many as leave the target's
+    size or more (a 12 MP photo at 512: every 7th), then area averaging (a coarse map of where
+    the person is and of its colours wants no finer filter)."""
+    H, W = image.shape[:2]
+    size = (max(1, round(W * scale)), max(1, round(H * scale)))
+    if scale >= 1:
+        return np.ascontiguousarray(image)
+    k = max(1, int(1 / scale))
+    return cv2.resize(np.ascontiguousarray(image[::k, ::k]), size, interpolation=cv2.INTER_AREA)
+
+
+def _border_labels(scores: np.ndarray) -> np.ndarray:
+    """Labels of the crop's two outermost rows and columns only, as a (h, w) map that is
+    background elsewhere (the whole map's argmax is not needed to know what meets the border)."""
+    h, w = scores.shape[1:]
+    out = np.zeros((h, w), np.uint8)
+    for sl in ((slice(None), slice(0, 2)), (slice(None), slice(w - 2, w)), (slice(h - 2, h), slice(None))):
+        out[sl] = P.running_argmax(s[sl] for s in scores)
+    return out
+
+
+def body_extent(image: np.ndarray, parsing: "P.Parsing", skin_lab: np.ndarray, face) -> BodyExtent | None:
+    """The coarse continuation of ``parsing``'s clothes and neck past its crop (see the module
+    docstring), or None where neither touches the crop's border (or the photo ends there).
+    ``skin_lab``: Lab samples of the face's sure skin (the neck's colour model); ``face``: the
+    parsed face (its mesh gives the mouth and the chin, photo pixels)."""
+    from inference.body_parts import MIN_SAMPLES, _outlier_level, colour_loglik
+    from inference.mp_models import models
+    H, W = image.shape[:2]
+    box = (parsing.x0, parsing.y0, parsing.x0 + parsing.width, parsing.y0 + parsing.height)
+    edge = _border_labels(parsing.scores)
+    if not touching_sides((edge == P.CLOTHES) | (edge == P.NECK), box, H, W):
+        return None
+    mesh = np.asarray(face.mesh)[:, :2]
+    mouth_y = float(mesh[topo.LIPS_OUTER_LOWER, 1].mean())
+    chin_x, chin_y = (float(v) for v in mesh[topo.CHIN])
+    # the region a body may take (beside the chin, down to a torso's length), with the head
+    # above it: the segmenter, a selfie model, finds a person that fills its picture, not a
+    # small one in a wide scene
+    RX0, RX1 = max(0, int(chin_x - SIDE_REACH * face.size)), min(W, int(np.ceil(chin_x + SIDE_REACH * face.size)))
+    RY0, RY1 = max(0, int(face.box[1] - 0.5 * face.size)), min(H, int(np.ceil(chin_y + DOWN_REACH * face.size)))
+    if RX1 - RX0 < 4 or RY1 - RY0 < 4:
+        return None
+    work_scale = parsing.scores.shape[2] / parsing.width      # the crop's working pixels per photo pixel
+    small = _reduced(image[RY0:RY1, RX0:RX1], min(COARSE_FINEST * work_scale, COARSE_SIDE / max(RX1 - RX0, RY1 - RY0)))
+    h, w = small.shape[:2]
+    cx, cy = w / (RX1 - RX0), h / (RY1 - RY0)
+    person = models().segmenter.process(small).segmentation_mask > PERSON
+    shape = person.shape
+    below = np.arange(h)[:, None] >= (mouth_y - RY0) * cy      # clothes start below the mouth
+    # the crop's own labels on the coarse grid, in the region's coordinates
+    gx0, gy0 = int(round((box[0] - RX0) * cx)), int(round((box[1] - RY0) * cy))
+    gx1, gy1 = int(round((box[2] - RX0) * cx)), int(round((box[3] - RY0) * cy))
+    ix0, iy0, ix1, iy1 = max(0, gx0), max(0, gy0), min(shape[1], gx1), min(shape[0], gy1)
+    inside = np.zeros(shape, bool)
+    inside[iy0:iy1, ix0:ix1] = True
+    # (the scores' class at each coarse pixel's centre: nearest, first class on ties as running_argmax)
+    sh, sw = parsing.scores.shape[1:]
+    ys = np.clip(((np.arange(iy0, iy1) - gy0 + 0.5) * sh / (gy1 - gy0)).astype(int), 0, sh - 1)
+    xs = np.clip(((np.arange(ix0, ix1) - gx0 + 0.5) * sw / (gx1 - gx0)).astype(int), 0, sw - 1)
+    crop_here = np.zeros(shape, np.uint8)
+    crop_here[iy0:iy1, ix0:ix1] = parsing.scores[:, ys[:, None], xs[None, :]].argmax(0)
+    lab = cv2.cvtColor(small, cv2.COLOR_RGB2LAB).astype(np.float32)
+    cand = person & ~inside & below
+    skinlike = np.zeros(shape, bool)
+    if len(skin_lab) >= MIN_SAMPLES and cand.any():
+        pix = lab[cand]
+        # skin-coloured (lightness not widened as under the jaw: a dark suit is not skin) and
+        # nearer the skin than the crop's clothes
+        ls = colour_loglik(skin_lab, pix)
+        ok = ls > _outlier_level(skin_lab, 3.0)
+        clothes_px = lab[crop_here == P.CLOTHES]
+        if ok.any() and len(clothes_px) >= MIN_SAMPLES:
+            ok[ok] = ls[ok] > colour_loglik(clothes_px, pix[ok])
+        skinlike[cand] = ok
+    out = np.zeros(shape, np.uint8)
+    for cls, outside in ((P.CLOTHES, cand & ~skinlike), (P.NECK, cand & skinlike)):
+        seed = crop_here == cls
+        if not seed.any():
+            continue
+        # outside the crop: what the segmenter and colour say; inside it, the crop's own class
+        n, comp = cv2.connectedComponents((outside | seed).astype(np.uint8), connectivity=8)
+        keep = np.zeros(n, bool)
+        keep[comp[seed]] = True
+        keep[0] = False
+        out[keep[comp] & (out == 0)] = cls
+    if not (out[cand] > 0).any():
+        return None
+    rows, cols = np.flatnonzero(out.any(1)), np.flatnonzero(out.any(0))
+    y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    # photo rectangle of those coarse pixels
+    px0, py0 = RX0 + int(np.floor(x0 / cx)), RY0 + int(np.floor(y0 / cy))
+    px1, py1 = min(W, RX0 + int(np.ceil(x1 / cx))), min(H, RY0 + int(np.ceil(y1 / cy)))
+    return BodyExtent(np.ascontiguousarray(out[y0:y1, x0:x1]), px0, py0, px1 - px0, py1 - py0)
+
+
+def overlay_labels(parsing: "P.Parsing") -> tuple[np.ndarray, float, float, float]:
+    """(labels, x0, y0, scale) for the editor's overlay: the parsing's working-resolution labels
+    with its body continuation (if any) under them, on one grid of ``scale`` photo pixels per
+    label pixel whose origin is (x0, y0); the crop's labels keep their exact place on it."""
+    labels = parsing.labels
+    scale = parsing.width / labels.shape[1]
+    b = parsing.body
+    if b is None:
+        return labels, float(parsing.x0), float(parsing.y0), scale
+    ux0, uy0 = min(parsing.x0, b.x0), min(parsing.y0, b.y0)
+    ux1 = max(parsing.x0 + parsing.width, b.x0 + b.width)
+    uy1 = max(parsing.y0 + parsing.height, b.y0 + b.height)
+    k = max(1.0, np.sqrt((ux1 - ux0) * (uy1 - uy0) / scale ** 2 / MAX_OVERLAY))
+    if k > 1:   # a huge body at a fine scale: the whole overlay coarser
+        scale *= k
+        labels = cv2.resize(labels, (max(1, round(parsing.width / scale)), max(1, round(parsing.height / scale))),
+                            interpolation=cv2.INTER_NEAREST)
+    lh, lw = labels.shape
+    # whole overlay pixels before the crop, so that the crop's labels land where they did
+    ox, oy = int(np.ceil((parsing.x0 - ux0) / scale)), int(np.ceil((parsing.y0 - uy0) / scale))
+    x0, y0 = parsing.x0 - ox * scale, parsing.y0 - oy * scale
+    gw = ox + lw + int(np.ceil((ux1 - parsing.x0 - parsing.width) / scale))
+    gh = oy + lh + int(np.ceil((uy1 - parsing.y0 - parsing.height) / scale))
+    # body label at each overlay pixel's centre (nearest)
+    bs_x, bs_y = b.labels.shape[1] / b.width, b.labels.shape[0] / b.height
+    M = np.float32([[scale * bs_x, 0, ((x0 - b.x0) + 0.5 * scale) * bs_x - 0.5],
+                    [0, scale * bs_y, ((y0 - b.y0) + 0.5 * scale) * bs_y - 0.5]])
+    out = cv2.warpAffine(b.labels, M, (gw, gh), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP,
+                         borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    out[oy:oy + lh, ox:ox + lw] = labels
+    return out, float(x0), float(y0), float(scale)
+
+
+def label_at(parsing: "P.Parsing", x: float, y: float) -> int | None:
+    """The class at photo point (x, y): the crop's (working resolution), else its body
+    continuation's; None outside both."""
+    maps = [(parsing.labels, parsing.x0, parsing.y0, parsing.width, parsing.height)]
+    b = parsing.body
+    if b is not None:
+        maps.append((b.labels, b.x0, b.y0, b.width, b.height))
+    for m, x0, y0, w, h in maps:
+        u, v = (x - x0) * m.shape[1] / w, (y - y0) * m.shape[0] / h
+        if 0 <= u < m.shape[1] and 0 <= v < m.shape[0]:
+            return int(m[int(v), int(u)])
+    return None
