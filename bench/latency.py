@@ -18,6 +18,7 @@ from common import ROOT  # noqa: F401  (puts the project on sys.path)
 import cv2
 import torch
 
+from inference.body_extent import overlay_labels
 from inference.faces import analyse, detect
 from inference.io import read_image
 from inference.parsing import colorize
@@ -39,7 +40,7 @@ def main() -> None:
         f = copy.deepcopy(face)
         t = time.perf_counter()
         analyse(big, f)
-        colorize(f.parsing.labels)
+        colorize(overlay_labels(f.parsing)[0])   # the overlay's labels: the crop's and the clothes past it
         times.append(time.perf_counter() - t)
     print(f"photo 4000x3000, face {face.width:.0f}x{face.height:.0f} px, {torch.get_num_threads()} threads: "
           f"click -> parsing median {1e3 * statistics.median(times):.0f} ms "
