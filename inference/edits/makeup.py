@@ -220,13 +220,21 @@ class _Prepared:
         eye_skin_r = np.isin(ref_lab_label, (P.SKIN, P.NOSE)).astype(np.float32)
         self.eye_lab_r, self.eye_S_r = self.lab_r, self.S_r
         if twin.any():
-            mxm, mym, _ = mesh_raster.correspondence_map(pts, ref.mesh[_mirror_index(len(ref.mesh)), :2], (h, w))
+            # the twin's samples over the bands' box only (with room for the structure filter's reach)
+            ys, xs = np.nonzero(twin)
+            pad = int(3 * max(2.0, STRUCTURE_SIGMA * s)) + 2
+            bx0, by0 = max(0, xs.min() - pad), max(0, ys.min() - pad)
+            bx1, by1 = min(w, xs.max() + pad + 1), min(h, ys.max() + pad + 1)
+            box = np.s_[by0:by1, bx0:bx1]
+            mxm, mym, _ = mesh_raster.correspondence_map(pts - (bx0, by0), ref.mesh[_mirror_index(len(ref.mesh)), :2],
+                                                         (by1 - by0, bx1 - bx0))
             lab_m = to_lab(cv2.remap(ref.image, mxm, mym, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE).astype(np.float32))
             label_m = cv2.remap(ref.labels, mxm, mym, cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-            t3 = twin[..., None]
-            self.eye_lab_r = self.lab_r * (1 - t3) + lab_m * t3
-            self.eye_S_r = self.S_r * (1 - twin) + _structure(lab_m[..., 0], s) * twin
-            eye_skin_r = eye_skin_r * (1 - twin) + np.isin(label_m, (P.SKIN, P.NOSE)) * twin
+            t = twin[box]
+            self.eye_lab_r, self.eye_S_r = self.lab_r.copy(), self.S_r.copy()
+            self.eye_lab_r[box] = self.lab_r[box] * (1 - t[..., None]) + lab_m * t[..., None]
+            self.eye_S_r[box] = self.S_r[box] * (1 - t) + _structure(lab_m[..., 0], s) * t
+            eye_skin_r[box] = eye_skin_r[box] * (1 - t) + np.isin(label_m, (P.SKIN, P.NOSE)) * t
         lips_t = np.isin(labels, (P.UPPER_LIP, P.LOWER_LIP)) & covered
         lips_r = np.isin(ref_lab_label, (P.UPPER_LIP, P.LOWER_LIP))
         band = _eye_band(labels, lm, 0, 0) & covered
