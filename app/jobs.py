@@ -153,10 +153,10 @@ def find_blemishes(doc, state: int, face) -> Job:
 
 def class_mask(doc, state: int, face, cls: int) -> Job:
     def run(ctx: JobContext) -> ClassMask:
+        from inference.body_extent import class_raster
         from inference.faces import analyse as analyse_face
         analyse_face(doc.image(state), face)
-        p = face.parsing
-        return ClassMask(p.mask(cls).astype(np.uint8) * 255, p.x0, p.y0)
+        return ClassMask(*class_raster(face.parsing, cls))   # neck and clothes: past the crop too
     return run
 
 

@@ -203,3 +203,21 @@ def label_at(parsing: "P.Parsing", x: float, y: float) -> int | None:
         if 0 <= u < m.shape[1] and 0 <= v < m.shape[0]:
             return int(m[int(v), int(u)])
     return None
+
+
+def class_raster(parsing: "P.Parsing", cls: int) -> tuple[np.ndarray, int, int]:
+    """(coverage, x0, y0): uint8 0/255 coverage of class ``cls`` at photo resolution and its
+    photo origin; for neck and clothes with their continuation past the crop (upsampled
+    smoothly: no coarse steps on the mask's edge); inside the crop, the crop's own labels."""
+    crop = parsing.mask(cls)
+    b = parsing.body
+    if b is None or cls not in (P.NECK, P.CLOTHES) or not (b.labels == cls).any():
+        return crop.astype(np.uint8) * 255, parsing.x0, parsing.y0
+    ux0, uy0 = min(parsing.x0, b.x0), min(parsing.y0, b.y0)
+    ux1 = max(parsing.x0 + parsing.width, b.x0 + b.width)
+    uy1 = max(parsing.y0 + parsing.height, b.y0 + b.height)
+    out = np.zeros((uy1 - uy0, ux1 - ux0), np.uint8)
+    soft = cv2.resize((b.labels == cls).astype(np.uint8) * 255, (b.width, b.height), interpolation=cv2.INTER_LINEAR)
+    out[b.y0 - uy0:b.y0 - uy0 + b.height, b.x0 - ux0:b.x0 - ux0 + b.width] = np.where(soft >= 128, 255, 0)
+    out[parsing.y0 - uy0:parsing.y0 - uy0 + parsing.height, parsing.x0 - ux0:parsing.x0 - ux0 + parsing.width] = crop * 255
+    return out, ux0, uy0

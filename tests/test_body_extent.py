@@ -166,3 +166,30 @@ def test_the_editors_analyse_job_paints_the_clothes_below_the_crop(astronaut, as
     ox, oy = round((p.x0 - r.x0) / r.scale), round((p.y0 - r.y0) / r.scale)
     lh, lw = p.labels.shape
     assert np.array_equal(r.overlay[oy:oy + lh, ox:ox + lw], P.colorize(p.labels))
+
+
+def test_a_mask_of_the_clothes_goes_past_the_crop(astronaut, astronaut_faces, sample_pair):
+    from app.jobs import JobContext, class_mask
+
+    class Photo:
+        def image(self, state: int) -> np.ndarray:
+            return astronaut
+    _, after = sample_pair
+    face = copy.deepcopy(astronaut_faces[0])
+    face.parsing = after
+    r = class_mask(Photo(), 0, face, P.CLOTHES)(JobContext(1, "maskclass"))
+    H, W = astronaut.shape[:2]
+    full = np.zeros((H, W), bool)
+    h, w = r.raster.shape
+    full[r.y0:r.y0 + h, r.x0:r.x0 + w] = r.raster > 0
+    inside = (slice(after.y0, after.y0 + after.height), slice(after.x0, after.x0 + after.width))
+    assert np.array_equal(full[inside], after.mask(P.CLOTHES))          # the crop's own mask there
+    assert full[380:500, 40:200].mean() > 0.8                            # and the suit below it
+    assert not full[:200, :100].any()
+    y1 = after.y0 + after.height                                         # no straight cut at its bottom
+    x0, x1 = after.x0, after.x0 + after.width
+    assert np.mean(full[y1 - 1, x0:x1] != full[y1, x0:x1]) < 0.1
+    # a face class: the crop's mask, as before
+    skin = class_mask(Photo(), 0, face, P.SKIN)(JobContext(2, "maskclass"))
+    assert (skin.x0, skin.y0) == (after.x0, after.y0)
+    assert np.array_equal(skin.raster > 0, after.mask(P.SKIN))
