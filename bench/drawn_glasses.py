@@ -41,6 +41,7 @@ STYLES = {
     "metal_rect": Style("metal", 0.0, px=2.0, squareness=4.5, half_height=0.29),
     "thin_black": Style("dark", 0.02, squareness=3.0),
     "tinted": Style("dark", 0.04, squareness=3.0, tint=0.35),
+    "sunglasses": Style("dark", 0.045, squareness=3.0, half_height=0.33, tint=0.85),
 }
 
 

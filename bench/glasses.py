@@ -62,9 +62,10 @@ def load(data, rel: str) -> np.ndarray:
     return read_image(data / rel).rgb
 
 
-def drawn_scores(image: np.ndarray, face, style, seed: int) -> tuple[float, float, bool, float]:
-    """(recall, precision, found, skin or hair) of the occluder class on glasses drawn on
-    ``face``; the last: the fraction of the frame's pixels labelled skin or hair."""
+def drawn_scores(image: np.ndarray, face, style, seed: int) -> tuple[float, float, bool, float, float]:
+    """(recall, precision, found, skin or hair, lenses) of the occluder class on glasses drawn
+    on ``face``; skin or hair: the fraction of the frame's pixels labelled so; lenses: the
+    fraction of the lenses' pixels labelled occluder."""
     out, frame, lens = draw_glasses(image, face.mesh, style, seed)
     again = detect(out)     # the face as found on the photo with glasses
     parsing = P.parse(out, again[0] if again else face)
@@ -81,7 +82,7 @@ def drawn_scores(image: np.ndarray, face, style, seed: int) -> tuple[float, floa
     recall = (occ & frame).sum() / frame.sum()
     precision = (occ_near & ok).sum() / max(occ_near.sum(), 1)
     skin_hair = np.isin(lab[frame], (P.SKIN, P.HAIR)).mean()
-    return float(recall), float(precision), bool(occ_near.any()), float(skin_hair)
+    return float(recall), float(precision), bool(occ_near.any()), float(skin_hair), float(occ[lens].mean())
 
 
 def main() -> None:
@@ -117,11 +118,11 @@ def main() -> None:
         img = load(data, rel)
         face = detect(img)[0]
         for k, (name, style) in enumerate(STYLES.items()):
-            r, p, found, sh = drawn_scores(img, face, style, seed=n * 10 + k)
-            per_style[name].append((r, p, found, abs(face.pose.yaw), sh))
+            r, p, found, sh, ln = drawn_scores(img, face, style, seed=n * 10 + k)
+            per_style[name].append((r, p, found, abs(face.pose.yaw), sh, ln))
             if a.scores:
                 print(f"  drawn {rel[-30:]:30s} yaw {face.pose.yaw:5.1f} {name:12s} recall {r:.2f} precision {p:.2f} "
-                      f"skin/hair {sh:.2f}")
+                      f"skin/hair {sh:.2f} lenses {ln:.2f}")
     allr = [x for v in per_style.values() for x in v]
     print(f"drawn frames on {a.faces} faces x {len(STYLES)} styles: found on {sum(x[2] for x in allr)} of {len(allr)}; "
           f"recall median {np.median([x[0] for x in allr]):.2f}, precision median (found) "
@@ -134,7 +135,8 @@ def main() -> None:
     for name, v in per_style.items():   # (recall counts a frame not found as 0; precision is of those found)
         found = [x[1] for x in v if x[2]]
         print(f"  {name:12s} found {len(found)}/{len(v)} recall {np.median([x[0] for x in v]):.2f} "
-              f"precision {np.median(found) if found else float('nan'):.2f} skin/hair {np.median([x[4] for x in v]):.2f}")
+              f"precision {np.median(found) if found else float('nan'):.2f} skin/hair {np.median([x[4] for x in v]):.2f} "
+              f"lenses {np.median([x[5] for x in v]):.2f}")
 
 
 if __name__ == "__main__":

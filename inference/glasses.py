@@ -270,8 +270,41 @@ def find_glasses(image: np.ndarray, mesh: np.ndarray, always_rims: bool = False)
     mask = none
     if present:
         arms = [_arm(sup, p, side) for (_, p, _), side in zip(rims, (-1, 1))]
+        rims = [(score, _snapped(lines, p, k), k) for score, p, k in rims]
         mask = _frame_pixels(grey * sign, lines, rims, (xs, ys, rows), [a for a in arms if a is not None]) & ~eyes
+        mask |= _dark_lenses(grey, mask, [p for _, p, _ in rims], keep_out)
     return Glasses(bridge, (float(rims[0][0]), float(rims[1][0])), present, mask, A)
+
+
+DARK_LENS = 0.55             # a lens this much darker than the skin round it (lightness ratio) is dark
+LENS_RING = 0.12             # x D: the skin round a lens it is compared with
+
+
+def _dark_lenses(grey: np.ndarray, frame: np.ndarray, rims: list[np.ndarray], keep_out: np.ndarray) -> np.ndarray:
+    """The inside of both rims when each one's lightness (median) is at most DARK_LENS of the
+    skin's round it (outside the rims, not the frame, eyes or brows): sunglasses hide the
+    eyes, which no edit can then reach. Clear and lightly tinted lenses stay what they cover."""
+    out = np.zeros(grey.shape, bool)
+    r = max(1, int(round(LENS_RING * D)))
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1,) * 2)
+    polys = []
+    for p in rims:
+        m = np.zeros(grey.shape, np.uint8)
+        cv2.fillPoly(m, [np.round(p).astype(np.int32)], 1)
+        polys.append(m > 0)
+    either = np.logical_or.reduce(polys)
+    lenses = []
+    for inside in polys:
+        ring = (cv2.dilate(inside.astype(np.uint8), disc) > 0) & ~either & ~frame & ~keep_out
+        lens = inside & ~frame
+        if ring.sum() < 20 or lens.sum() < 20:
+            return out
+        lenses.append((lens, np.median(grey[lens]) / max(np.median(grey[ring]), 1.0)))
+    # both lenses are dark, or neither is (a pair of glasses has one tint)
+    if max(ratio for _, ratio in lenses) <= DARK_LENS:
+        for lens, _ in lenses:
+            out |= lens
+    return out
 
 
 ARM_LENGTH = 0.5             # x D: how far outwards from a rim an arm is followed
@@ -339,8 +372,7 @@ def _frame_pixels(grey: np.ndarray, lines: np.ndarray, rims, bridge, arms) -> np
     h, w = lines.shape[1:]
     r_max = int(np.ceil(HALF_WIDTHS[-1])) + 2
     near = np.zeros((N_DIR, h, w), np.uint8)
-    for _, p, k in rims:
-        p = _snapped(lines, p, k)
+    for _, p, k in rims:     # (already snapped)
         for i in range(len(p)):
             q = np.round([p[i - 1], p[i]]).astype(np.int32).reshape(-1, 1, 2)
             for kk in (k[i], (k[i] + 1) % N_DIR, (k[i] - 1) % N_DIR):

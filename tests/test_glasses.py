@@ -165,3 +165,16 @@ def test_skin_smoothing_leaves_the_frame_untouched(astronaut, astronaut_faces):
     changed = np.abs(out.astype(int) - photo.astype(int)).max(2) > 0
     assert not (changed & occ).any()
     assert changed[labels == P.SKIN].mean() > 0.5
+
+
+def test_dark_lenses_are_occluders_clear_ones_are_not(astronaut, astronaut_faces):
+    # sunglasses (85 % tint) hide the eyes: the lenses are occluder; a 35 % tint (the eyes seen
+    # through it) stays eyes and skin
+    _, face, labels, frame = _with_glasses(astronaut, astronaut_faces[0], "sunglasses")
+    lens = draw_glasses(astronaut, astronaut_faces[0].mesh, STYLES["sunglasses"], 0)[2]
+    assert (labels[lens] == P.OCCLUDER).mean() > 0.8
+    assert (labels[frame] == P.OCCLUDER).mean() > 0.6
+    _, face, labels, _ = _with_glasses(astronaut, astronaut_faces[0], "tinted")
+    lens = draw_glasses(astronaut, astronaut_faces[0].mesh, STYLES["tinted"], 0)[2]
+    assert (labels[lens] == P.OCCLUDER).mean() < 0.2
+    assert not (labels[_eyes(face, labels.shape)] == P.OCCLUDER).any()
