@@ -111,7 +111,7 @@ def main() -> int:
     print(f"\nmedian over {len(rows)} pairs (range):")
     for k in keys:
         vals = [r[k] for r in rows if k in r]
-        print(f"  {k:22s} {statistics.median(vals):6.2f}  ({min(vals):.2f} .. {max(vals):.2f})")
+        print(f"  {k:30s} {statistics.median(vals):6.2f}  ({min(vals):.2f} .. {max(vals):.2f})")
     checks = {"lips >= 0.85": lambda r: r["lips"] >= 0.85, "eyes >= 0.70": lambda r: r["eyes"] >= 0.70,
               "amount 0.5: 0.35-0.65": lambda r: 0.35 <= r["lips @0.5"] <= 0.65 and 0.35 <= r["eyes @0.5"] <= 0.65,
               "lips only: far <= 0.5": lambda r: r["lips-only far change"] <= 0.5,
