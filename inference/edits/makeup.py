@@ -11,7 +11,9 @@
    is of the same kind (its lips onto these lips, its skin onto this skin):
    - lips: the reference's a/b and lip structure (colour, shading, gloss); the inner mouth never;
    - eyes: the band of skin between eye and brow (eyeshadow, liner's spread): a/b and structure;
-     iris, sclera and brows never;
+     iris, sclera and brows never; a band the reference draws smaller than its twin on the other
+     side (its far eye, turned away: squeezed, in the side of the head's shade) takes the twin's
+     makeup, mirrored through the mesh;
    - skin: foundation (a/b towards the reference's) and the makeup's layout (blush, contour: the
      structure's variation about its own broad lighting, so the reference's light and shadows
      do not come along); *keep skin tone* moves only that variation, not the base tone.
