@@ -181,12 +181,17 @@ def overlay_labels(parsing: "P.Parsing") -> tuple[np.ndarray, float, float, floa
     x0, y0 = parsing.x0 - ox * scale, parsing.y0 - oy * scale
     gw = ox + lw + int(np.ceil((ux1 - parsing.x0 - parsing.width) / scale))
     gh = oy + lh + int(np.ceil((uy1 - parsing.y0 - parsing.height) / scale))
-    # body label at each overlay pixel's centre (nearest)
-    bs_x, bs_y = b.labels.shape[1] / b.width, b.labels.shape[0] / b.height
-    M = np.float32([[scale * bs_x, 0, ((x0 - b.x0) + 0.5 * scale) * bs_x - 0.5],
-                    [0, scale * bs_y, ((y0 - b.y0) + 0.5 * scale) * bs_y - 0.5]])
-    out = cv2.warpAffine(b.labels, M, (gw, gh), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP,
-                         borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    # the body's classes resized onto the overlay's grid (within half an overlay pixel; the crop
+    # covers the seam), interpolated and cut at a half: the coarse map's steps do not show
+    bw, bh = max(1, round(b.width / scale)), max(1, round(b.height / scale))
+    bx, by = round((b.x0 - x0) / scale), round((b.y0 - y0) / scale)
+    out = np.zeros((gh, gw), np.uint8)
+    sx0, sy0, sx1, sy1 = max(0, -bx), max(0, -by), min(bw, gw - bx), min(bh, gh - by)
+    for cls in (P.CLOTHES, P.NECK):
+        m = b.labels == cls
+        if m.any():
+            soft = cv2.resize(m.astype(np.uint8) * 255, (bw, bh), interpolation=cv2.INTER_LINEAR)[sy0:sy1, sx0:sx1]
+            out[by + sy0:by + sy1, bx + sx0:bx + sx1][soft >= 128] = cls
     out[oy:oy + lh, ox:ox + lw] = labels
     return out, float(x0), float(y0), float(scale)
 
