@@ -18,9 +18,10 @@ Then the time to fill a 2 % hole in a 12-megapixel photo.
 
 ``patchmatch+classes`` (faces only) is our engine given the largest face's parsing, as the
 edit is when a face is selected: each hole pixel copies from the class round it.
+``patchmatch-flat`` is our engine without the structure planes (inference/inpaint/structure.py).
 
     python bench/inpaint.py [DATA_DIR] [--engines patchmatch,patchmatch+classes,telea,pypatchmatch]
-        [--split fitted|held|all] [--holes data,strokes] [--limit N]
+        [--split fitted|held|all] [--holes data,strokes] [--limit N] [--no-big]
 """
 from __future__ import annotations
 
@@ -82,6 +83,13 @@ def run_engine(name: str, img: np.ndarray, hole: np.ndarray, seed: int = 0, stat
                classes: np.ndarray | None = None) -> np.ndarray:
     if name == "patchmatch+classes":
         return inpaint(img, hole.astype(np.uint8) * 255, "patchmatch", seed=seed, stats=stats, classes=classes)
+    if name == "patchmatch-flat":   # ours without the structure planes (as before them)
+        from inference.inpaint import patchmatch as PM
+        keep, PM.STRUCTURE_WEIGHT = PM.STRUCTURE_WEIGHT, 0.0
+        try:
+            return inpaint(img, hole.astype(np.uint8) * 255, "patchmatch", seed=seed, stats=stats)
+        finally:
+            PM.STRUCTURE_WEIGHT = keep
     if name == "pypatchmatch":
         import patchmatch
         patchmatch.set_random_seed(seed)
@@ -120,7 +128,8 @@ def dataset(root: Path, split: str, holes: list[str]) -> dict[str, list[tuple[st
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("data", nargs="?", default=str(SHARED_DATA))
-    ap.add_argument("--engines", default="patchmatch,patchmatch+classes,telea,pypatchmatch")
+    ap.add_argument("--engines", default="patchmatch,patchmatch+classes,telea,pypatchmatch",
+                    help="also: patchmatch-flat")
     ap.add_argument("--split", choices=("fitted", "held", "all"), default="all")
     ap.add_argument("--holes", default="data,strokes", help="data (the masks given), strokes (drawn here)")
     ap.add_argument("--limit", type=int, default=0, help="at most N photos per set (0: all)")

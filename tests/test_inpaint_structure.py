@@ -54,8 +54,8 @@ def test_the_edge_is_joined_where_it_runs(astronaut, centre, near):
 def test_the_fill_continues_the_edge(astronaut, centre, monkeypatch):
     """Filled with the structure planes, the truth's edge pixels in the hole have a filled edge
     within 2 px far more often, and PSNR rises. Measured (seeds 0-2, mean recall / PSNR):
-    cheek 0.15 / 12.0 dB without, 0.52 / 16.6 with; flag 0.24 / 9.2 -> 0.93 / 15.3; helmet
-    0.26 / 12.2 -> 0.42 / 13.9."""
+    cheek 0.15 / 12.0 dB without, 0.63 / 17.8 with; flag 0.24 / 9.2 -> 0.96 / 18.0; helmet
+    0.26 / 12.2 -> 0.46 / 13.2."""
     hole = _disc(astronaut.shape[:2], centre, 20)
     got = {}
     for structure in (True, False):
@@ -65,7 +65,7 @@ def test_the_fill_continues_the_edge(astronaut, centre, monkeypatch):
         got[structure] = (np.mean([S.edge_continuity(o, astronaut, hole)[0] for o in outs]),
                           np.mean([_psnr(o, astronaut, hole) for o in outs]))
     (rec, psnr), (rec0, psnr0) = got[True], got[False]
-    assert rec >= 0.38 and rec >= rec0 + 0.1, got
+    assert rec >= 0.4 and rec >= rec0 + 0.12, got
     assert psnr >= psnr0 + 1.0, got
 
 
@@ -82,8 +82,8 @@ def test_no_edge_across_no_change(astronaut, monkeypatch):
 def test_scenes_and_faces_of_the_data(shared_data, monkeypatch):
     """On every photo of ../shared/data/inpainting (6 FFHQ faces, 6 Places scenes), discs of
     radius 20 across its two longest structure edges: the edge continues across more often
-    with the structure planes, and PSNR rises. Measured (24 holes, seed 0): recall 0.73 vs
-    0.57, PSNR 18.9 vs 17.4 dB."""
+    with the structure planes, and PSNR rises. Measured (24 holes, seed 0): recall 0.76 vs
+    0.57, PSNR 19.0 vs 17.4 dB."""
     from PIL import Image
     files = []
     for sub in ("faces/migan_ffhq256", "places/migan_places256"):

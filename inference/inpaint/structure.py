@@ -37,6 +37,7 @@ MAX_COLOUR = 0.6       # side colour mismatch, in units of the edges' own contra
 MIN_INSIDE = 0.85      # share of a joining curve that must lie in the hole
 BAND = 3               # px: the edge plane is fixed this far either side of a joining curve ...
 SIDE_BAND = 8          # ... and the side colours this far
+SIDE_BLUR = 5.0        # px: Gaussian sigma of the side plane (1 made fills over foliage smoother)
 
 
 @dataclass
@@ -257,13 +258,18 @@ def edge_guide(image: np.ndarray, hole: np.ndarray) -> Guide:
     plane = cv2.GaussianBlur(plane, (0, 0), 1.0 / s) / _line_peak(1.0 / s)
     band = round(BAND / s)
     fixed = hole & (cv2.dilate(drawn, np.ones((2 * band + 1,) * 2, np.uint8)) > 0)
-    sides = cv2.GaussianBlur(image.astype(np.float32).mean(2), (0, 0), 1.0 / s)
+    # the sides' grey, blurred past the texture's grain (a flat source must not match a side
+    # better than a textured one): the photo outside, each side's grey in the band, the push-
+    # pull fill elsewhere in the hole, blurred together so they agree where they meet
+    grey = image.astype(np.float32).mean(2)
     colours, side_fixed = _side_colours(ho.shape, ho, joined, SIDE_BAND)
     if s < 1:
         colours = cv2.resize(colours, (W, H), interpolation=cv2.INTER_LINEAR)
         side_fixed = cv2.resize(side_fixed.astype(np.uint8), (W, H), interpolation=cv2.INTER_NEAREST) > 0
     side_fixed &= hole
-    sides[side_fixed] = colours[side_fixed]
+    grey = smooth_fill(grey, hole & ~side_fixed)
+    grey[side_fixed] = colours[side_fixed]
+    sides = cv2.GaussianBlur(grey, (0, 0), SIDE_BLUR / s)
     return Guide(np.minimum(plane, 1.0).astype(np.float32), fixed, sides, side_fixed, curves)
 
 
