@@ -82,8 +82,9 @@ class Face:
         and not kept, so that an edit never changes the face it is given."""
         if self.parsing is not None:
             return self.parsing
-        from inference.parsing import parse
-        return parse(image, self)
+        from inference.parsing import RefineParams, parse
+        # (edits read the crop: its clothes' coarse continuation past it is for the overlay)
+        return parse(image, self, RefineParams(body=False))
 
     def contains(self, x: float, y: float) -> bool:
         x0, y0, x1, y1 = self.box

@@ -193,3 +193,12 @@ def test_a_mask_of_the_clothes_goes_past_the_crop(astronaut, astronaut_faces, sa
     skin = class_mask(Photo(), 0, face, P.SKIN)(JobContext(2, "maskclass"))
     assert (skin.x0, skin.y0) == (after.x0, after.y0)
     assert np.array_equal(skin.raster > 0, after.mask(P.SKIN))
+
+
+def test_an_edits_own_parsing_skips_the_continuation(astronaut, astronaut_faces, sample_pair):
+    # a face with no kept parsing (the CLI, a batch) parses for the edit, which reads the crop
+    _, after = sample_pair
+    face = copy.deepcopy(astronaut_faces[0])
+    p = face.parsing_for(astronaut)
+    assert p.body is None and face.parsing is None
+    assert np.array_equal(p.scores, after.scores)
