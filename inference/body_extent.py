@@ -11,8 +11,9 @@ touching this one's body within that region joins it (parse() knows one face).
 
 The crop, its scores and every class inside it stay as they were (edits read the crop only,
 so none gets slower); the continuation is a separate coarse label map (:class:`BodyExtent`)
-that :meth:`inference.parsing.Parsing.full` and the editor's overlay (:func:`overlay_labels`)
-paste under the crop's labels.
+that :meth:`inference.parsing.Parsing.full`, the editor's overlay (:func:`overlay_labels`), its
+hover (:func:`label_at`) and a mask of the clothes (:func:`class_raster`) put under the crop's
+labels.
 """
 from __future__ import annotations
 
@@ -63,8 +64,8 @@ def touching_sides(mask: np.ndarray, box: tuple[int, int, int, int], height: int
 
 def _reduced(image: np.ndarray, scale: float) -> np.ndarray:
     """The photo at ``scale`` (<= 1): every k-th pixel first, as many as leave the target's
-    size or more (a 12 MP photo at 512: every 7th), then area averaging (a coarse map of where
-    the person is and of its colours wants no finer filter)."""
+    size or more (the 12 MP sample's body region, 3775 px wide, at 384: every 9th), then area
+    averaging (a coarse map of where the person is and of its colours wants no finer filter)."""
     H, W = image.shape[:2]
     size = (max(1, round(W * scale)), max(1, round(H * scale)))
     if scale >= 1:

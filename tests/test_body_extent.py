@@ -202,3 +202,14 @@ def test_an_edits_own_parsing_skips_the_continuation(astronaut, astronaut_faces,
     p = face.parsing_for(astronaut)
     assert p.body is None and face.parsing is None
     assert np.array_equal(p.scores, after.scores)
+
+
+def test_a_huge_overlay_is_drawn_coarser(monkeypatch, sample_pair):
+    from inference import body_extent as B
+    _, after = sample_pair
+    full, *_ = overlay_labels(after)
+    monkeypatch.setattr(B, "MAX_OVERLAY", full.size // 4)
+    labels, x0, y0, scale = overlay_labels(after)
+    assert labels.size <= full.size // 4 + 2 * sum(full.shape) and 1.9 < scale < 2.1
+    assert x0 + labels.shape[1] * scale >= after.x0 + after.width - scale    # still the whole union
+    assert (labels == P.CLOTHES).mean() == pytest.approx((full == P.CLOTHES).mean(), abs=0.02)
