@@ -83,8 +83,9 @@ def frame_map(mesh: np.ndarray) -> np.ndarray:
     return np.hstack([R, t[:, None]])
 
 
-def _resampled(image: np.ndarray, A: np.ndarray) -> np.ndarray:
-    """The glasses' frame of ``image`` (RGB), antialiased where it is shrunk."""
+def _resampled(image: np.ndarray, A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The glasses' frame of ``image`` (RGB), antialiased where it is shrunk, and where it
+    lies inside the photo (bool)."""
     h, w = FRAME_SHAPE
     s = float(np.hypot(A[0, 0], A[0, 1]))
     if s < 0.6:   # shrink the region first (area averaging), then warp
@@ -94,7 +95,7 @@ def _resampled(image: np.ndarray, A: np.ndarray) -> np.ndarray:
         x0, y0 = np.clip(np.floor(corners.min(0)).astype(int) - 2, 0, [W, H])
         x1, y1 = np.clip(np.ceil(corners.max(0)).astype(int) + 2, 0, [W, H])
         if x1 - x0 < 2 or y1 - y0 < 2:
-            return np.zeros((h, w, 3), np.uint8)
+            return np.zeros((h, w, 3), np.uint8), np.zeros((h, w), bool)
         f = s * 1.5
         roi = cv2.resize(image[y0:y1, x0:x1], (max(2, round((x1 - x0) * f)), max(2, round((y1 - y0) * f))),
                          interpolation=cv2.INTER_AREA)
@@ -104,8 +105,11 @@ def _resampled(image: np.ndarray, A: np.ndarray) -> np.ndarray:
         M = A[:, :2] @ B[:, :2]
         A = np.hstack([M, (A[:, :2] @ B[:, 2] + A[:, 2])[:, None]])
         image = roi
-    return cv2.warpAffine(np.ascontiguousarray(image), A, (w, h), flags=cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_REPLICATE)
+    out = cv2.warpAffine(np.ascontiguousarray(image), A, (w, h), flags=cv2.INTER_LINEAR,
+                         borderMode=cv2.BORDER_REPLICATE)
+    inside = cv2.warpAffine(np.ones(image.shape[:2], np.uint8), A, (w, h), flags=cv2.INTER_NEAREST,
+                            borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    return out, inside > 0
 
 
 def line_contrast(grey: np.ndarray, dirs=range(N_DIR)) -> tuple[np.ndarray, np.ndarray]:
@@ -240,17 +244,25 @@ def find_glasses(image: np.ndarray, mesh: np.ndarray, always_rims: bool = False)
     The bridge is looked at first (a few directions on a small window); the rims only where
     it is strong enough, or ``always_rims`` (their scores are then reported: bench)."""
     A = frame_map(mesh)
-    crop = _resampled(image, A)
+    crop, inside = _resampled(image, A)
     grey = cv2.cvtColor(crop, cv2.COLOR_RGB2LAB)[..., 0].astype(np.float32)
     ox, oy = -BOX[0] * D, -BOX[2] * D
     xs = slice(int(round(ox - BRIDGE_X * D)), int(round(ox + BRIDGE_X * D)) + 1)
     ys = slice(int(round(oy + BRIDGE_Y[0] * D)), int(round(oy + BRIDGE_Y[1] * D)) + 1)
     m = int(np.ceil(HALF_WIDTHS[-1])) + 3
-    win = grey[ys.start - m:ys.stop + m, xs.start - m:xs.stop + m]
+    # past the photo's border (a face at its edge) the replicated border is streaks, not lines
+    off = cv2.dilate((~inside).astype(np.uint8), np.ones((2 * m + 1,) * 2, np.uint8)) > 0
+
+    def contrast(g, at, dirs=range(N_DIR)):
+        planes = line_contrast(g, dirs)
+        for c in planes:
+            c[:, off[at]] = -1e9
+        return planes
+    around = (slice(ys.start - m, ys.stop + m), slice(xs.start - m, xs.stop + m))
     vert = N_DIR // 2
     # the bridge: lines whose normal is (near) vertical, across the top of the nose
     bridges = [_path(_support(c)[vert, m:-m, m:-m])
-               for c in line_contrast(win, (vert - 1, vert, vert + 1))]
+               for c in contrast(grey[around], around, (vert - 1, vert, vert + 1))]
     none = np.zeros(grey.shape, bool)
     if not always_rims and max(b for b, _ in bridges) < MIN_BRIDGE:
         return Glasses(max(b for b, _ in bridges), (0.0, 0.0), False, none, A)
@@ -259,9 +271,9 @@ def find_glasses(image: np.ndarray, mesh: np.ndarray, always_rims: bool = False)
     best = None
     # a frame is dark or light all round (a metal wire's highlight): each polarity on its own,
     # the skin's texture has both
-    for sign, lines, (bridge, rows) in zip((1, -1), line_contrast(grey), bridges):
+    for sign, lines, (bridge, rows) in zip((1, -1), contrast(grey, (slice(None), slice(None))), bridges):
         sup = _support(lines)
-        rims = [_best_ring(sup, ~keep_out, side) for side in (-1, 1)]
+        rims = [_best_ring(sup, ~keep_out & ~off, side) for side in (-1, 1)]
         rim = float(np.mean([r[0] for r in rims]))
         if best is None or rim + bridge > best[0] + best[1]:
             best = (rim, bridge, rims, rows, lines, sup, sign)

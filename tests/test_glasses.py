@@ -178,3 +178,18 @@ def test_dark_lenses_are_occluders_clear_ones_are_not(astronaut, astronaut_faces
     lens = draw_glasses(astronaut, astronaut_faces[0].mesh, STYLES["tinted"], 0)[2]
     assert (labels[lens] == P.OCCLUDER).mean() < 0.2
     assert not (labels[_eyes(face, labels.shape)] == P.OCCLUDER).any()
+
+
+def test_a_face_cut_by_the_photos_edge(astronaut, astronaut_faces):
+    # the photo ends in the middle of the image-left eye: the replicated border is no line (no
+    # glasses on the plain photo), and glasses there are still found from what is left of them
+    face = astronaut_faces[0]
+    e = np.asarray(face.mesh)[[33, 133], 0]
+    x = int(e.mean())
+    plain = np.ascontiguousarray(astronaut[:, x:])
+    drawn = np.ascontiguousarray(draw_glasses(astronaut, face.mesh, STYLES["black_rect"])[0][:, x:])
+    for photo, wears in ((plain, False), (drawn, True)):
+        found = detect(photo)
+        assert found, "no face on the cut sample"
+        g = find_glasses(photo, found[0].mesh, always_rims=True)
+        assert g.present == wears, (g.bridge, g.rims)
