@@ -92,8 +92,12 @@ def find_entries(image: np.ndarray, hole: np.ndarray, edges: np.ndarray) -> list
     known = ~hole & (out_dist > EXCLUDE)
     gy, gx = np.gradient(cv2.GaussianBlur(out_dist, (0, 0), 2.0))
     entries = []
+    ay, ax = np.nonzero(lab)
+    order = np.argsort(lab[ay, ax], kind="stable")   # the pixels grouped by component
+    ay, ax = ay[order], ax[order]
+    bounds = np.searchsorted(lab[ay, ax], np.arange(1, n + 1))
     for k in range(1, n):
-        ys, xs = np.nonzero(lab == k)
+        ys, xs = ay[bounds[k - 1]:bounds[k]], ax[bounds[k - 1]:bounds[k]]
         if len(ys) < 5:
             continue
         d = out_dist[ys, xs]
