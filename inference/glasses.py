@@ -1,5 +1,5 @@
-"""Glasses: their frames found without a learned model, from the mesh's eyes and the photo's thin
-lines, and labelled occluder in the parsing (class 12: no edit touches them).
+"""Glasses: their frames (and dark lenses) found without a learned model, from the mesh's eyes
+and the photo's thin lines, and labelled occluder in the parsing (class 12: no edit touches them).
 
 The eye region is resampled into a frame of its own (the eyes on a horizontal line, D pixels
 apart), so every length below is a fraction of the interocular distance. There a frame's rim is
@@ -8,14 +8,17 @@ the two-sided contrast ``min(I(p + r n), I(p - r n)) - I(p)`` along 8 normal dir
 few half-widths r (a step edge, a brow or the hair, wider than 2r, give nothing). Glasses are
 decided from where such lines run on a face with glasses and on none without:
 
+- the **bridge**: a line crossing the nose between the eyes (the best path, column by column),
+  looked at first on a small window: most faces stop there;
 - a **rim** round each eye: the best of a family of superellipses (round to rectangular) round
   the eye, larger than the eye (the lash line, the lid crease lie inside) and below the brow,
-  scored by the fraction of its length that runs along a line of its own direction;
-- the **bridge**: a line crossing the nose between the eyes (the best path, column by column).
+  scored by the mean sureness of a line of its own direction along it (outside the eyes, the
+  brows and the photo).
 
-A face has glasses when both are strong (thresholds measured on the 48 faces of ../shared/data
+A face has glasses when both are strong (thresholds measured on the 49 faces of ../shared/data
 without glasses, see bench/glasses.py); the frame's pixels are then those of the lines near the
-fitted rims, the bridge's path and the arms traced outwards towards the ears.
+fitted rims (snapped onto the frame's line), the bridge's path and the arms traced outwards
+towards the ears, grown to the frame's width; dark lenses (sunglasses) are taken whole.
 """
 from __future__ import annotations
 
@@ -42,9 +45,9 @@ RING_DY = (-0.04, 0.0, 0.04, 0.08, 0.12, 0.16, 0.20)
 RING_N = (2.0, 4.0, 7.0)
 BRIDGE_X = 0.16              # the bridge is followed over |x| < this (x D), the nose's top
 BRIDGE_Y = (-0.40, 0.10)     # rows it may cross at
-# the decision: both, measured on the 48 faces of ../shared/data without glasses (bench/glasses.py):
-# rims there reach 0.55 but on one wrinkled face (0.64, its bridge 0.41), bridges reach 0.98
-# where the rims are weak (0.25); dark frames drawn onto those faces give rims >= 0.83, bridges >= 0.97
+# the decision: both, measured on the 49 faces of ../shared/data without glasses (bench/glasses.py):
+# rims there reach 0.59 but on two wrinkled faces (0.69, 0.58; bridges 0.39), bridges reach 0.98
+# where the rims are weak (0.21); dark frames drawn onto 9 real faces give rims >= 0.83, bridges >= 0.97
 MIN_BRIDGE = 0.70
 MIN_RIMS = 0.62
 
