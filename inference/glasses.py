@@ -46,7 +46,7 @@ RING_N = (2.0, 4.0, 7.0)
 BRIDGE_X = 0.16              # the bridge is followed over |x| < this (x D), the nose's top
 BRIDGE_Y = (-0.40, 0.10)     # rows it may cross at
 # the decision: both, measured on the 49 faces of ../shared/data without glasses (bench/glasses.py):
-# rims there reach 0.59 but on two wrinkled faces (0.69, 0.58; bridges 0.39), bridges reach 0.98
+# rims there reach 0.52 but on three wrinkled faces (0.69, 0.59, 0.58; bridges 0.39-0.62), bridges 0.98
 # where the rims are weak (0.21); dark frames drawn onto 9 real faces give rims >= 0.83, bridges >= 0.97
 MIN_BRIDGE = 0.70
 MIN_RIMS = 0.62
