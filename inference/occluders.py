@@ -17,6 +17,7 @@ PALM = (0, 1, 2, 5, 9, 13, 17)
 FINGER_WIDTH = 0.30        # a finger's width, x the palm's width (index to little finger knuckles)
 FOREARM = 0.5              # the wrist drawn on this far (x the palm's length) towards the elbow
 GRABCUT_ITERATIONS = 2
+GRABCUT_SEED = 0x5EED
 FOREIGN_SIGMAS = 4.0       # a foreign colour is this many standard deviations from skin and hair
 FOREIGN_MIN_FRACTION = 0.02
 MAKEUP_REACH = 0.2         # x the oval's size: round eyes, brows and lips colours may be makeup
@@ -72,6 +73,9 @@ def hand_mask(image: np.ndarray, pts: np.ndarray) -> np.ndarray:
     if min(d.shape) < 8 or (gc == cv2.GC_BGD).sum() < 20:
         return out
     try:
+        # GrabCut starts its colour models with k-means seeded from OpenCV's global generator:
+        # without a fixed seed the same photo parsed twice gave another hand edge
+        cv2.setRNGSeed(GRABCUT_SEED)
         cv2.grabCut(roi, gc, None, np.zeros((1, 65)), np.zeros((1, 65)), GRABCUT_ITERATIONS,
                     cv2.GC_INIT_WITH_MASK)
     except cv2.error:
