@@ -13,6 +13,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from inference import mesh_topology as topo
 from inference import parsing as P
 from inference.edits.base import EditCache, Patch
 from inference.edits.spec import CHOICE, COLOUR, FLOAT, Command, EditError, Param
@@ -40,6 +41,8 @@ L_SHARE = 0.6                   # how much of the colour's lightness the lips ta
 EDGE_GAIN = 1.6                 # the parsing's lips run a little small (labelled lips: ~15 % larger)
 INNER_GAP = 0.01               # the coverage eases in over this (x face size) from the inner mouth
 GROW_OUT, GROW_IN = 0.025, 0.008   # the lip line looked for this far (x face size) past the parsing's lips
+CORNER_SPAN = 0.2               # the corner wedge: this share of the mouth's width from each corner
+CORNER_OUT = 0.006              # ... closed this far (x face size) past the mesh's corner
 GLOSS = {"matte": -0.5, "satin": 0.35, "gloss": 1.0}
 HIGHLIGHT_L = 0.45              # gloss 1 lifts the brightest part this share of the way to white
 
@@ -84,6 +87,24 @@ def lip_likeness(lab: np.ndarray, lips: np.ndarray, other: np.ndarray, reach: fl
     return cand, out
 
 
+def corner_wedges(a: regions.Area, face) -> np.ndarray:
+    """Anti-aliased coverage of the mouth's two corner wedges (area coordinates): the mesh's
+    upper and lower outer lip contours over their last CORNER_SPAN of the mouth's width from
+    each corner, closed at the corner pushed CORNER_OUT x face size further along the mouth."""
+    up, lo = topo.LIPS_OUTER_UPPER, topo.LIPS_OUTER_LOWER[::-1]      # both left corner -> right corner
+    pu, pl = a.local(face.mesh[up])[:, :2], a.local(face.mesh[lo])[:, :2]
+    width = float(np.linalg.norm(pu[-1] - pu[0]))
+    polys = []
+    for end in (0, -1):
+        c = pu[end]
+        axis = (c - pu[len(pu) // 2]) / max(np.linalg.norm(c - pu[len(pu) // 2]), 1e-6)
+        keep = lambda q: q[np.linalg.norm(q - c, axis=1) <= CORNER_SPAN * width]   # noqa: E731
+        u = keep(pu if end == 0 else pu[::-1])
+        l_ = keep(pl if end == 0 else pl[::-1])
+        polys.append(np.vstack([u[::-1], (c + axis * CORNER_OUT * face.size)[None], l_]))
+    return layers.polygon_coverage(polys, a.shape)
+
+
 def is_identity(amount: float = 0.8, **_) -> bool:
     return amount <= 0
 
@@ -105,6 +126,10 @@ class _Prepared:
         where, like = lip_likeness(lab, lips, inner, GROW_IN * face.size, split=True)
         grown[where] = like[where]
         inward = np.where(inner, grown, 0)
+        # the mouth's corners: the lips taper into the corner's shadow, where colour cannot tell
+        # them from skin; the mesh's corner wedge (its outer contours' last stretch) closes them
+        corners = corner_wedges(a, face) * (_dist(lips) <= GROW_OUT * face.size)   # as far as colour may
+        grown = np.where(inner, grown, np.maximum(grown, corners))
         # teeth the parsing took for lip along the mouth's line: much lighter and greyer
         near = lips & (_dist(inner) <= max(1.0, GROW_IN * face.size))
         if near.any():
