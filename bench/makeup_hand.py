@@ -1,6 +1,7 @@
 """Makeup by hand (issue 21), measured on the annotated faces of ../shared/data: the HELEN and
 CelebAMask-HQ label maps give the lips, inner mouth, eyes, brows and skin the measures use
-(not the edit's own parsing). Per photo, then the median and how many meet each target; then
+(not the edit's own parsing). Per photo, then the median and how many meet each target (and
+where the labelled lips are not reached: corners, inner line, upper / lower edge); then
 each product's slider -> preview on a 1000x1000 face crop (a drag's steps after the first,
 one EditCache) against cv2.cvtColor RGB->Lab and cv2.GaussianBlur of the crop in the same run.
 
@@ -73,6 +74,31 @@ def dist_outside(mask) -> np.ndarray:
     return cv2.distanceTransform((~mask).astype(np.uint8), cv2.DIST_L2, 3)
 
 
+def unreached(img, out, labels, face, colour) -> dict[str, float]:
+    """Where the labelled lips are not reached (their a/b moved under half way to the colour's
+    at amount 1), as shares of the labelled lips: near the mesh's mouth corners (0.05 x face
+    size), along the inner line (the inner mouth or the other lip within max(2, 0.012 x face
+    size) px), along the outer edge of the upper lip / the lower lip, elsewhere."""
+    up, lo, inner = labels == P.UPPER_LIP, labels == P.LOWER_LIP, labels == P.INNER_MOUTH
+    gt = up | lo
+    t = layers.colour_lab(colour)[1:]
+    ab0, ab1 = layers.to_lab(img)[..., 1:][gt], layers.to_lab(out)[..., 1:][gt]
+    moved = ((ab1 - ab0) * (t - ab0)).sum(1) / np.maximum(((t - ab0) ** 2).sum(1), 1e-6)
+    miss = np.zeros(gt.shape, bool)
+    miss[gt] = moved < 0.5
+    band = max(2.0, 0.012 * face.size)
+    yy, xx = np.mgrid[:gt.shape[0], :gt.shape[1]]
+    corner = np.min([np.hypot(xx - face.mesh[i, 0], yy - face.mesh[i, 1]) for i in (61, 291)], axis=0) < 0.05 * face.size
+    line = (dist_outside(inner) <= band) | (up & (dist_outside(lo) <= band)) | (lo & (dist_outside(up) <= band))
+    edge = dist_outside(~(gt | inner)) <= band
+    parts = {"corners": miss & corner}
+    parts["inner line"] = miss & ~corner & line
+    parts["upper edge"] = miss & ~corner & ~line & edge & up
+    parts["lower edge"] = miss & ~corner & ~line & edge & lo
+    parts["elsewhere"] = miss & ~corner & ~line & ~edge
+    return {f"lips unreached {k}": float(m.sum() / gt.sum()) for k, m in parts.items()}
+
+
 def measure(img: np.ndarray, labels: np.ndarray) -> dict[str, float] | None:
     faces = detect(img)
     if not faces:
@@ -96,6 +122,8 @@ def measure(img: np.ndarray, labels: np.ndarray) -> dict[str, float] | None:
         corr.append(np.corrcoef(detail(img, face.size)[gt_lips], detail(out1, face.size)[gt_lips])[0, 1])
         far.append(change(img, out1, dist_outside(gt_lips) > 0.05 * face.size))
         inn.append(change(img, out1, inner))
+        if c == LIP_COLOURS[0]:
+            reach = unreached(img, out1, labels, face, c)
     r["lips progress@1"] = min(p1)
     r["lips progress@0.5 / @1"] = float(np.mean(ph))
     r["lips detail corr"] = float(min(corr))
@@ -123,6 +151,7 @@ def measure(img: np.ndarray, labels: np.ndarray) -> dict[str, float] | None:
         ours = np.isin(face.parsing.full(*img.shape[:2]), (P.LEFT_EYE, P.RIGHT_EYE))
         r[f"{name} max change in our parsing's eyes"] = float(np.abs(out.astype(int) - img)[ours].max())
         r[f"{name} deterministic"] = float(np.array_equal(out, mod.apply(img, face)))
+    r.update(reach)           # (last: the rows' earlier columns stay where they were)
     return r
 
 
