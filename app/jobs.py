@@ -160,10 +160,11 @@ def class_mask(doc, state: int, face, cls: int) -> Job:
     return run
 
 
-def save(path: Path, doc, state: int, quality: int | None = None) -> Job:
-    """Write a state; the photo's EXIF and ICC profile go with it (``like``)."""
+def save(path: Path, doc, image: np.ndarray, quality: int | None = None) -> Job:
+    """Write ``image`` (a state's pixels, taken when the save was asked for); the photo's EXIF
+    and ICC profile go with it (``like``)."""
     def run(ctx: JobContext) -> Path:
         from inference.io import write_image
         ctx.progress(0.3, f"Saving {path.name}…")
-        return write_image(path, doc.image(state), doc.photo.alpha, quality=quality, like=doc.photo)
+        return write_image(path, image, doc.photo.alpha, quality=quality, like=doc.photo)
     return run

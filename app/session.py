@@ -371,7 +371,9 @@ class Session:
             self.view.message(f"Saved {p}", 6000)
             if on_done:
                 on_done(p)
-        self.submit("save", jobs.save(path, doc, token[0], quality), on_done=done)
+        # the pixels taken now (the screen's, usually cached): the save may wait behind other
+        # jobs while the history moves on, and a replaced step must not change what is written
+        self.submit("save", jobs.save(path, doc, doc.image(token[0]), quality), on_done=done)
 
     def _save_if_waiting(self) -> None:
         waiting, self._save_waiting = self._save_waiting, []

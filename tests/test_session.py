@@ -232,3 +232,24 @@ def test_a_preview_of_a_replaced_step_is_not_shown_nor_committed(sample_path):
     assert s.pending_commits == 1                         # rendered afresh, not the stale preview
     runner.run()
     assert s.doc.cursor == 2
+
+
+def test_a_queued_save_writes_the_pixels_it_was_asked_for(sample_path, tmp_path):
+    """The save waits behind other jobs; meanwhile Undo and a landmark drag replace the saved
+    step. The file still gets what Ctrl+S was pressed on (it was written with the replaced
+    step's pixels, an edit then in neither the file nor the history)."""
+    from inference.faces import with_landmark_moved
+    s, runner, _ = opened(sample_path)
+    s.select(0)
+    runner.run()
+    s.preview("skin", {"strength": 0.8})
+    runner.run()
+    s.commit("skin", {"strength": 0.8})
+    edited = s.doc.image().copy()
+    s.submit("busy", lambda ctx: None)           # the worker on something else first
+    s.save(tmp_path / "saved.png")
+    s.undo()
+    s.replace_selected_face(lambda f: with_landmark_moved(f, 30, (2.0, 1.0)))
+    runner.run()
+    assert np.array_equal(read_image(tmp_path / "saved.png").rgb, edited)
+    assert s.doc.modified                        # the history no longer holds the saved state
