@@ -21,10 +21,11 @@ class HealEditing:
         hp = self.heal_panel = self.panels["heal"]
         self._heal_queue: list = []              # finished strokes' (cropped) masks still to heal
         self._heal_waiting = False
-        # markers belong to the history state they were found on: (doc, top step) -> what the
-        # panel showed there, so that undo / redo show them only where they are true
+        # markers belong to the history state and face they were found on: (doc, top step,
+        # face index) -> what the panel showed there, so that undo / redo / another face
+        # selected show them only where they are true
         self._heal_marker_state: tuple | None = None
-        self._heal_markers: dict[tuple[int, int], tuple] = {}
+        self._heal_markers: dict[tuple[int, int, int | None], tuple] = {}
         hp.commitRequested.connect(self._heal_committing)
         hp.findRequested.connect(self.find_blemishes)
         hp.markersChanged.connect(self.canvas.set_markers)
@@ -46,15 +47,16 @@ class HealEditing:
 
     # -- markers across the history ---------------------------------------------------------
     def _heal_state(self) -> tuple | None:
-        """The history state shown: the document and the step that made it (None: the original)."""
+        """The history state shown and its face: the document, the step that made it (None: the
+        original) and the selected face's index."""
         doc = self.doc
         if doc is None:
             return None
-        return doc, doc.steps[doc.cursor - 1] if doc.cursor else None
+        return doc, doc.steps[doc.cursor - 1] if doc.cursor else None, self.session.selected
 
     @staticmethod
-    def _state_key(state: tuple) -> tuple[int, int]:
-        return id(state[0]), id(state[1])
+    def _state_key(state: tuple) -> tuple[int, int, int | None]:
+        return id(state[0]), id(state[1]), state[2]
 
     def _heal_committing(self, values: dict) -> None:
         """"Heal spots" pressed: the markers it heals are those of this state (undo shows them
@@ -77,7 +79,7 @@ class HealEditing:
             steps = now[0].steps                 # forget states the history no longer has
             self._heal_markers = {k: v for k, v in self._heal_markers.items()
                                   if v[0][1] is None or any(s is v[0][1] for s in steps)}
-        if now is not None and was is not None and now[0] is was[0] and now[1] is was[1]:
+        if now is not None and was is not None and now[0] is was[0] and now[1] is was[1] and now[2] == was[2]:
             return
         carried = None
         face = self.session.selected_face() is not None   # markers are a selected face's spots
@@ -97,8 +99,8 @@ class HealEditing:
     def _past_stroke(was: tuple, now: tuple, spots) -> list | None:
         """The markers still true after ``now``'s step when it is one heal-brush stroke made on
         ``was``: those whose circle it does not touch; None for any other step."""
-        doc, step = now
-        if step is None or step.name != "heal" or step.params.get("mask") is None:
+        doc, step, face = now
+        if face != was[2] or step is None or step.name != "heal" or step.params.get("mask") is None:
             return None
         at = next((i for i, s in enumerate(doc.steps) if s is step), None)
         if at is None or step.base_state != at or (doc.steps[at - 1] if at else None) is not was[1]:

@@ -364,6 +364,7 @@ class MainWindow(HealEditing, MaskEditing, QMainWindow):
         else:
             self.face_label.setText(f"{len(faces)} face(s)" if faces else "")
         self.face_panel.show_face(sel, self.selected, bool(sel is not None and sel.extra.get("nudged")))
+        self.heal_follow_history()      # the heal markers are the selected face's
         if sel is None:
             self.face_panel.show_hover("")   # no class under the cursor of a face not selected
 

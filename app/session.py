@@ -175,9 +175,12 @@ class Session:
         face = self.selected_face()
         if face is None:
             return False
-        doc, state = self.doc, self.doc.cursor
-        self.submit("find", jobs.find_blemishes(doc, state, face),
-                    on_done=lambda spots: on_done(spots) if self.doc is doc and doc.cursor == state else None)
+        doc, token, index = self.doc, self.doc.state_token(), self.selected
+
+        def done(spots) -> None:   # not onto another state (a replaced step) or another face
+            if self.doc is doc and doc.cursor == token[0] and doc.holds(token) and self.selected == index:
+                on_done(spots)
+        self.submit("find", jobs.find_blemishes(doc, token[0], face), on_done=done)
         return True
 
     # -- adjustments ----------------------------------------------------------------------

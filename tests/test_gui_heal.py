@@ -230,3 +230,37 @@ def test_markers_follow_undo_and_redo(qtbot, window, tmp_path):
     assert brushed and after == [m for m in left if m not in brushed] and hp.kept() == kept
     w.undo()
     assert shown() == left and hp.kept() == kept
+
+
+def test_markers_are_the_selected_faces(qtbot, window, shared_data, tmp_path):
+    """Blemishes found on one face of two: another face selected shows none, an edit on it and
+    its undo bring none back, and the first face selected again shows its own."""
+    from conftest import select_and_show
+    from inference.io import read_image
+    path = shared_data / "multiface/facer_samples/twogirls.jpg"
+    if not path.exists():
+        import pytest
+        pytest.skip("twogirls.jpg is not in ../shared/data")
+    w = window
+    img = read_image(path).rgb
+    faces = detect(img)
+    assert len(faces) >= 2
+    lm, s = faces[0].landmarks68, faces[0].size
+    centres = [(lm[36:42, 0].mean() - 0.06 * s, lm[29, 1]), (lm[42:48, 0].mean() + 0.06 * s, lm[29, 1])]
+    painted, _ = paint_spots(img, centres, 0.02 * s, ["dark", "dark"])
+    write_image(tmp_path / "two.png", painted)
+    open_and_detect(qtbot, w, tmp_path / "two.png")
+    hp = w.panels["heal"]
+    select_and_show(qtbot, w, 0)
+    hp.find.click()
+    qtbot.waitUntil(lambda: len(hp.markers()) > 0, timeout=WAIT_MS)
+    found = hp.markers()
+    assert all(w.doc.faces()[0].contains(x, y) for x, y, *_ in found)
+    w.select_face(1)
+    assert hp.markers() == [] and w.canvas.markers() == []
+    w.commit("skin", {"strength": 0.4})
+    qtbot.waitUntil(lambda: w.doc.cursor == 1, timeout=WAIT_MS)
+    w.undo()
+    assert w.session.selected == 1 and hp.markers() == []
+    w.select_face(0)
+    assert hp.markers() == found
