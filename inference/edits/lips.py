@@ -4,7 +4,8 @@ The lips' a/b move towards the colour's and their lightness shifts by the colour
 the lips' mean, so the lip lines and the lips' own shading ride on top unchanged. The
 coverage is the parsing's lips blurred by a fraction of a pixel to a few pixels (by face
 size) and cut off hard at the inner mouth, so teeth and tongue are never coloured, an open
-mouth included. The finish works on the lips' own light: a smooth map of where the lips are
+mouth included; at the mouth's corners, where the lips taper into shadow, the mesh's corner
+wedges close the coverage. The finish works on the lips' own light: a smooth map of where the lips are
 brightest (their top decile, kept off the edges) is raised and desaturated for gloss, a
 little for satin, and pressed down for matte; the fine lightness detail modulates it, so the
 highlight follows the lips' shape and texture instead of being a painted blob."""
