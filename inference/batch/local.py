@@ -155,10 +155,12 @@ def run_local(items: list[Item], recipe_json: str, jobs: int, overwrite: bool, q
         # which of the photos handed out killed the worker is not known: each runs alone
         culprits = lost if width == 1 else []
         suspects = deque(item for item, _ in lost) if width > 1 else deque()
-        while suspects:
-            found = _pass(suspects, 1, threads, job, on_result, should_stop)
-            if found is None:
-                return
-            culprits += found
-        for item, code in culprits:
-            on_result(item, _death(code))
+        try:
+            while suspects:
+                found = _pass(suspects, 1, threads, job, on_result, should_stop)
+                if found is None:
+                    return
+                culprits += found
+        finally:   # also when stopped (Cancel, Ctrl+C) while the suspects run: those known are told
+            for item, code in culprits:
+                on_result(item, _death(code))
