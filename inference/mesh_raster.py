@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 
 from inference.face_atlas import triangle_index_map
+from inference.mesh_topology import MIRROR
 
 
 @lru_cache(maxsize=1)
@@ -59,6 +60,19 @@ def barycentric(pts: np.ndarray, shape: tuple[int, int], within: np.ndarray | No
     return ys, xs, t, bary
 
 
+def signed_areas(pts: np.ndarray, tris: np.ndarray) -> np.ndarray:
+    """Signed area of each triangle ``tris`` (T, 3) over the points ``pts`` (N, 2): the sign
+    tells which way round the triangle is drawn (from behind when it flips)."""
+    a, b, c = pts[tris[:, 0]], pts[tris[:, 1]], pts[tris[:, 2]]
+    return 0.5 * ((b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (c[:, 0] - a[:, 0]) * (b[:, 1] - a[:, 1]))
+
+
+def mirror_index(n: int) -> np.ndarray:
+    """For a mesh of ``n`` vertices, each vertex's mirror twin (mesh_topology.MIRROR); the iris
+    points past it stand for themselves."""
+    return np.asarray(MIRROR + list(range(len(MIRROR), n)))[:n]
+
+
 def interpolate(values: np.ndarray, tri: np.ndarray, bary: np.ndarray) -> np.ndarray:
     """Per-pixel interpolation of per-vertex ``values`` (N, ...) over the given triangles."""
     tris = triangles()
@@ -77,18 +91,13 @@ def correspondence_map(dst_pts: np.ndarray, src_pts: np.ndarray, shape: tuple[in
     ys, xs, tri, bary = barycentric(dst_pts, shape)
     where = interpolate(np.asarray(src_pts)[:, :2], tri, bary)
     if mirror_hidden:
-        from inference.mesh_topology import MIRROR
         tris = triangles()
         s, d = np.asarray(src_pts)[:, :2], np.asarray(dst_pts)[:, :2]
-
-        def area(p):
-            a, b, c = p[tris[:, 0]], p[tris[:, 1]], p[tris[:, 2]]
-            return 0.5 * ((b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (c[:, 0] - a[:, 0]) * (b[:, 1] - a[:, 1]))
-        a_src, a_dst = area(s), area(d)
+        a_src, a_dst = signed_areas(s, tris), signed_areas(d, tris)
         scale = (np.abs(a_src).sum() / max(np.abs(a_dst).sum(), 1e-9))
         # seen from behind in the source, or squeezed to a tenth of its share: the face turns away
         hidden = (np.sign(a_src) != np.sign(a_dst)) | (np.abs(a_src) < 0.1 * scale * np.abs(a_dst))
-        mirror = np.asarray(MIRROR + list(range(len(MIRROR), len(s))))[: len(s)]
+        mirror = mirror_index(len(s))
         pick = hidden[tri]
         if pick.any():
             where[pick] = interpolate(s[mirror], tri[pick], bary[pick])

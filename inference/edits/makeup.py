@@ -34,7 +34,6 @@ from inference.edits.reference import reference_face
 from inference.edits.spec import BOOL, CHOICES, FLOAT, INT, PHOTO, Command, Param
 from inference.imaging import soft_inside, wide_blur
 from inference.makeup.layers import from_lab, soft_around, to_lab
-from inference.mesh_topology import MIRROR
 from inference.ops.recursive_filter import recursive_filter
 
 NAME = "makeup"
@@ -153,22 +152,13 @@ def _eye_band(labels: np.ndarray, lm: np.ndarray, x0: int, y0: int) -> np.ndarra
     return band.astype(bool) & (labels == P.SKIN)
 
 
-def _mirror_index(n: int) -> np.ndarray:
-    return np.asarray(MIRROR + list(range(len(MIRROR), n)))[:n]
-
-
-def _signed_areas(p: np.ndarray, tris: np.ndarray) -> np.ndarray:
-    a, b, c = p[tris[:, 0]], p[tris[:, 1]], p[tris[:, 2]]
-    return 0.5 * ((b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (c[:, 0] - a[:, 0]) * (b[:, 1] - a[:, 1]))
-
-
 def band_visibility(target_pts: np.ndarray, ref_pts: np.ndarray, bands: list[np.ndarray]) -> list[float]:
     """Per eye band of the target (``bands``: bool maps in ``target_pts``' frame): how large the
     reference draws that band's mesh triangles against their mirror twins' (about 1 frontal,
     under 1 for the reference's far eye, over 1 for its near one; a triangle seen from behind
     counts nothing). The faces' own shapes cancel: both bands are the same reference's skin."""
     tris = mesh_raster.triangles()
-    mirror = _mirror_index(len(ref_pts))
+    mirror = mesh_raster.mirror_index(len(ref_pts))
     t_pts, r_pts = np.asarray(target_pts)[:, :2], np.asarray(ref_pts)[:, :2]
     out = []
     for band in bands:
@@ -176,8 +166,8 @@ def band_visibility(target_pts: np.ndarray, ref_pts: np.ndarray, bands: list[np.
         cx, cy = np.round(t_pts[tris].mean(1)).astype(int).T
         ok = (cx >= 0) & (cx < w) & (cy >= 0) & (cy < h)
         inside = tris[ok][band[cy[ok], cx[ok]]]          # the triangles whose centre lies in the band
-        seen = [np.clip(_signed_areas(r_pts, t) * np.sign(_signed_areas(t_pts, t)), 0, None).sum()
-                for t in (inside, mirror[inside])]
+        area = mesh_raster.signed_areas
+        seen = [np.clip(area(r_pts, t) * np.sign(area(t_pts, t)), 0, None).sum() for t in (inside, mirror[inside])]
         out.append(float(seen[0] / seen[1]) if seen[1] > 0 else 1.0)
     return out
 
@@ -228,8 +218,8 @@ class _Prepared:
             bx0, by0 = max(0, xs.min() - pad), max(0, ys.min() - pad)
             bx1, by1 = min(w, xs.max() + pad + 1), min(h, ys.max() + pad + 1)
             box = np.s_[by0:by1, bx0:bx1]
-            mxm, mym, _ = mesh_raster.correspondence_map(pts - (bx0, by0), ref.mesh[_mirror_index(len(ref.mesh)), :2],
-                                                         (by1 - by0, bx1 - bx0))
+            ref_mirrored = ref.mesh[mesh_raster.mirror_index(len(ref.mesh)), :2]
+            mxm, mym, _ = mesh_raster.correspondence_map(pts - (bx0, by0), ref_mirrored, (by1 - by0, bx1 - bx0))
             lab_m = to_lab(cv2.remap(ref.image, mxm, mym, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE).astype(np.float32))
             label_m = cv2.remap(ref.labels, mxm, mym, cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
             t = twin[box]
