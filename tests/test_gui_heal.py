@@ -11,7 +11,7 @@ from conftest import WAIT_MS, click_image, open_and_detect
 from inference.faces import detect
 from inference.io import write_image
 from inference.sample import sample_image
-from spots import paint_spots, way_back
+from spots import cheek_points, paint_spots, spotted_sample, way_back
 from test_gui import _drag
 
 
@@ -22,8 +22,8 @@ def test_find_keep_heal_brush_and_undo(qtbot, window, tmp_path):
     lm, s = face.landmarks68, face.size
     # two spots on the cheeks (2 % of the face across: her face is ~100 px) and two on the forehead
     brow = lm[17:27].mean(0)
-    centres = [(lm[36:42, 0].mean() - 0.06 * s, lm[29, 1]), (lm[42:48, 0].mean() + 0.06 * s, lm[29, 1]),
-               (brow[0] - 0.12 * s, brow[1] - 0.2 * s), (brow[0] + 0.1 * s, brow[1] - 0.22 * s)]
+    forehead = [(brow[0] - 0.12 * s, brow[1] - 0.2 * s), (brow[0] + 0.1 * s, brow[1] - 0.22 * s)]
+    centres = cheek_points(face) + forehead
     painted, alphas = paint_spots(clean, centres, 0.01 * s, ["dark", "red", "red", "dark"])
     path = tmp_path / "spotted.png"
     write_image(path, painted)
@@ -168,24 +168,13 @@ def test_a_brush_stroke_keeps_a_small_mask_and_heals_as_a_photo_sized_one_would(
     assert np.array_equal(w.doc.image(), healed)
 
 
-def _spotted_photo(tmp_path):
-    clean = sample_image()
-    face = detect(clean)[0]
-    lm, s = face.landmarks68, face.size
-    centres = [(lm[36:42, 0].mean() - 0.06 * s, lm[29, 1]), (lm[42:48, 0].mean() + 0.06 * s, lm[29, 1])]
-    painted, alphas = paint_spots(clean, centres, 0.01 * s, ["dark", "red"])
-    path = tmp_path / "spotted.png"
-    write_image(path, painted)
-    return path, face, centres
-
-
 def test_markers_follow_undo_and_redo(qtbot, window, tmp_path):
     """Markers are those found on the state shown: undo past the state they were found on
     clears them, redo brings them back; undoing "Heal spots" brings back the markers (and the
     spot kept) it healed, redo clears them; a brush stroke over a marked spot takes that
     marker away, the others stay, and undoing the stroke gives it back."""
     w = window
-    path, face, centres = _spotted_photo(tmp_path)
+    path, face, centres = spotted_sample(tmp_path)
     open_and_detect(qtbot, w, path)
     w.select_face(0)
     hp = w.panels["heal"]
@@ -245,9 +234,8 @@ def test_markers_are_the_selected_faces(qtbot, window, shared_data, tmp_path):
     img = read_image(path).rgb
     faces = detect(img)
     assert len(faces) >= 2
-    lm, s = faces[0].landmarks68, faces[0].size
-    centres = [(lm[36:42, 0].mean() - 0.06 * s, lm[29, 1]), (lm[42:48, 0].mean() + 0.06 * s, lm[29, 1])]
-    painted, _ = paint_spots(img, centres, 0.02 * s, ["dark", "dark"])
+    centres = cheek_points(faces[0])
+    painted, _ = paint_spots(img, centres, 0.02 * faces[0].size, ["dark", "dark"])
     write_image(tmp_path / "two.png", painted)
     open_and_detect(qtbot, w, tmp_path / "two.png")
     hp = w.panels["heal"]

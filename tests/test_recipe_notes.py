@@ -11,24 +11,14 @@ import pytest
 pytest.importorskip("pytestqt")
 
 from conftest import WAIT_MS, open_and_detect  # noqa: E402
-from spots import paint_spots  # noqa: E402
+from spots import spotted_sample  # noqa: E402
 from test_gui import _drag  # noqa: E402
-
-from inference.faces import detect  # noqa: E402
-from inference.io import write_image  # noqa: E402
-from inference.sample import sample_image  # noqa: E402
 
 
 def test_export_recipe_tells_of_the_spots_kept_and_the_brushed_heal(qtbot, window, tmp_path):
     from app.recipe_dialog import export_recipe
     from inference.batch.recipe import load_recipe
-    clean = sample_image()
-    face = detect(clean)[0]
-    lm, s = face.landmarks68, face.size
-    centres = [(lm[36:42, 0].mean() - 0.06 * s, lm[29, 1]), (lm[42:48, 0].mean() + 0.06 * s, lm[29, 1])]
-    painted, _ = paint_spots(clean, centres, 0.01 * s, ["dark", "red"])
-    photo = tmp_path / "spotted.png"
-    write_image(photo, painted)
+    photo, _, centres = spotted_sample(tmp_path)
     w = window
     open_and_detect(qtbot, w, photo)
     w.select_face(0)
