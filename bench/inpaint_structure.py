@@ -3,7 +3,7 @@
 On every photo of ../shared/data/inpainting (faces and scenes, 256 px), holes are put across
 the photo's own long structure edges: for each of its longest structure-edge components (as
 inference.inpaint.structure finds them: a roof line, a horizon, a quay, a jaw, a collar), a
-disc of RADIUS px centred on the component's middle pixel (structure.crossing_holes), filled
+disc of RADIUS px centred on the component's middle pixel (structure_measures.crossing_holes), filled
 on its own. The truth's
 structure edges inside the disc are then compared with the fill's Canny edges (same
 thresholds): recall (truth edge pixels with a fill edge within 2 px), precision, and the mean
@@ -30,7 +30,7 @@ from PIL import Image
 
 from inference.inpaint import inpaint
 from inference.inpaint import patchmatch as PM
-from inference.inpaint.structure import crossing_holes, edge_continuity
+from structure_measures import crossing_holes, edge_continuity
 
 RADIUS = 12
 

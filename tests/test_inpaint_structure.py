@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
+from bench import structure_measures as SM
 from inference.inpaint import inpaint
 from inference.inpaint import patchmatch as PM
 from inference.inpaint import structure as S
@@ -63,7 +64,7 @@ def test_the_fill_continues_the_edge(astronaut, centre, monkeypatch):
         outs = _fills(astronaut, hole, range(3), structure, monkeypatch)
         for o in outs:
             assert np.array_equal(o[~hole], astronaut[~hole])
-        got[structure] = (np.mean([S.edge_continuity(o, astronaut, hole)[0] for o in outs]),
+        got[structure] = (np.mean([SM.edge_continuity(o, astronaut, hole)[0] for o in outs]),
                           np.mean([_psnr(o, astronaut, hole) for o in outs]))
     (rec, psnr), (rec0, psnr0) = got[True], got[False]
     assert rec >= 0.4 and rec >= rec0 + 0.12, got
@@ -115,11 +116,11 @@ def test_scenes_and_faces_of_the_data(shared_data, monkeypatch):
     got = {True: [], False: []}
     for f in files:
         img = np.array(Image.open(f).convert("RGB"))
-        for hole in S.crossing_holes(img, 2, 20):
+        for hole in SM.crossing_holes(img, 2, 20):
             for structure in got:
                 out = _fills(img, hole, [0], structure, monkeypatch)[0]
                 assert np.array_equal(out[~hole], img[~hole])
-                got[structure].append((S.edge_continuity(out, img, hole)[0], _psnr(out, img, hole)))
+                got[structure].append((SM.edge_continuity(out, img, hole)[0], _psnr(out, img, hole)))
     on, off = np.nanmean(got[True], 0), np.nanmean(got[False], 0)
     assert len(got[True]) >= 20
     assert on[0] >= off[0] + 0.08 and on[0] >= 0.65, (on, off)
