@@ -1,6 +1,6 @@
-"""Edits that share one dock: with a dock per edit the right edge held twelve tabs whose
-titles were cut to one or two letters at 1280 px ("S…", "B…", "H…" twice). Related edits sit
-in one dock under headings, so the tabs read in full."""
+"""Edits that share one dock: related edits (the skin's, the makeup's) sit in one dock under
+headings, one above the other, so they are worked on side by side, and the right edge keeps
+few enough tabs that their titles read in full on a 1280 px screen."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget

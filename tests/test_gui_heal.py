@@ -118,7 +118,7 @@ def test_find_keep_heal_brush_and_undo(qtbot, window, tmp_path):
 
 def test_a_brush_stroke_keeps_a_small_mask_and_heals_as_a_photo_sized_one_would(qtbot, window, sample_path, astronaut):
     """A heal-brush stroke on the sample: the history step holds the stroke's box, not a mask
-    of the photo's size (at 24 MP that was 24 MB a stroke), and the heal is bit-identical to
+    of the photo's size (24 MB a stroke at 24 MP), and the heal is bit-identical to
     the one a photo-sized mask of the same stroke gives; undo / redo give the pixels back."""
     import pickle
 
@@ -144,7 +144,7 @@ def test_a_brush_stroke_keeps_a_small_mask_and_heals_as_a_photo_sized_one_would(
     photo_mask = astronaut.shape[0] * astronaut.shape[1]           # a uint8 mask of the photo: 262144 B
     assert held < photo_mask / 100, held                            # the box of a 10 px stroke: under 1 KB
 
-    # the same stroke as a photo-sized mask (what was kept before), healed headless
+    # the same stroke as a photo-sized mask, healed headless
     cropped = step.params["mask"]
     full = cropped.full()
     assert full.shape == astronaut.shape[:2] and full.sum() > 50

@@ -37,7 +37,8 @@ MAX_COLOUR = 0.6       # side colour mismatch, in units of the edges' own contra
 MIN_INSIDE = 0.85      # share of a joining curve that must lie in the hole
 BAND = 3               # px: the edge plane is fixed this far either side of a joining curve ...
 SIDE_BAND = 8          # ... and the side colours this far
-SIDE_BLUR = 5.0        # px: Gaussian sigma of the side plane (1 made fills over foliage smoother)
+SIDE_BLUR = 5.0        # px: Gaussian sigma of the side plane: it says which side's grey, not its
+                       # grain (blurred 1 px, fills over foliage came out smoother)
 
 
 @dataclass
