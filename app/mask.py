@@ -16,15 +16,57 @@ from PySide6.QtCore import QPointF, QRect, Qt
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPainterPathStroker, QPen, QRadialGradient
 
 
+@dataclass(eq=False)
+class Coverage:
+    """A raster stroke's coverage kept small, as it stays in the history with the fill it made:
+    cropped to its non-zero box, and one bit a pixel where it is all or nothing (a parsing
+    class's mask: the clothes of a 24 MP photo a few MB, not a photo-sized 24 MB raster)."""
+    shape: tuple[int, int]            # the box's (height, width)
+    bits: np.ndarray | None = None    # np.packbits of the box's covered pixels (coverage 0 / 255 only)
+    levels: np.ndarray | None = None  # else the box's uint8 coverage
+
+    @classmethod
+    def of(cls, raster: np.ndarray) -> tuple["Coverage", int, int]:
+        """(coverage, dx, dy): ``raster``'s non-zero box, which lies at (dx, dy) in it."""
+        m = np.asarray(raster)
+        rows, cols = np.flatnonzero(m.any(1)), np.flatnonzero(m.any(0))
+        if len(rows) == 0:
+            return cls((0, 0), levels=np.zeros((0, 0), np.uint8)), 0, 0
+        y0, y1, x0, x1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+        box = m[y0:y1, x0:x1]
+        on = box == 255
+        if np.array_equal(on, box > 0):
+            return cls(box.shape, bits=np.packbits(on, axis=None)), x0, y0
+        return cls(box.shape, levels=box.astype(np.uint8)), x0, y0
+
+    @property
+    def nbytes(self) -> int:
+        return int((self.bits if self.bits is not None else self.levels).nbytes)
+
+    def array(self) -> np.ndarray:
+        """The box's (h, w) uint8 coverage."""
+        if self.levels is not None:
+            return self.levels
+        h, w = self.shape
+        return np.unpackbits(self.bits, count=h * w).reshape(h, w) * np.uint8(255)
+
+
 @dataclass
 class Stroke:
     kind: str                         # "brush", "eraser", "lasso", "raster"
     path: QPainterPath | None = None  # the centre line (brush, eraser) or outline (lasso)
     size: float = 20.0                # brush diameter in photo pixels
     hardness: float = 1.0             # 1: hard edge; 0: soft all the way from the centre
-    raster: np.ndarray | None = None  # "raster": an (h, w) uint8 coverage to add at (x0, y0)
+    # "raster": an (h, w) uint8 coverage to add at (x0, y0), kept as a Coverage of its non-zero
+    # box (x0, y0 moved to the box)
+    raster: np.ndarray | Coverage | None = None
     x0: int = 0
     y0: int = 0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.raster, np.ndarray):
+            self.raster, dx, dy = Coverage.of(self.raster)
+            self.x0, self.y0 = self.x0 + dx, self.y0 + dy
 
 
 class MaskLayer:
@@ -140,7 +182,8 @@ class MaskLayer:
             view = qimage2ndarray.raw_view(self._image)
             h, w = s.raster.shape
             region = view[s.y0:s.y0 + h, s.x0:s.x0 + w]
-            np.maximum(region, s.raster[: region.shape[0], : region.shape[1]], out=region)
+            if region.size:
+                np.maximum(region, s.raster.array()[: region.shape[0], : region.shape[1]], out=region)
             return
         p = QPainter(self._image)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)

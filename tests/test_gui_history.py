@@ -124,3 +124,40 @@ def test_undoing_a_fill_gives_its_mask_back(qtbot, window, sample_path, astronau
     assert np.array_equal(out[adjusted == 0], astronaut[adjusted == 0])
     assert (out[adjusted > 0] != astronaut[adjusted > 0]).any()
     assert len(w.doc.steps) == 1                  # the first fill was dropped, as undo + edit does
+
+
+def test_a_clothes_mask_is_kept_small_with_its_fill(qtbot, window, sample_path, astronaut):
+    """"Add to mask: clothes" and Fill: the strokes kept with the step hold the class's box at
+    one bit a pixel, not the photo-sized raster the parsing gives (past the crop, the suit
+    reaches the photo's bottom); undo gives the very mask back, redo the very fill, and
+    filling the given-back mask again the same pixels."""
+    import pickle
+
+    from inference.body_extent import class_raster
+    from inference.parsing import CLOTHES
+    w = window
+    open_and_detect(qtbot, w, sample_path)
+    w.select_face(0)
+    qtbot.waitUntil(lambda: w.doc.faces()[0].parsing is not None, timeout=WAIT_MS)
+    w.add_class_to_mask(CLOTHES)
+    qtbot.waitUntil(lambda: bool(w.mask.strokes), timeout=WAIT_MS)
+    raster, x0, y0 = class_raster(w.doc.faces()[0].parsing, CLOTHES)   # what the worker gave
+    painted = np.zeros(astronaut.shape[:2], np.uint8)
+    painted[y0:y0 + raster.shape[0], x0:x0 + raster.shape[1]] = raster
+    assert np.array_equal(w.mask.array(), painted) and (painted > 0).mean() > 0.1
+
+    w.act_fill.trigger()
+    qtbot.waitUntil(lambda: w.doc.cursor == 1, timeout=WAIT_MS)
+    filled = w.doc.image().copy()
+    assert (filled[painted > 0] != astronaut[painted > 0]).any()
+    held = len(pickle.dumps(w.doc.top().painted))
+    assert held < raster.nbytes / 6 and held < painted.size / 8 + 4096, (held, raster.nbytes)
+
+    w.undo()                                      # the mask back, pixel for pixel
+    assert np.array_equal(w.doc.image(), astronaut) and np.array_equal(w.mask.array(), painted)
+    w.redo()
+    assert np.array_equal(w.doc.image(), filled) and not w.mask.array().any()
+    w.undo()
+    w.act_fill.trigger()                          # filled again from the given-back mask
+    qtbot.waitUntil(lambda: w.doc.cursor == 1, timeout=WAIT_MS)
+    assert np.array_equal(w.doc.image(), filled)

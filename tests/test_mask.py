@@ -168,3 +168,30 @@ def test_add_on_a_12_megapixel_layer_touches_only_its_box(qapp):
     assert (px[keep] == poison).all()
     inside = px[~keep].reshape(dirty.height(), dirty.width())
     assert np.array_equal(inside >> 24, layer.array()[~keep].reshape(inside.shape))
+
+
+def test_a_raster_stroke_keeps_its_box_only(qapp):
+    """A raster stroke holds its non-zero box: one bit a pixel where the coverage is all or
+    nothing (a parsing class), its levels otherwise; either way it paints exactly what the
+    raster would, where it would."""
+    w, h = 300, 200
+    rng = np.random.default_rng(5)
+    yy, xx = np.mgrid[0:h, 0:w]
+    binary = np.where(np.hypot(xx - 180, yy - 150) < 60, 255, 0).astype(np.uint8)   # photo-sized
+    soft = np.zeros((50, 60), np.uint8)
+    soft[10:40, 5:50] = rng.integers(1, 256, (30, 45))
+    for raster, x0, y0, held in ((binary, 0, 0, 120 * 120 // 8 + 8), (soft, 20, 30, 30 * 45)):
+        s = Stroke("raster", raster=raster, x0=x0, y0=y0)
+        assert s.raster.nbytes <= held < raster.nbytes, (s.raster.nbytes, held)
+        layer = MaskLayer(w, h)
+        layer.add(s)
+        want = np.zeros((h, w), np.uint8)
+        want[y0:y0 + raster.shape[0], x0:x0 + raster.shape[1]] = raster
+        assert np.array_equal(layer.array(), want)
+        assert layer.last_dirty == QRect(s.x0, s.y0, s.raster.shape[1], s.raster.shape[0])
+        layer.set_strokes([s])                    # given back (an undone fill): the same pixels
+        assert np.array_equal(layer.array(), want)
+    empty = Stroke("raster", raster=np.zeros((20, 20), np.uint8), x0=5, y0=5)
+    layer = MaskLayer(w, h)
+    layer.add(empty)
+    assert layer.is_empty() and layer.last_dirty is None
