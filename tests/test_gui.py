@@ -188,14 +188,20 @@ def test_cancelled_fill_leaves_the_document_unchanged(qtbot, window, sample_path
     assert "Cancelled" in w.statusBar().currentMessage()
 
 
-def test_mask_from_a_parsing_class(qtbot, window, sample_path):
-    w = window
-    open_and_detect(qtbot, w, sample_path)
+def mask_of_class(qtbot, w, path, cls: int) -> None:
+    """The photo at ``path`` opened, its first face selected and parsed, and "Add to mask" of
+    its class ``cls`` done."""
+    open_and_detect(qtbot, w, path)
     w.select_face(0)
     qtbot.waitUntil(lambda: w.doc.faces()[0].parsing is not None, timeout=WAIT_MS)
-    from inference.parsing import LEFT_BROW
-    w.add_class_to_mask(LEFT_BROW)
+    w.add_class_to_mask(cls)
     qtbot.waitUntil(lambda: bool(w.mask.strokes), timeout=WAIT_MS)
+
+
+def test_mask_from_a_parsing_class(qtbot, window, sample_path):
+    from inference.parsing import LEFT_BROW
+    w = window
+    mask_of_class(qtbot, w, sample_path, LEFT_BROW)
     brow = w.doc.faces()[0].parsing.full(512, 512) == LEFT_BROW
     assert np.array_equal(w.mask.array() > 0, brow)
 

@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("pytestqt")
 
 from conftest import WAIT_MS, drag_landmark, open_and_detect, select_and_show  # noqa: E402
-from test_gui import _drag  # noqa: E402
+from test_gui import _drag, mask_of_class  # noqa: E402
 
 
 def _click_row(qtbot, w, row):
@@ -136,11 +136,7 @@ def test_a_clothes_mask_is_kept_small_with_its_fill(qtbot, window, sample_path, 
     from inference.body_extent import class_raster
     from inference.parsing import CLOTHES
     w = window
-    open_and_detect(qtbot, w, sample_path)
-    w.select_face(0)
-    qtbot.waitUntil(lambda: w.doc.faces()[0].parsing is not None, timeout=WAIT_MS)
-    w.add_class_to_mask(CLOTHES)
-    qtbot.waitUntil(lambda: bool(w.mask.strokes), timeout=WAIT_MS)
+    mask_of_class(qtbot, w, sample_path, CLOTHES)
     raster, x0, y0 = class_raster(w.doc.faces()[0].parsing, CLOTHES)   # what the worker gave
     painted = np.zeros(astronaut.shape[:2], np.uint8)
     painted[y0:y0 + raster.shape[0], x0:x0 + raster.shape[1]] = raster

@@ -83,6 +83,18 @@ def opened(path):
     return s, runner, view
 
 
+def smoothed(path, strength: float):
+    """The photo at ``path`` opened, its face selected and its skin smoothed through a preview
+    (committed as the result): one step."""
+    s, runner, _ = opened(path)
+    s.select(0)
+    runner.run()
+    s.preview("skin", {"strength": strength})
+    runner.run()
+    s.commit("skin", {"strength": strength})
+    return s, runner
+
+
 def test_preview_commit_readjust_undo(sample_path, astronaut):
     s, runner, view = opened(sample_path)
     assert len(s.faces()) == 1 and "1 face(s) found" in view.messages[-1]
@@ -216,12 +228,7 @@ def test_a_preview_of_a_replaced_step_is_not_shown_nor_committed(sample_path):
     """A Fill choice picked while a preview renders replaces the step under it (same state
     number, other pixels): that preview is stale."""
     import dataclasses
-    s, runner, _ = opened(sample_path)
-    s.select(0)
-    runner.run()
-    s.preview("skin", {"strength": 0.5})
-    runner.run()
-    s.commit("skin", {"strength": 0.5})
+    s, runner = smoothed(sample_path, 0.5)
     assert s.doc.cursor == 1
     s.preview("lips", {"color": "#b03040", "amount": 0.8, "finish": "satin"})
     s.doc.undo()                                          # what Fill choices' pick does
@@ -239,12 +246,7 @@ def test_a_queued_save_writes_the_pixels_it_was_asked_for(sample_path, tmp_path)
     step. The file still gets what Ctrl+S was pressed on (it was written with the replaced
     step's pixels, an edit then in neither the file nor the history)."""
     from inference.faces import with_landmark_moved
-    s, runner, _ = opened(sample_path)
-    s.select(0)
-    runner.run()
-    s.preview("skin", {"strength": 0.8})
-    runner.run()
-    s.commit("skin", {"strength": 0.8})
+    s, runner = smoothed(sample_path, 0.8)
     edited = s.doc.image().copy()
     s.submit("busy", lambda ctx: None)           # the worker on something else first
     s.save(tmp_path / "saved.png")
