@@ -24,6 +24,7 @@ import numpy as np
 
 from inference import mesh_topology as topo
 from inference import parsing as P
+from inference.hair_extent import touching_sides
 
 COARSE_SIDE = 384      # the body's region is reduced to at most this side for the continuation
 COARSE_FINEST = 0.5    # and to at most this fraction of the crop's working resolution
@@ -51,15 +52,6 @@ class BodyExtent:
         out[self.y0:self.y0 + self.height, self.x0:self.x0 + self.width] = cv2.resize(
             self.labels, (self.width, self.height), interpolation=cv2.INTER_NEAREST)
         return out
-
-
-def touching_sides(mask: np.ndarray, box: tuple[int, int, int, int], height: int, width: int) -> list[int]:
-    """Sides (0 left, 1 right, 3 bottom) where ``mask`` (on the crop ``box``) meets the crop's
-    border and the photo goes on beyond it (the top is never: clothes start below the mouth)."""
-    x0, y0, x1, y1 = box
-    lines = [(mask[:, :2].any(1), x0 > 0), (mask[:, -2:].any(1), x1 < width), (None, False),
-             (mask[-2:].any(0), y1 < height)]
-    return [i for i, (line, room) in enumerate(lines) if room and line.mean() > TOUCH]
 
 
 def _reduced(image: np.ndarray, scale: float) -> np.ndarray:
@@ -94,7 +86,8 @@ def body_extent(image: np.ndarray, parsing: "P.Parsing", skin_lab: np.ndarray, f
     H, W = image.shape[:2]
     box = (parsing.x0, parsing.y0, parsing.x0 + parsing.width, parsing.y0 + parsing.height)
     edge = _border_labels(parsing.scores)
-    if not touching_sides((edge == P.CLOTHES) | (edge == P.NECK), box, H, W):
+    # the top is never a side they go on from: clothes start below the mouth
+    if not touching_sides((edge == P.CLOTHES) | (edge == P.NECK), box, H, W, sides=(0, 1, 3), touch=TOUCH):
         return None
     mesh = np.asarray(face.mesh)[:, :2]
     mouth_y = float(mesh[topo.LIPS_OUTER_LOWER, 1].mean())

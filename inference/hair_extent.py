@@ -17,13 +17,16 @@ GROW = (0.6, 0.6, 0.4, 1.0)   # left, right, top, bottom: how far a side grows, 
 HAIR_RADIUS = 3.0     # a hair colour lies within this Mahalanobis distance of the hair's model
 
 
-def touching_sides(hair: np.ndarray, box: tuple[int, int, int, int], height: int, width: int) -> list[int]:
-    """Sides (0 left, 1 right, 2 top, 3 bottom) where ``hair`` (on the crop ``box``) meets the
-    crop's border and the photo goes on beyond it."""
+def touching_sides(mask: np.ndarray, box: tuple[int, int, int, int], height: int, width: int,
+                   sides: tuple[int, ...] = (0, 1, 2, 3), touch: float = TOUCH) -> list[int]:
+    """Those of ``sides`` (0 left, 1 right, 2 top, 3 bottom) where ``mask`` (on the crop ``box``)
+    meets the crop's border (on more than ``touch`` of its two outer lines) and the photo goes
+    on beyond it; the hair's here, the clothes' and neck's in inference/body_extent.py."""
     x0, y0, x1, y1 = box
-    lines = [(hair[:, :2].any(1), x0 > 0), (hair[:, -2:].any(1), x1 < width),
-             (hair[:2].any(0), y0 > 0), (hair[-2:].any(0), y1 < height)]
-    return [i for i, (line, room) in enumerate(lines) if room and line.mean() > TOUCH]
+    room = (x0 > 0, x1 < width, y0 > 0, y1 < height)
+    lines = (lambda: mask[:, :2].any(1), lambda: mask[:, -2:].any(1), lambda: mask[:2].any(0),
+             lambda: mask[-2:].any(0))
+    return [i for i in sides if room[i] and lines[i]().mean() > touch]
 
 
 ROUNDS = 3            # the crop grows at most this many times
