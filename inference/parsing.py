@@ -230,11 +230,13 @@ def _forehead_cap(pts: np.ndarray, shape: tuple[int, int], extent: float) -> np.
     return mask.astype(bool)
 
 
-def affinities(image: np.ndarray, sigma: float, reach: np.ndarray) -> "torch.Tensor":
+def affinities(image: np.ndarray, sigma: float, reach: np.ndarray, lab: np.ndarray | None = None) -> "torch.Tensor":
     """(1, 4, 3, H, W) propagation weights from colour similarity between each pixel and its
     three neighbours on the previous row/column of every scan direction, scaled so that they
-    sum to ``reach`` (an (H, W) map: 0 keeps the prior, near 1 propagates far)."""
-    return scaled(similarities(image, sigma), reach)
+    sum to ``reach`` (an (H, W) map: 0 keeps the prior, near 1 propagates far). ``lab``: the
+    image's Lab (float32), when known."""
+    import torch
+    return similarities(image, sigma, lab).mul_(torch.from_numpy(np.asarray(reach, np.float32)))
 
 
 def scaled(sims: "torch.Tensor", reach: np.ndarray) -> "torch.Tensor":
@@ -243,20 +245,27 @@ def scaled(sims: "torch.Tensor", reach: np.ndarray) -> "torch.Tensor":
     return sims * torch.from_numpy(np.asarray(reach, np.float32))
 
 
-def similarities(image: np.ndarray, sigma: float) -> "torch.Tensor":
+def similarities(image: np.ndarray, sigma: float, lab: np.ndarray | None = None) -> "torch.Tensor":
     """(1, 4, 3, H, W) colour similarities of each pixel to its three neighbours on the
-    previous row/column of every scan direction, a third each (a reach of 1)."""
+    previous row/column of every scan direction, a third each (a reach of 1). ``lab``: the
+    image's Lab (cv2's, as float32), when known."""
     import torch
-    lab = torch.from_numpy(cv2.cvtColor(image, cv2.COLOR_RGB2LAB).astype(np.float32)).permute(2, 0, 1)
-    H, W = lab.shape[1:]
-    pad = torch.nn.functional.pad(lab[None], (1, 1, 1, 1), mode="replicate")[0]
+    if lab is None:
+        lab = cv2.cvtColor(image, cv2.COLOR_RGB2LAB).astype(np.float32)
+    H, W = lab.shape[:2]
+    # contiguous channels of the edge-replicated Lab; every step below in place
+    pad = [torch.from_numpy(c) for c in cv2.split(cv2.copyMakeBorder(lab, 1, 1, 1, 1, cv2.BORDER_REPLICATE))]
     # A pair's similarity is the same seen from either end ((a - b)^2 == (b - a)^2 exactly),
     # so four offsets computed once over the padded grid give all twelve.
     pair = {}
     for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
-        a = pad[:, max(0, -dy):H + 2 - max(0, dy), max(0, -dx):W + 2 - max(0, dx)]
-        b = pad[:, max(0, dy):H + 2 - max(0, -dy), max(0, dx):W + 2 - max(0, -dx)]
-        pair[dy, dx] = torch.exp(-((a - b) ** 2).sum(0) / (2 * sigma * sigma))
+        ya, xa = slice(max(0, -dy), H + 2 - max(0, dy)), slice(max(0, -dx), W + 2 - max(0, dx))
+        yb, xb = slice(max(0, dy), H + 2 - max(0, -dy)), slice(max(0, dx), W + 2 - max(0, -dx))
+        dist = None
+        for c in pad:   # the squared distance summed channel by channel, as a sum over them
+            d = c[ya, xa] - c[yb, xb]
+            dist = d.mul_(d) if dist is None else dist.add_(d.mul_(d))
+        pair[dy, dx] = dist.div_(-2 * sigma * sigma).exp_()
 
     def sim(dy: int, dx: int) -> "torch.Tensor":  # similarity to the neighbour at (y+dy, x+dx)
         # pixel p is padded p + 1; pair[e] at grid index g holds padded (g + o, g + o + e),
@@ -266,13 +275,15 @@ def similarities(image: np.ndarray, sigma: float) -> "torch.Tensor":
         return pair[ey, ex][y0:y0 + H, x0:x0 + W]
 
     # Offsets per direction (see ops.propagate): j runs across the scan.
-    w = torch.stack([
-        torch.stack([sim(j, -1) for j in (-1, 0, 1)]),   # right: previous column
-        torch.stack([sim(j, 1) for j in (-1, 0, 1)]),    # left: next column
-        torch.stack([sim(-1, j) for j in (-1, 0, 1)]),   # down: previous row
-        torch.stack([sim(1, j) for j in (-1, 0, 1)]),    # up: next row
-    ])
-    return (w / 3.0)[None]
+    offsets = ([(j, -1) for j in (-1, 0, 1)],    # right: previous column
+               [(j, 1) for j in (-1, 0, 1)],     # left: next column
+               [(-1, j) for j in (-1, 0, 1)],    # down: previous row
+               [(1, j) for j in (-1, 0, 1)])     # up: next row
+    w = torch.empty((1, 4, 3, H, W), dtype=torch.float32)
+    for d, row in enumerate(offsets):
+        for j, (oy, ox) in enumerate(row):
+            torch.div(sim(oy, ox), 3.0, out=w[0, d, j])
+    return w
 
 
 def _prior(pts: np.ndarray, shape: tuple[int, int], atlas, band_px: float,
@@ -452,7 +463,7 @@ def parse(image: np.ndarray, face, params: RefineParams | None = None, atlas=_DE
     xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))[None]
     # (each of a pixel's three weights is at most a third of its reach <= 1: the op's
     # normalisation would divide by 1, so it is skipped)
-    p = affinities(work, prm.colour_sigma, prm.reach * (1 - conf))
+    p = affinities(work, prm.colour_sigma, prm.reach * (1 - conf), lab)
     for _ in range(prm.iterations):
         xt = propagate(xt, p, merge="max", normalize=prm.reach > 1)
     x = xt[0].numpy()
