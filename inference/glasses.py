@@ -156,6 +156,13 @@ def _support(planes: np.ndarray) -> np.ndarray:
     return np.maximum(grown, 0.7 * np.maximum(np.roll(grown, 1, 0), np.roll(grown, -1, 0)))
 
 
+def _support_at(planes: np.ndarray, k: int) -> np.ndarray:
+    """``_support(planes)[k]``, from the three planes it reads."""
+    near = [(k - 1) % N_DIR, k, (k + 1) % N_DIR]
+    grown = [cv2.dilate(p, np.ones((3, 3), np.uint8)) for p in np.clip(planes[near] / LINE, 0, 1)]
+    return np.maximum(grown[1], 0.7 * np.maximum(grown[0], grown[2]))
+
+
 def _ring_family() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every rim searched: points (R, m, 2) round the origin, their normals' direction
     indices (R, m) and the rim's centre offset (R, 2) (x outwards, y down; pixels)."""
@@ -200,14 +207,17 @@ def _path(cost: np.ndarray) -> tuple[float, np.ndarray]:
     """The path through the columns of ``cost`` (rows may change by one a column) of the
     highest mean, and its row per column."""
     h, w = cost.shape
-    acc = cost[:, 0].copy()
-    back = np.zeros((h, w), np.int64)
+    cols = np.ascontiguousarray(cost.T)
+    acc = cols[0].copy()
+    back = np.zeros((w, h), np.int64)
+    # the row above, the same row, the row below, each column (one buffer; the first wins ties)
+    stack = np.full((3, h), -np.inf, acc.dtype)
+    below = np.arange(h) - 1
     for x in range(1, w):
-        up, down = np.r_[-np.inf, acc[:-1]], np.r_[acc[1:], -np.inf]
-        stack = np.stack([up, acc, down])
-        j = stack.argmax(0)
-        back[:, x] = np.arange(h) + j - 1
-        acc = stack[j, np.arange(h)] + cost[:, x]
+        stack[0, 1:], stack[1], stack[2, :-1] = acc[:-1], acc, acc[1:]
+        np.add(below, stack.argmax(0), out=back[x])
+        acc = stack.max(0) + cols[x]
+    back = back.T
     rows = np.zeros(w, np.int64)
     rows[-1] = int(acc.argmax())
     for x in range(w - 1, 0, -1):
@@ -264,7 +274,7 @@ def find_glasses(image: np.ndarray, mesh: np.ndarray, always_rims: bool = False)
     around = (slice(ys.start - m, ys.stop + m), slice(xs.start - m, xs.stop + m))
     vert = N_DIR // 2
     # the bridge: lines whose normal is (near) vertical, across the top of the nose
-    bridges = [_path(_support(c)[vert, m:-m, m:-m])
+    bridges = [_path(_support_at(c, vert)[m:-m, m:-m])
                for c in contrast(grey[around], around, (vert - 1, vert, vert + 1))]
     none = np.zeros(grey.shape, bool)
     if not always_rims and max(b for b, _ in bridges) < MIN_BRIDGE:
