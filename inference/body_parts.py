@@ -17,6 +17,8 @@ the mouth down, seeded where colour and place are sure:
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import cv2
 import numpy as np
 from scipy import ndimage
@@ -56,6 +58,14 @@ def _gaussian(samples: np.ndarray, widen_l: float = 1.0) -> tuple[np.ndarray, np
     if len(samples) > MAX_FIT:
         samples = samples[::len(samples) // MAX_FIT]
     s = samples.astype(np.float64)
+    # (a parse fits the same samples several times: its log-likelihoods and their levels)
+    mu, cov = _fitted(s.tobytes(), s.shape, widen_l)
+    return mu.copy(), cov.copy()
+
+
+@lru_cache(maxsize=16)
+def _fitted(data: bytes, shape: tuple[int, ...], widen_l: float) -> tuple[np.ndarray, np.ndarray]:
+    s = np.frombuffer(data, np.float64).reshape(shape)
     cov = np.cov(s.T) + np.eye(3) * 4.0
     if widen_l != 1.0:
         cov[0, :] *= widen_l

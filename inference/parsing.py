@@ -510,8 +510,8 @@ def with_carved(x: np.ndarray, carved: dict[int, np.ndarray], hair: np.ndarray |
     if not masks:
         return out
     # only the box round the carved pixels (and the blur's reach) changes
-    ys, xs = np.nonzero(np.logical_or.reduce(list(masks.values())))
-    b = (slice(max(0, ys.min() - 3), ys.max() + 4), slice(max(0, xs.min() - 3), xs.max() + 4))
+    bx, by, bw, bh = cv2.boundingRect(np.logical_or.reduce(list(masks.values())).view(np.uint8))
+    b = (slice(max(0, by - 3), by + bh + 3), slice(max(0, bx - 3), bx + bw + 3))
     top = out[(slice(0, FACE_CLASSES),) + b].max(0)
     total = np.zeros(top.shape, np.float32)
     for cls, m in masks.items():
