@@ -183,7 +183,7 @@ def _body_masks_at(work: np.ndarray, lab: np.ndarray, labels: np.ndarray, person
     comp, n = ndimage.label(cv2.morphologyEx(skinlike.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)))
     if n:
         ids = np.unique(comp[near_jaw & (comp > 0)])
-        skinlike = np.isin(comp, ids[ids > 0])
+        skinlike = P.among(comp, ids[ids > 0], n + 1)
     else:
         skinlike[:] = False
     seeds = {NECK_: skinlike | (face_skin & (rows > mouth_y - top)),
@@ -209,14 +209,14 @@ def _body_masks_at(work: np.ndarray, lab: np.ndarray, labels: np.ndarray, person
     xt = propagate(torch.from_numpy(x)[None], p, merge="max", normalize=False)
     out = xt[0].numpy().argmax(0)
     neck = (out == NECK_) & ~oval & low & under_jaw & ~(H_ & ((hair_s > skin_ll) | ~cols))
-    clothes = (out == CLOTHES_) & ~oval & low & np.isin(L, (P.BACKGROUND, P.HAIR, P.SKIN))
+    clothes = (out == CLOTHES_) & ~oval & low & P.among(L, (P.BACKGROUND, P.HAIR, P.SKIN))
     # hair below the mouth hangs from the hair above it
     # (hair the neck's plane reached but the neck's bounds refuse stays hair)
     keep = H_ & ~(((out == CLOTHES_) | (out == BACK_) | neck) & low & ~oval)
     comp, n = ndimage.label(keep)
     if n:
         ids = np.unique(comp[keep & ~low])
-        keep = np.isin(comp, ids[ids > 0])
+        keep = P.among(comp, ids[ids > 0], n + 1)
     clothes |= H_ & ~keep & (Pm > 0.5) & ~neck
     neck &= ~(L == P.SKIN) | under_jaw          # face skin carved only under the jaw line
     full = lambda m: np.concatenate([np.zeros((top, w), bool), m])  # noqa: E731

@@ -107,9 +107,10 @@ def foreign_mask(lab: np.ndarray, labels: np.ndarray, face_oval: np.ndarray, sur
     in blobs of at least ``min_fraction`` of the oval. Beards and bangs are hair-coloured and
     stay what the parsing says."""
     from inference.body_parts import MIN_SAMPLES
+    from inference.parsing import among
     # looked for on every other pixel (a blob is 2 % of the face), its edge then on all
     lab2, labels2, oval2 = lab[::2, ::2], labels[::2, ::2], face_oval[::2, ::2]
-    cand = oval2 & np.isin(labels2, FOREIGN_OVER)
+    cand = oval2 & among(labels2, FOREIGN_OVER)
     none = np.zeros(labels.shape, bool)
     if not cand.any() or sure_skin[::2, ::2].sum() < MIN_SAMPLES:
         return none
@@ -122,14 +123,14 @@ def foreign_mask(lab: np.ndarray, labels: np.ndarray, face_oval: np.ndarray, sur
     # eye shadow and lipstick are colours no skin has: a blob must be big enough away from
     # the eyes, brows and lips
     r = max(1, int(round(MAKEUP_REACH * np.sqrt(oval2.sum()))))
-    made_up = cv2.dilate(np.isin(labels2, (2, 3, 4, 5, 7, 8, 9)).astype(np.uint8),
+    made_up = cv2.dilate(among(labels2, (2, 3, 4, 5, 7, 8, 9)).astype(np.uint8),
                          cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1,) * 2)) > 0
     area = np.bincount(comp[~made_up], minlength=n)
     big = np.nonzero(area[1:] >= min_fraction * oval2.sum())[0] + 1
     if not len(big):
         return none
-    found = cv2.resize(np.isin(comp, big).astype(np.uint8), labels.shape[::-1], interpolation=cv2.INTER_NEAREST)
-    near = (cv2.dilate(found, np.ones((5, 5), np.uint8)) > 0) & face_oval & np.isin(labels, FOREIGN_OVER)
+    found = cv2.resize(among(comp, big, n).astype(np.uint8), labels.shape[::-1], interpolation=cv2.INTER_NEAREST)
+    near = (cv2.dilate(found, np.ones((5, 5), np.uint8)) > 0) & face_oval & among(labels, FOREIGN_OVER)
     none[near] = _far(lab[near], skin, hair)
     return none
 

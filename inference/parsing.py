@@ -54,6 +54,23 @@ def running_argmax(planes) -> np.ndarray:
     return out
 
 
+def among(labels: np.ndarray, values, count: int | None = None) -> np.ndarray:
+    """np.isin(labels, values) for a map of non-negative integers (a uint8 label map, or
+    component numbers below ``count``), 5-10x faster: a few comparisons, or a table lookup."""
+    values = [int(v) for v in np.asarray(values).ravel()]
+    if labels.dtype == np.uint8 and len(values) <= 3:
+        out = np.zeros(labels.shape, bool)
+        for v in values:
+            if 0 <= v < 256:
+                out |= labels == v
+        return out
+    if labels.dtype != np.uint8 and count is None:
+        return np.isin(labels, values)
+    table = np.zeros(256 if labels.dtype == np.uint8 else count, bool)
+    table[[v for v in values if 0 <= v < len(table)]] = True
+    return table.take(labels)
+
+
 @dataclass
 class Parsing:
     """Class scores of one face, computed on a crop of the photo at a working resolution.
@@ -97,7 +114,7 @@ class Parsing:
 
     def mask(self, *classes: int) -> np.ndarray:
         """Boolean mask of the crop (photo resolution) for the given classes."""
-        return np.isin(self.labels_full(), classes)
+        return among(self.labels_full(), classes)
 
     def labels_full(self) -> np.ndarray:
         """Labels of the crop at photo resolution (upsampled scores, cached)."""
@@ -168,7 +185,8 @@ def colorize(labels: np.ndarray, opacity: float = 0.45, visible: set[int] | None
     lut[1:N_CLASSES, 3] = int(round(255 * opacity))
     if visible is not None:
         lut[[k for k in range(N_CLASSES) if k not in visible], 3] = 0
-    return lut.view(np.uint32)[:, 0][labels].view(np.uint8).reshape(labels.shape + (4,))
+    # (np.take: twice as fast as indexing with the label map)
+    return lut.view(np.uint32)[:, 0].take(labels).view(np.uint8).reshape(labels.shape + (4,))
 
 
 # -- refinement -------------------------------------------------------------------------------
@@ -296,7 +314,7 @@ def _prior(pts: np.ndarray, shape: tuple[int, int], atlas, band_px: float,
     from inference.face_atlas import render
     prior, covered = render(atlas, pts, shape)
     # mesh holes and the classes drawn from contours: the coarse labels, one-hot
-    contour = ~covered | np.isin(coarse, [LEFT_EYE, RIGHT_EYE, INNER_MOUTH] + list(polygon_classes))
+    contour = ~covered | among(coarse, [LEFT_EYE, RIGHT_EYE, INNER_MOUTH] + list(polygon_classes))
     for k in range(FACE_CLASSES):
         np.copyto(prior[k], coarse == k, where=contour)
     sigma = max(0.5, 0.3 * band_px)
