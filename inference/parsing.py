@@ -11,9 +11,10 @@ the crop grows (inference.hair_extent).
 Two stages. The coarse parsing is the mesh's polygons rasterised with sub-pixel precision.
 The refined parsing (:func:`parse`) turns it into soft class maps that are confident deep
 inside each part and uncertain in a band along every boundary (inference.parsing_prior), adds
-hair and background from the person segmenter, and lets the spatial propagation op (csrc/, Liu et al. 2017) carry the
-confident labels into the uncertain band along image-adaptive affinities, so boundaries land
-on the photo's own edges (the hairline, the brow's dark hairs, the lip line), not the mesh's.
+hair and background from the person segmenter, and lets the spatial propagation op (csrc/,
+Liu et al. 2017) carry the confident labels into the uncertain band along image-adaptive
+affinities, so boundaries land on the photo's own edges (the hairline, the brow's dark
+hairs, the lip line), not the mesh's.
 """
 from __future__ import annotations
 
