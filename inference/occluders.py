@@ -9,6 +9,10 @@ they are. Glasses are found by inference.glasses; dark objects near the hair's c
 """
 from __future__ import annotations
 
+import os
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+
 import cv2
 import numpy as np
 
@@ -31,6 +35,21 @@ def hand_landmarks(image: np.ndarray) -> list[np.ndarray]:
     h, w = image.shape[:2]
     return [np.array([(p.x * w, p.y * h) for p in hand.landmark], np.float32)
             for hand in (res.multi_hand_landmarks or [])]
+
+
+_POOL: tuple[int, ThreadPoolExecutor] | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def hand_landmarks_soon(image: np.ndarray) -> Future:
+    """:func:`hand_landmarks` of ``image`` (not to be changed meanwhile) on a thread of its own
+    (with its own mediapipe graphs): the palm detector runs while the parsing works out its
+    prior and colour models on the other core."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None or _POOL[0] != os.getpid():   # (a forked child has no worker thread)
+            _POOL = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="hand-landmarks"))
+        return _POOL[1].submit(hand_landmarks, image)
 
 
 def drawn_hand(pts: np.ndarray, shape: tuple[int, int], widen: float = 1.0) -> np.ndarray:
@@ -91,10 +110,11 @@ def hand_mask(image: np.ndarray, pts: np.ndarray) -> np.ndarray:
     return out
 
 
-def occluder_mask(image: np.ndarray) -> np.ndarray:
-    """bool mask of every hand found in ``image`` (the parsing's working crop)."""
+def occluder_mask(image: np.ndarray, hands: list[np.ndarray] | None = None) -> np.ndarray:
+    """bool mask of every hand found in ``image`` (the parsing's working crop); ``hands``: its
+    hand_landmarks, when known."""
     out = np.zeros(image.shape[:2], bool)
-    for pts in hand_landmarks(image):
+    for pts in hand_landmarks(image) if hands is None else hands:
         out |= hand_mask(image, pts)
     return out
 

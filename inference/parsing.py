@@ -353,6 +353,8 @@ def parse(image: np.ndarray, face, params: RefineParams | None = None, atlas=_DE
     s = ww / cw
     pts = (np.asarray(face.mesh)[:, :2] - (x0, y0)) * (ww / cw, wh / ch)
     face_px = face.size * s
+    from inference.occluders import foreign_mask, hand_landmarks_soon, occluder_mask
+    hands = hand_landmarks_soon(work)
 
     from inference.parsing_prior import prior
     x, conf, labels = prior(pts, (wh, ww), atlas, prm.band * face_px, prm.polygon_classes)
@@ -394,14 +396,13 @@ def parse(image: np.ndarray, face, params: RefineParams | None = None, atlas=_DE
         xt = propagate(xt, p, merge="max", normalize=prm.reach > 1)
     x = xt[0].numpy()
     from inference.body_parts import body_masks
-    from inference.occluders import foreign_mask, occluder_mask
     face_labels = running_argmax(x)
     neck, clothes, hair = body_masks(work, lab, face_labels, person, pts, face_px, sure_hair, sure_skin,
                                      prm.colour_sigma)
     oval = np.zeros((wh, ww), np.uint8)
     _fill(oval, pts[topo.FACE_OVAL], 1)
     from inference.glasses import glasses_mask
-    occluder = occluder_mask(work) | foreign_mask(lab, face_labels, oval > 0, sure_skin, sure_hair) \
+    occluder = occluder_mask(work, hands.result()) | foreign_mask(lab, face_labels, oval > 0, sure_skin, sure_hair) \
         | glasses_mask(image, face.mesh, (x0, y0, x1, y1), (wh, ww))
     carved = {OCCLUDER: occluder, NECK: neck & ~occluder, CLOTHES: clothes & ~occluder}
     scores = with_carved(x, carved, hair, face_labels)
