@@ -9,10 +9,6 @@ they are. Glasses are found by inference.glasses; dark objects near the hair's c
 """
 from __future__ import annotations
 
-import os
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
-
 import cv2
 import numpy as np
 
@@ -35,21 +31,6 @@ def hand_landmarks(image: np.ndarray) -> list[np.ndarray]:
     h, w = image.shape[:2]
     return [np.array([(p.x * w, p.y * h) for p in hand.landmark], np.float32)
             for hand in (res.multi_hand_landmarks or [])]
-
-
-_POOL: tuple[int, ThreadPoolExecutor] | None = None
-_POOL_LOCK = threading.Lock()
-
-
-def hand_landmarks_soon(image: np.ndarray) -> Future:
-    """:func:`hand_landmarks` of ``image`` (not to be changed meanwhile) on a thread of its own
-    (with its own mediapipe graphs): the palm detector runs while the parsing works out its
-    prior and colour models on the other core."""
-    global _POOL
-    with _POOL_LOCK:
-        if _POOL is None or _POOL[0] != os.getpid():   # (a forked child has no worker thread)
-            _POOL = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="hand-landmarks"))
-        return _POOL[1].submit(hand_landmarks, image)
 
 
 def drawn_hand(pts: np.ndarray, shape: tuple[int, int], widen: float = 1.0) -> np.ndarray:

@@ -323,12 +323,17 @@ HAIR_OUTLIER_SIGMAS = 3.0
 _DEFAULT_ATLAS = object()
 
 
+def _person(image: np.ndarray) -> np.ndarray:
+    """The person segmenter's mask of ``image``."""
+    from inference.mp_models import models
+    return models().segmenter.process(np.ascontiguousarray(image)).segmentation_mask
+
+
 def parse(image: np.ndarray, face, params: RefineParams | None = None, atlas=_DEFAULT_ATLAS) -> Parsing:
     """The refined parsing of one face (see the module docstring). ``atlas``: a FaceAtlas,
     None for mesh polygons only, default the shipped one."""
     import torch
     from inference import face_atlas
-    from inference.mp_models import models
     from inference.ops.propagate import propagate
     prm = params or RefineParams()
     if atlas is _DEFAULT_ATLAS:
@@ -353,12 +358,14 @@ def parse(image: np.ndarray, face, params: RefineParams | None = None, atlas=_DE
     s = ww / cw
     pts = (np.asarray(face.mesh)[:, :2] - (x0, y0)) * (ww / cw, wh / ch)
     face_px = face.size * s
-    from inference.occluders import foreign_mask, hand_landmarks_soon, occluder_mask
-    hands = hand_landmarks_soon(work)
+    from inference.occluders import foreign_mask, hand_landmarks, occluder_mask
+    from inference.side_thread import soon
+    person = soon(_person, work)
+    hands = soon(hand_landmarks, work)
 
     from inference.parsing_prior import prior
     x, conf, labels = prior(pts, (wh, ww), atlas, prm.band * face_px, prm.polygon_classes)
-    person = models().segmenter.process(np.ascontiguousarray(work)).segmentation_mask
+    person = person.result()
     lab = cv2.cvtColor(work, cv2.COLOR_RGB2LAB).astype(np.float32)
     outside = labels == BACKGROUND
     # The mesh stops short of the hairline: above it, up to a cap as high again as the
