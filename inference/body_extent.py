@@ -76,34 +76,68 @@ def _border_labels(scores: np.ndarray) -> np.ndarray:
     return out
 
 
-def body_extent(image: np.ndarray, parsing: "P.Parsing", skin_lab: np.ndarray, face) -> BodyExtent | None:
+def _region(shape: tuple[int, ...], face) -> tuple[int, int, int, int]:
+    """(RX0, RY0, RX1, RY1): the photo region a body may take (beside the chin, down to a
+    torso's length), with the head above it: the segmenter, a selfie model, finds a person
+    that fills its picture, not a small one in a wide scene."""
+    H, W = shape[:2]
+    chin_x, chin_y = (float(v) for v in np.asarray(face.mesh)[topo.CHIN, :2])
+    RX0, RX1 = max(0, int(chin_x - SIDE_REACH * face.size)), min(W, int(np.ceil(chin_x + SIDE_REACH * face.size)))
+    RY0, RY1 = max(0, int(face.box[1] - 0.5 * face.size)), min(H, int(np.ceil(chin_y + DOWN_REACH * face.size)))
+    return RX0, RY0, RX1, RY1
+
+
+def _segmented(image: np.ndarray, region: tuple[int, int, int, int], scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """(the region reduced to ``scale``, the segmenter's person there)."""
+    from inference.mp_models import models
+    RX0, RY0, RX1, RY1 = region
+    small = _reduced(image[RY0:RY1, RX0:RX1], scale)
+    return small, models().segmenter.process(small).segmentation_mask > PERSON
+
+
+def _scale(region: tuple[int, int, int, int], work_scale: float) -> float:
+    RX0, RY0, RX1, RY1 = region
+    return min(COARSE_FINEST * work_scale, COARSE_SIDE / max(RX1 - RX0, RY1 - RY0))
+
+
+def segmented_soon(image: np.ndarray, face, work_scale: float):
+    """The body region's segmentation (as body_extent finds it for a parsing of ``work_scale``
+    working pixels per photo pixel) started on the side thread (inference.side_thread), before
+    the parsing knows whether its clothes reach the crop's border: body_extent takes it when
+    its region and scale are these."""
+    from inference.side_thread import soon
+    region = _region(image.shape, face)
+    if region[2] - region[0] < 4 or region[3] - region[1] < 4:
+        return None
+    scale = _scale(region, work_scale)
+    return (region, scale), soon(_segmented, image, region, scale)
+
+
+def body_extent(image: np.ndarray, parsing: "P.Parsing", skin_lab: np.ndarray, face,
+                early=None) -> BodyExtent | None:
     """The coarse continuation of ``parsing``'s clothes and neck past its crop (see the module
     docstring), or None where neither touches the crop's border (or the photo ends there).
     ``skin_lab``: Lab samples of the face's sure skin (the neck's colour model); ``face``: the
-    parsed face (its mesh gives the mouth and the chin, photo pixels)."""
+    parsed face (its mesh gives the mouth and the chin, photo pixels); ``early``: what
+    :func:`segmented_soon` returned for it, if it was called."""
     from inference.body_parts import MIN_SAMPLES, _outlier_level, colour_loglik
-    from inference.mp_models import models
     H, W = image.shape[:2]
     box = (parsing.x0, parsing.y0, parsing.x0 + parsing.width, parsing.y0 + parsing.height)
     edge = _border_labels(parsing.scores)
     # the top is never a side they go on from: clothes start below the mouth
     if not touching_sides((edge == P.CLOTHES) | (edge == P.NECK), box, H, W, sides=(0, 1, 3), touch=TOUCH):
         return None
-    mesh = np.asarray(face.mesh)[:, :2]
-    mouth_y = float(mesh[topo.LIPS_OUTER_LOWER, 1].mean())
-    chin_x, chin_y = (float(v) for v in mesh[topo.CHIN])
-    # the region a body may take (beside the chin, down to a torso's length), with the head
-    # above it: the segmenter, a selfie model, finds a person that fills its picture, not a
-    # small one in a wide scene
-    RX0, RX1 = max(0, int(chin_x - SIDE_REACH * face.size)), min(W, int(np.ceil(chin_x + SIDE_REACH * face.size)))
-    RY0, RY1 = max(0, int(face.box[1] - 0.5 * face.size)), min(H, int(np.ceil(chin_y + DOWN_REACH * face.size)))
+    mouth_y = float(np.asarray(face.mesh)[topo.LIPS_OUTER_LOWER, 1].mean())
+    region = RX0, RY0, RX1, RY1 = _region(image.shape, face)
     if RX1 - RX0 < 4 or RY1 - RY0 < 4:
         return None
-    work_scale = parsing.scores.shape[2] / parsing.width      # the crop's working pixels per photo pixel
-    small = _reduced(image[RY0:RY1, RX0:RX1], min(COARSE_FINEST * work_scale, COARSE_SIDE / max(RX1 - RX0, RY1 - RY0)))
+    scale = _scale(region, parsing.scores.shape[2] / parsing.width)   # (the crop's working pixels per photo pixel)
+    if early is not None and early[0] == (region, scale):
+        small, person = early[1].result()
+    else:
+        small, person = _segmented(image, region, scale)
     h, w = small.shape[:2]
     cx, cy = w / (RX1 - RX0), h / (RY1 - RY0)
-    person = models().segmenter.process(small).segmentation_mask > PERSON
     shape = person.shape
     below = np.arange(h)[:, None] >= (mouth_y - RY0) * cy      # clothes start below the mouth
     # the crop's own labels on the coarse grid, in the region's coordinates

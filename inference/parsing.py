@@ -402,6 +402,10 @@ def parse(image: np.ndarray, face, params: RefineParams | None = None, atlas=_DE
     for _ in range(prm.iterations):
         xt = propagate(xt, p, merge="max", normalize=prm.reach > 1)
     x = xt[0].numpy()
+    from inference.body_extent import body_extent, segmented_soon
+    # (the body past the crop, in case the clothes run into its border, as on most portraits:
+    # segmented on the side thread while the neck, clothes and occluders are worked out here)
+    body = segmented_soon(image, face, ww / cw) if prm.body else None
     from inference.body_parts import body_masks
     face_labels = running_argmax(x)
     neck, clothes, hair = body_masks(work, lab, face_labels, person, pts, face_px, sure_hair, sure_skin,
@@ -421,8 +425,7 @@ def parse(image: np.ndarray, face, params: RefineParams | None = None, atlas=_DE
         cw, ch = x1 - x0, y1 - y0
     out = Parsing(scores, x0, y0, cw, ch)
     if prm.body:   # the clothes ran into the crop's border: they go on, coarse, where the person does
-        from inference.body_extent import body_extent
-        out.body = body_extent(image, out, lab[sure_skin], face)
+        out.body = body_extent(image, out, lab[sure_skin], face, body)
     return out
 
 
