@@ -362,6 +362,8 @@ def parse(image: np.ndarray, face, params: RefineParams | None = None, atlas=_DE
     from inference.side_thread import soon
     person = soon(_person, work)
     hands = soon(hand_landmarks, work)
+    from inference.glasses import glasses_mask
+    glasses = soon(glasses_mask, image, face.mesh, (x0, y0, x1, y1), (wh, ww))
 
     from inference.parsing_prior import prior
     x, conf, labels = prior(pts, (wh, ww), atlas, prm.band * face_px, prm.polygon_classes)
@@ -412,9 +414,8 @@ def parse(image: np.ndarray, face, params: RefineParams | None = None, atlas=_DE
                                      prm.colour_sigma)
     oval = np.zeros((wh, ww), np.uint8)
     _fill(oval, pts[topo.FACE_OVAL], 1)
-    from inference.glasses import glasses_mask
     occluder = occluder_mask(work, hands.result()) | foreign_mask(lab, face_labels, oval > 0, sure_skin, sure_hair) \
-        | glasses_mask(image, face.mesh, (x0, y0, x1, y1), (wh, ww))
+        | glasses.result()
     carved = {OCCLUDER: occluder, NECK: neck & ~occluder, CLOTHES: clothes & ~occluder}
     scores = with_carved(x, carved, hair, face_labels)
     from inference.hair_extent import grown
