@@ -15,6 +15,8 @@ import qimage2ndarray
 from PySide6.QtCore import QPointF, QRect, Qt
 from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath, QPainterPathStroker, QPen, QRadialGradient
 
+from inference.imaging import nonzero_box
+
 
 @dataclass(eq=False)
 class Coverage:
@@ -29,10 +31,10 @@ class Coverage:
     def of(cls, raster: np.ndarray) -> tuple["Coverage", int, int]:
         """(coverage, dx, dy): ``raster``'s non-zero box, which lies at (dx, dy) in it."""
         m = np.asarray(raster)
-        rows, cols = np.flatnonzero(m.any(1)), np.flatnonzero(m.any(0))
-        if len(rows) == 0:
+        box = nonzero_box(m)
+        if box is None:
             return cls((0, 0), levels=np.zeros((0, 0), np.uint8)), 0, 0
-        y0, y1, x0, x1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+        y0, y1, x0, x1 = box
         box = m[y0:y1, x0:x1]
         on = box == 255
         if np.array_equal(on, box > 0):

@@ -25,6 +25,7 @@ import numpy as np
 from inference import mesh_topology as topo
 from inference import parsing as P
 from inference.hair_extent import touching_sides
+from inference.imaging import nonzero_box
 
 COARSE_SIDE = 384      # the body's region is reduced to at most this side for the continuation
 COARSE_FINEST = 0.5    # and to at most this fraction of the crop's working resolution
@@ -178,8 +179,7 @@ def body_extent(image: np.ndarray, parsing: "P.Parsing", skin_lab: np.ndarray, f
         out[keep[comp] & (out == 0)] = cls
     if not (out[cand] > 0).any():
         return None
-    rows, cols = np.flatnonzero(out.any(1)), np.flatnonzero(out.any(0))
-    y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    y0, y1, x0, x1 = nonzero_box(out)
     # photo rectangle of those coarse pixels
     px0, py0 = RX0 + int(np.floor(x0 / cx)), RY0 + int(np.floor(y0 / cy))
     px1, py1 = min(W, RX0 + int(np.ceil(x1 / cx))), min(H, RY0 + int(np.ceil(y1 / cy)))

@@ -195,3 +195,16 @@ def test_a_raster_stroke_keeps_its_box_only(qapp):
     layer = MaskLayer(w, h)
     layer.add(empty)
     assert layer.is_empty() and layer.last_dirty is None
+
+
+def test_nonzero_box_is_the_box_of_the_non_zero_pixels(astronaut):
+    """The one box finder the masks, the heal and the body continuation use: the same box as
+    numpy's row / column search, on a real photo's dark pixels and on nothing."""
+    from inference.imaging import nonzero_box
+    dark = astronaut.mean(-1) < 40
+    ys, xs = np.nonzero(dark)
+    want = (ys.min(), ys.max() + 1, xs.min(), xs.max() + 1)
+    assert nonzero_box(dark) == want
+    assert nonzero_box(dark.astype(np.uint8) * 255) == want
+    assert nonzero_box(dark[::2, 1::3]) is not None           # a strided view
+    assert nonzero_box(np.zeros_like(dark)) is None

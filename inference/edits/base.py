@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from inference.imaging import feathered_mask  # noqa: F401  (moved there; skin imports it from here)
+from inference.imaging import feathered_mask, nonzero_box  # noqa: F401  (feathered_mask: skin imports it from here)
 from inference.parsing import Parsing
 
 
@@ -45,10 +45,10 @@ class CroppedMask:
         if m.ndim == 3:
             m = m.max(-1)
         m = m > 0
-        rows, cols = np.flatnonzero(m.any(1)), np.flatnonzero(m.any(0))
-        if len(rows) == 0:
+        box = nonzero_box(m)
+        if box is None:
             return cls(np.zeros((0, 0), bool), 0, 0, (int(m.shape[0]), int(m.shape[1])))
-        y0, y1, x0, x1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+        y0, y1, x0, x1 = box
         return cls(m[y0:y1, x0:x1].copy(), x0, y0, (int(m.shape[0]), int(m.shape[1])))
 
     def any(self) -> bool:

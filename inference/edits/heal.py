@@ -22,6 +22,7 @@ import numpy as np
 
 from inference import parsing as P
 from inference.edits.base import CroppedMask, Patch
+from inference.imaging import nonzero_box
 from inference.edits.spec import FILE, MASK, Command, EditError, Param
 from inference.poisson import poisson_fill
 
@@ -192,11 +193,11 @@ def _labels_window(parsing, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
 def heal_mask(image: np.ndarray, hole: np.ndarray, parsing, margin: int | None = None) -> Patch:
     """The photo with the ``hole`` (bool, the photo's size) pixels healed: the box round them
     (a Patch); nothing outside the hole changes."""
-    ys, xs = np.nonzero(hole)
-    if len(ys) == 0:
+    box = nonzero_box(hole)
+    if box is None:
         return Patch(image[:1, :1].copy(), 0, 0)
     H, W = hole.shape
-    bx0, by0, bx1, by1 = xs.min(), ys.min(), xs.max() + 1, ys.max() + 1
+    by0, by1, bx0, bx1 = box
     sub = hole[by0:by1, bx0:bx1]
     n, comps, stats, _ = cv2.connectedComponentsWithStats(sub.astype(np.uint8), connectivity=8)
     if margin is None:
