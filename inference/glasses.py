@@ -23,6 +23,7 @@ towards the ears, grown to the frame's width; dark lenses (sunglasses) are taken
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import cv2
 import numpy as np
@@ -163,6 +164,7 @@ def _support_at(planes: np.ndarray, k: int) -> np.ndarray:
     return np.maximum(grown[1], 0.7 * np.maximum(grown[0], grown[2]))
 
 
+@cache
 def _ring_family() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every rim searched: points (R, m, 2) round the origin, their normals' direction
     indices (R, m) and the rim's centre offset (R, 2) (x outwards, y down; pixels)."""
@@ -181,26 +183,24 @@ def _ring_family() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.array(pts), np.array(dirs), np.array(offs)
 
 
-_RINGS = _ring_family()
 FRAME_SHAPE = (int(round((BOX[3] - BOX[2]) * D)), int(round((BOX[1] - BOX[0]) * D)))
 
 
+@cache
 def _ring_pixels(side: int) -> tuple[np.ndarray, np.ndarray]:
     """Flat pixel indices (R, m) of every searched rim round the eye on ``side`` (-1 the
     image's left) in the glasses' frame, and the same with each point's direction plane
     (indices into (N_DIR, h, w)). The eyes sit at fixed places there and every rim lies
-    inside the frame, so they are computed once."""
+    inside the frame, so they are computed once, when a face's rims are first looked at (most
+    faces stop at the bridge)."""
     h, w = FRAME_SHAPE
-    pts, dirs, offs = _RINGS
+    pts, dirs, offs = _ring_family()
     centre = np.array([-BOX[0] * D + side * D / 2, -BOX[2] * D])
     p = pts + (centre + offs * (side, 1))[:, None, :]
     ix = np.clip(np.round(p[..., 0]).astype(np.int64), 0, w - 1)
     iy = np.clip(np.round(p[..., 1]).astype(np.int64), 0, h - 1)
     flat = iy * w + ix
     return flat, dirs * (h * w) + flat
-
-
-_RING_PIXELS = {side: _ring_pixels(side) for side in (-1, 1)}
 
 
 def _path(cost: np.ndarray) -> tuple[float, np.ndarray]:
@@ -242,12 +242,12 @@ def _best_ring(sup: np.ndarray, keep: np.ndarray, side: int) -> tuple[float, np.
     """(score, points, direction indices) of the best-supported rim round the eye on
     ``side``: the mean support along the part of it that ``keep`` allows (a rim mostly over
     the eye and brows scores nothing)."""
-    flat, planes = _RING_PIXELS[side]
+    flat, planes = _ring_pixels(side)
     k = keep.ravel()[flat]
     n = k.sum(1)
     score = np.where(n >= 0.5 * k.shape[1], (sup.ravel()[planes] * k).sum(1) / np.maximum(n, 1), 0.0)
     j = int(score.argmax())
-    pts, dirs, offs = _RINGS
+    pts, dirs, offs = _ring_family()
     centre = np.array([-BOX[0] * D + side * D / 2, -BOX[2] * D])
     return float(score[j]), pts[j] + centre + offs[j] * (side, 1), dirs[j]
 
@@ -429,10 +429,10 @@ def _frame_pixels(grey: np.ndarray, lines: np.ndarray, rims, bridge, arms) -> np
 
 
 def glasses_mask(image: np.ndarray, mesh: np.ndarray, box: tuple[int, int, int, int],
-                 shape: tuple[int, int], found: Glasses | None = None) -> np.ndarray:
+                 shape: tuple[int, int]) -> np.ndarray:
     """bool mask of the glasses' frame on the photo rectangle ``box`` (x0, y0, x1, y1)
     resampled to ``shape`` (h, w): the parsing's working crop. All False without glasses."""
-    g = find_glasses(image, mesh) if found is None else found
+    g = find_glasses(image, mesh)
     h, w = shape
     if not g.present or not g.mask.any():
         return np.zeros(shape, bool)
