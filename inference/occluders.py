@@ -91,11 +91,10 @@ def hand_mask(image: np.ndarray, pts: np.ndarray) -> np.ndarray:
     return out
 
 
-def occluder_mask(image: np.ndarray, hands: list[np.ndarray] | None = None) -> np.ndarray:
-    """bool mask of every hand found in ``image`` (the parsing's working crop); ``hands``: its
-    hand_landmarks, when known."""
+def occluder_mask(image: np.ndarray, hands: list[np.ndarray]) -> np.ndarray:
+    """bool mask of the ``hands`` (their hand_landmarks) in ``image``, the parsing's working crop."""
     out = np.zeros(image.shape[:2], bool)
-    for pts in hand_landmarks(image) if hands is None else hands:
+    for pts in hands:
         out |= hand_mask(image, pts)
     return out
 

@@ -227,12 +227,6 @@ def affinities(image: np.ndarray, sigma: float, reach: np.ndarray, lab: np.ndarr
     return similarities(image, sigma, lab).mul_(torch.from_numpy(np.asarray(reach, np.float32)))
 
 
-def scaled(sims: "torch.Tensor", reach: np.ndarray) -> "torch.Tensor":
-    """Similarities (see :func:`similarities`, or a window of them) scaled by ``reach``."""
-    import torch
-    return sims * torch.from_numpy(np.asarray(reach, np.float32))
-
-
 def similarities(image: np.ndarray, sigma: float, lab: np.ndarray | None = None) -> "torch.Tensor":
     """(1, 4, 3, H, W) colour similarities of each pixel to its three neighbours on the
     previous row/column of every scan direction, a third each (a reach of 1). ``lab``: the
