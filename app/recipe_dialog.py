@@ -218,11 +218,14 @@ class BatchRun(QObject):
 
 def apply_recipe(window, recipe: str | Path, in_dir: str | Path, out_dir: str | Path,
                  jobs: int | None = None) -> BatchRun | None:
-    """Start the batch; None (the reason told) when the output folder is the input folder or
-    holds it (the outputs would land among its other files, and on originals)."""
-    if Path(in_dir).resolve().is_relative_to(Path(out_dir).resolve()):
-        window.tell_error("Choose another folder", "The edited photos never go over the originals: "
-                          "choose an output folder that is not the photos' folder nor one that holds it.")
+    """Start the batch; None (the reason told) when the folders are refused as the command
+    refuses them (the output folder is the photos' folder or holds it)."""
+    from inference.batch.cli import check_folders
+    from inference.cli import UserError
+    try:
+        check_folders(in_dir, out_dir)
+    except UserError as exc:
+        window.tell_error("Choose another folder", str(exc))
         return None
     run = BatchRun(window, str(recipe), str(in_dir), str(out_dir), jobs)
     window.batch_runs = [r for r in getattr(window, "batch_runs", []) if not r.finished] + [run]

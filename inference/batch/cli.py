@@ -49,8 +49,10 @@ def _user_error(message: str) -> Exception:
     return UserError(message)
 
 
-def _folders(args: argparse.Namespace) -> tuple[Path, Path]:
-    in_dir, out_dir = Path(args.in_dir), Path(args.out_dir)
+def check_folders(in_dir: str | Path, out_dir: str | Path) -> None:
+    """Raise the CLI's UserError (one line) when IN_DIR is no folder or OUT_DIR cannot take the
+    outputs without writing over originals or unrelated files (the GUI asks the same)."""
+    in_dir, out_dir = Path(in_dir), Path(out_dir)
     if not in_dir.is_dir():
         raise _user_error(f"{in_dir}: {'not a folder' if in_dir.exists() else 'no such folder'}")
     if out_dir.exists() and not out_dir.is_dir():
@@ -64,6 +66,11 @@ def _folders(args: argparse.Namespace) -> tuple[Path, Path]:
         raise _user_error(f"{out_dir} holds the input folder {in_dir}: the edited photos would go among "
                           "its other files and could replace them or the originals; give an output "
                           "folder outside it")
+
+
+def _folders(args: argparse.Namespace) -> tuple[Path, Path]:
+    in_dir, out_dir = Path(args.in_dir), Path(args.out_dir)
+    check_folders(in_dir, out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
