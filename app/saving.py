@@ -79,11 +79,14 @@ def with_format_suffix(path: str | Path, name_filter: str | None = None) -> Path
     return path.with_name(path.name + FILTER_SUFFIX.get(name_filter or "", ".png"))
 
 
+def replace_question(path: Path) -> str:
+    return f"{path.name} already exists in {path.parent}. Replace it?"
+
+
 def ask_replace(parent, path: Path) -> bool:
     """Replace / Cancel (the default) before writing over an existing file."""
     b = QMessageBox.StandardButton
-    box = QMessageBox(QMessageBox.Icon.Warning, "Replace file?",
-                      f"{path.name} already exists in {path.parent}. Replace it?", b.Cancel, parent)
+    box = QMessageBox(QMessageBox.Icon.Warning, "Replace file?", replace_question(path), b.Cancel, parent)
     replace = box.addButton("Replace", QMessageBox.ButtonRole.AcceptRole)
     box.setDefaultButton(b.Cancel)
     box.exec()
@@ -157,8 +160,7 @@ class Saver:
             return False
         asked = Path(path)
         path = with_format_suffix(asked)
-        if path != asked and path.exists() and not self.win.ask(
-                "Replace file?", f"{path.name} already exists in {path.parent}. Replace it?"):
+        if path != asked and path.exists() and not self.win.ask("Replace file?", replace_question(path)):
             return False                           # a name given without a suffix: never over a file silently
         replacing_original = doc.path is not None and path.exists() and same_file(path, doc.path)
         said_yes_before = doc.saved_path is not None and path.exists() and same_file(path, doc.saved_path)

@@ -384,5 +384,6 @@ class Session:
             if doc is self.doc and doc is not None:
                 self.save(*args)
 
+
 def _is_array(v) -> bool:
     return hasattr(v, "shape") and hasattr(v, "dtype")
