@@ -180,15 +180,14 @@ def fill(image: np.ndarray, hole: np.ndarray, progress: Progress | None = None, 
     img = image.astype(np.float32)
     if TEXTURE_WEIGHT > 0:
         img = np.concatenate([img, TEXTURE_WEIGHT * _texture_features(image, hole, TEXTURE_WINDOW)], axis=2)
-    structure = None
+    structure = planes = None
     if STRUCTURE_WEIGHT > 0:
         from inference.inpaint.structure import edge_guide
-        structure = edge_guide(image, hole)
-        if structure.curves:   # no edge joined across: the fill is as it was without the planes
-            img = np.concatenate([img, np.dstack([STRUCTURE_WEIGHT * structure.edges, SIDE_WEIGHT * structure.sides])],
-                                 axis=2)
-        else:
-            structure = None
+        found = edge_guide(image, hole)
+        if found.curves:   # no edge joined across: the fill is as it was without the planes
+            structure = found
+            planes = np.dstack([STRUCTURE_WEIGHT * found.edges, SIDE_WEIGHT * found.sides])
+            img = np.concatenate([img, planes], axis=2)
     e0 = img.shape[2] - 2   # the structure planes (when there are): edges, then sides
     guide = None
     if classes is not None:
@@ -208,7 +207,6 @@ def fill(image: np.ndarray, hole: np.ndarray, progress: Progress | None = None, 
     guides = None if guide is None else [resize_any(guide, l[1].shape[::-1], cv2.INTER_AREA) for l in levels]
     pinned = []
     if structure is not None:   # near the joined curves the hole's planes are fixed at every level
-        planes = np.dstack([STRUCTURE_WEIGHT * structure.edges, SIDE_WEIGHT * structure.sides])
         for l in levels:
             size = l[1].shape[::-1]
             masks = [cv2.resize(m.astype(np.uint8), size, interpolation=cv2.INTER_AREA) > 0
