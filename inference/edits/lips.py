@@ -58,15 +58,18 @@ def _dist(mask: np.ndarray) -> np.ndarray:
 
 
 def lip_likeness(lab: np.ndarray, lips: np.ndarray, other: np.ndarray, reach: float,
-                 split: bool = False, both: bool = False) -> tuple[np.ndarray, np.ndarray]:
+                 split: bool = False, both: bool = False, d_out: np.ndarray | None = None,
+                 d_in: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(where, likeness): how lip-like (0..1) each pixel along the line between the lips and
     ``other`` is, within ``reach`` px of it on the other's side (and the lips' own side too
     with ``both``): nearer the lips' median Lab than the other part's (chroma counts twice),
     fading out with distance on the other's side. ``split``: the other part has two looks
-    (the inner mouth: teeth and the dark cavity)."""
+    (the inner mouth: teeth and the dark cavity). ``d_out`` / ``d_in``: the distances to the
+    lips / to ``other`` (:func:`_dist`), when known."""
     out = np.zeros(lips.shape, np.float32)
     reach = max(reach, 1.0)
-    d_out, d_in = _dist(lips), _dist(other)
+    d_out = _dist(lips) if d_out is None else d_out
+    d_in = _dist(other) if d_in is None else d_in
     cand = (other & (d_out <= reach)) | ((lips & (d_in <= reach)) if both else False)
     far = other & (d_out > reach)
     if not cand.any() or lips.sum() < 12:
@@ -122,17 +125,18 @@ class _Prepared:
         inner = a.mask(P.INNER_MOUTH)
         lab = layers.to_lab(self.crop8)
         grown = lips.astype(np.float32)
-        where, like = lip_likeness(lab, lips, a.mask(P.SKIN), GROW_OUT * face.size)
+        to_lips, to_inner = _dist(lips), _dist(inner)     # (the likeness, the corners, the teeth test)
+        where, like = lip_likeness(lab, lips, a.mask(P.SKIN), GROW_OUT * face.size, d_out=to_lips)
         grown[where] = like[where]
-        where, like = lip_likeness(lab, lips, inner, GROW_IN * face.size, split=True)
+        where, like = lip_likeness(lab, lips, inner, GROW_IN * face.size, split=True, d_out=to_lips, d_in=to_inner)
         grown[where] = like[where]
         inward = np.where(inner, grown, 0)
         # the mouth's corners: the lips taper into the corner's shadow, where colour cannot tell
         # them from skin; the mesh's corner wedge (its outer contours' last stretch) closes them
-        corners = corner_wedges(a, face) * (_dist(lips) <= GROW_OUT * face.size)   # as far as colour may
+        corners = corner_wedges(a, face) * (to_lips <= GROW_OUT * face.size)   # as far as colour may
         grown = np.where(inner, grown, np.maximum(grown, corners))
         # teeth the parsing took for lip along the mouth's line: much lighter and greyer
-        near = lips & (_dist(inner) <= max(1.0, GROW_IN * face.size))
+        near = lips & (to_inner <= max(1.0, GROW_IN * face.size))
         if near.any():
             ref = np.median(lab[lips], axis=0)
             chroma = np.hypot(lab[..., 1], lab[..., 2])
