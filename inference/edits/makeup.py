@@ -209,7 +209,8 @@ class _Prepared:
         twin = np.zeros((h, w), np.float32)         # per band: how much of its makeup is the twin's
         for side, seen in zip(sides, band_visibility(pts, ref.mesh, sides)):
             twin[side] = float(np.clip((SEEN_OWN - seen) / (SEEN_OWN - SEEN_NONE), 0, 1))
-        eye_skin_r = np.isin(ref_lab_label, (P.SKIN, P.NOSE)).astype(np.float32)
+        skin_r = np.isin(ref_lab_label, (P.SKIN, P.NOSE))
+        eye_skin_r = skin_r.astype(np.float32)
         self.eye_lab_r, self.eye_S_r = self.lab_r, self.S_r
         if twin.any():
             # the twin's samples over the bands' box only (with room for the structure filter's reach)
@@ -229,9 +230,8 @@ class _Prepared:
             eye_skin_r[box] = eye_skin_r[box] * (1 - t) + np.isin(label_m, (P.SKIN, P.NOSE)) * t
         lips_t = np.isin(labels, (P.UPPER_LIP, P.LOWER_LIP)) & covered
         lips_r = np.isin(ref_lab_label, (P.UPPER_LIP, P.LOWER_LIP))
-        band = _eye_band(labels, lm, 0, 0) & covered
+        band = (sides[0] | sides[1]) & (labels == P.SKIN) & covered    # _eye_band, from the hulls filled above
         skin_t = np.isin(labels, (P.SKIN, P.NOSE)) & covered & ~band
-        skin_r = np.isin(ref_lab_label, (P.SKIN, P.NOSE))
         self.masks = {
             # the whole lip takes the colour, its edge fades out onto the skin over a feather (a lip
             # only a few pixels thick would keep a pale rim if it faded inside)
