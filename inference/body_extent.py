@@ -186,6 +186,18 @@ def body_extent(image: np.ndarray, parsing: "P.Parsing", skin_lab: np.ndarray, f
     return BodyExtent(np.ascontiguousarray(out[y0:y1, x0:x1]), px0, py0, px1 - px0, py1 - py0)
 
 
+def _union_box(parsing: "P.Parsing", b: BodyExtent) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1): the photo rectangle the crop and its body continuation cover."""
+    return (min(parsing.x0, b.x0), min(parsing.y0, b.y0),
+            max(parsing.x0 + parsing.width, b.x0 + b.width), max(parsing.y0 + parsing.height, b.y0 + b.height))
+
+
+def _coverage(b: BodyExtent, cls: int, size: tuple[int, int]) -> np.ndarray:
+    """bool: class ``cls`` of the coarse body map resized to ``size`` (w, h), interpolated and
+    cut at a half, so the coarse map's steps do not show."""
+    return cv2.resize((b.labels == cls).astype(np.uint8) * 255, size, interpolation=cv2.INTER_LINEAR) >= 128
+
+
 def overlay_labels(parsing: "P.Parsing") -> tuple[np.ndarray, float, float, float]:
     """(labels, x0, y0, scale) for the editor's overlay: the parsing's working-resolution labels
     with its body continuation (if any) under them, on one grid of ``scale`` photo pixels per
@@ -195,9 +207,7 @@ def overlay_labels(parsing: "P.Parsing") -> tuple[np.ndarray, float, float, floa
     b = parsing.body
     if b is None:
         return labels, float(parsing.x0), float(parsing.y0), scale
-    ux0, uy0 = min(parsing.x0, b.x0), min(parsing.y0, b.y0)
-    ux1 = max(parsing.x0 + parsing.width, b.x0 + b.width)
-    uy1 = max(parsing.y0 + parsing.height, b.y0 + b.height)
+    ux0, uy0, ux1, uy1 = _union_box(parsing, b)
     k = max(1.0, np.sqrt((ux1 - ux0) * (uy1 - uy0) / scale ** 2 / MAX_OVERLAY))
     if k > 1:   # a huge body at a fine scale: the whole overlay coarser
         scale *= k
@@ -210,16 +220,14 @@ def overlay_labels(parsing: "P.Parsing") -> tuple[np.ndarray, float, float, floa
     gw = ox + lw + int(np.ceil((ux1 - parsing.x0 - parsing.width) / scale))
     gh = oy + lh + int(np.ceil((uy1 - parsing.y0 - parsing.height) / scale))
     # the body's classes resized onto the overlay's grid (within half an overlay pixel; the crop
-    # covers the seam), interpolated and cut at a half: the coarse map's steps do not show
+    # covers the seam)
     bw, bh = max(1, round(b.width / scale)), max(1, round(b.height / scale))
     bx, by = round((b.x0 - x0) / scale), round((b.y0 - y0) / scale)
     out = np.zeros((gh, gw), np.uint8)
     sx0, sy0, sx1, sy1 = max(0, -bx), max(0, -by), min(bw, gw - bx), min(bh, gh - by)
     for cls in (P.CLOTHES, P.NECK):
-        m = b.labels == cls
-        if m.any():
-            soft = cv2.resize(m.astype(np.uint8) * 255, (bw, bh), interpolation=cv2.INTER_LINEAR)[sy0:sy1, sx0:sx1]
-            out[by + sy0:by + sy1, bx + sx0:bx + sx1][soft >= 128] = cls
+        if (b.labels == cls).any():
+            out[by + sy0:by + sy1, bx + sx0:bx + sx1][_coverage(b, cls, (bw, bh))[sy0:sy1, sx0:sx1]] = cls
     out[oy:oy + lh, ox:ox + lw] = labels
     return out, float(x0), float(y0), float(scale)
 
@@ -246,11 +254,8 @@ def class_raster(parsing: "P.Parsing", cls: int) -> tuple[np.ndarray, int, int]:
     b = parsing.body
     if b is None or cls not in (P.NECK, P.CLOTHES) or not (b.labels == cls).any():
         return crop.astype(np.uint8) * 255, parsing.x0, parsing.y0
-    ux0, uy0 = min(parsing.x0, b.x0), min(parsing.y0, b.y0)
-    ux1 = max(parsing.x0 + parsing.width, b.x0 + b.width)
-    uy1 = max(parsing.y0 + parsing.height, b.y0 + b.height)
+    ux0, uy0, ux1, uy1 = _union_box(parsing, b)
     out = np.zeros((uy1 - uy0, ux1 - ux0), np.uint8)
-    soft = cv2.resize((b.labels == cls).astype(np.uint8) * 255, (b.width, b.height), interpolation=cv2.INTER_LINEAR)
-    out[b.y0 - uy0:b.y0 - uy0 + b.height, b.x0 - ux0:b.x0 - ux0 + b.width] = np.where(soft >= 128, 255, 0)
+    out[b.y0 - uy0:b.y0 - uy0 + b.height, b.x0 - ux0:b.x0 - ux0 + b.width] = _coverage(b, cls, (b.width, b.height)) * 255
     out[parsing.y0 - uy0:parsing.y0 - uy0 + parsing.height, parsing.x0 - ux0:parsing.x0 - ux0 + parsing.width] = crop * 255
     return out, ux0, uy0
