@@ -160,7 +160,8 @@ def _scaled(face, img, k):
     """The sample's face on the sample scaled by k (its parsing's scores kept: as analysed)."""
     par = face.parsing_for(img)
     sp = P.Parsing(par.scores, int(par.x0 * k), int(par.y0 * k), int(par.width * k), int(par.height * k))
-    return SimpleNamespace(size=face.size * k, parsing_for=lambda image: sp, parsing=sp)
+    return SimpleNamespace(size=face.size * k, parsing_for=lambda image: sp, parsing=sp,
+                           landmarks68=face.landmarks68 * k)
 
 
 def measure_latency():
@@ -213,6 +214,19 @@ def measure_latency():
     t_gauss = timed(lambda: cv2.GaussianBlur(crop, (0, 0), 2.0), repeat=10)
     lines.append(f"texture slider step, face crop {of.parsing.width}x{of.parsing.height}: {t_tex * 1e3:.1f} ms; "
                  f"cv2.GaussianBlur sigma 2 of the same crop: {t_gauss * 1e3:.1f} ms")
+    # shine / under-eye slider -> preview on the same crop (the layers of the photo kept)
+    from inference.edits import retouch
+    cache = EditCache()
+    t_first = timed(lambda: retouch.apply_region(one, of, shine=0.5, under_eye=0.5), repeat=1, warmup=0)
+    retouch.apply_region(one, of, shine=0.5, under_eye=0.5, cache=cache)
+    vals = iter(np.linspace(0.05, 1.0, 1000))
+
+    def step():
+        v = float(next(vals))
+        retouch.apply_region(one, of, shine=v, under_eye=v, cache=cache)
+    t_rt = timed(step, repeat=10)
+    lines.append(f"shine / under-eye slider step, same crop: {t_rt * 1e3:.1f} ms (first call {t_first * 1e3:.0f} ms); "
+                 f"cv2.GaussianBlur sigma 2 of the crop: {t_gauss * 1e3:.1f} ms")
     for line in lines:
         print(line, flush=True)
     return lines

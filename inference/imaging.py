@@ -118,3 +118,14 @@ def wide_blur(img: np.ndarray, sigma: float) -> np.ndarray:
     # the shrink's box average already spread it by ~k / sqrt(12) of the photo's pixels
     small = cv2.GaussianBlur(small, (0, 0), np.sqrt(max(sigma ** 2 - k * k / 12, 1.0)) / k)
     return cv2.resize(small, (W, H), interpolation=cv2.INTER_LINEAR).reshape(img.shape)
+
+
+def blur_known(img: np.ndarray, known: np.ndarray, sigma: float) -> np.ndarray:
+    """A Gaussian blur of ``img`` (H, W[, C]) float32 from the ``known`` pixels only (normalised
+    convolution: what lies outside them never bleeds in); a wide one on a reduced copy
+    (wide_blur), a narrow one (sigma < 8) exact."""
+    w = known.astype(np.float32)
+    den = np.maximum(wide_blur(w, sigma), 1e-4)
+    if img.ndim == 3:
+        return wide_blur(np.ascontiguousarray(img * w[..., None]), sigma) / den[..., None]
+    return wide_blur(img * w, sigma) / den

@@ -210,3 +210,22 @@ def test_retouch_cli(sample_path, astronaut, tmp_path):
     assert (read_image(out).rgb != astronaut).any()
     assert_user_error(run("retouch", sample_path, tmp_path / "q.png", "--under-eye", "2"), "between 0 and 1")
     assert_user_error(run("retouch", sample_path, tmp_path / "q.png", "--shine", "x"), "not a number")
+
+
+def test_retouch_slider_steps_reuse_the_layers_and_give_the_fresh_result(astronaut, astronaut_face):
+    from inference.edits import retouch
+    from inference.edits.base import EditCache
+    from inference.faces import analyse
+    analyse(astronaut, astronaut_face)
+    cache = EditCache()
+    retouch.apply_region(astronaut, astronaut_face, shine=0.3, under_eye=0.2, cache=cache)
+    base = cache._slots["retouch_base"][2]
+    step = retouch.apply_region(astronaut, astronaut_face, shine=0.9, under_eye=0.7, cache=cache).paste(astronaut)
+    assert cache._slots["retouch_base"][2] is base                   # kept across the drag
+    fresh = retouch.apply(astronaut, astronaut_face, shine=0.9, under_eye=0.7)
+    assert np.array_equal(step, fresh)
+    # another photo (a darker copy) never reads the kept layers
+    darker = (astronaut * 0.8).astype(np.uint8)
+    other = retouch.apply_region(darker, astronaut_face, shine=0.9, under_eye=0.7, cache=cache).paste(darker)
+    assert np.array_equal(other, retouch.apply(darker, astronaut_face, shine=0.9, under_eye=0.7))
+    assert not np.array_equal(other, step)

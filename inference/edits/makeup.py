@@ -32,7 +32,7 @@ from inference import parsing as P
 from inference.edits.base import EditCache, Patch
 from inference.edits.reference import reference_face
 from inference.edits.spec import BOOL, CHOICES, FLOAT, INT, PHOTO, Command, Param
-from inference.imaging import soft_inside, wide_blur
+from inference.imaging import blur_known, soft_inside, wide_blur
 from inference.makeup.layers import from_lab, soft_around, to_lab
 from inference.ops.recursive_filter import recursive_filter
 
@@ -105,13 +105,6 @@ def _structure(L: np.ndarray, size: float) -> np.ndarray:
     return np.asarray(out).reshape(L.shape) * 100.0
 
 
-def _broad(x: np.ndarray, where: np.ndarray, sigma: float) -> np.ndarray:
-    """A wide blur of ``x`` from the pixels of ``where`` only (normalised convolution)."""
-    w = where.astype(np.float32)
-    den = np.maximum(wide_blur(w, sigma), 1e-4)
-    if x.ndim == 3:
-        return wide_blur(np.ascontiguousarray(x * w[..., None]), sigma) / den[..., None]
-    return wide_blur(x * w, sigma) / den
 
 
 def _grown(mask: np.ndarray, r: float) -> np.ndarray:
@@ -252,8 +245,8 @@ class _Prepared:
         sigma = max(4.0, BROAD * s)
         skin_seen_r = skin_r & covered
         fine = max(1.0, SKIN_SMOOTH * s)
-        smooth_t = _broad(self.lab_t, skin_t, fine)
-        smooth_r = _broad(self.lab_r, skin_seen_r, fine)
+        smooth_t = blur_known(self.lab_t, skin_t, fine)
+        smooth_r = blur_known(self.lab_r, skin_seen_r, fine)
         # where the reference's "skin" is far from any skin colour it is hair over the forehead, the
         # background past a turned cheek, a deep shadow: not makeup
         if skin_seen_r.any():
@@ -262,10 +255,10 @@ class _Prepared:
             plausible = np.clip((NOT_SKIN - de) / 15.0, 0, 1).astype(np.float32)
             self.masks["skin"] *= cv2.GaussianBlur(plausible, (0, 0), max(1.0, 0.02 * s))   # no outlines
         self.skin_ab = smooth_r[..., 1:] - smooth_t[..., 1:]                       # foundation
-        self.skin_layout = SKIN_LAYOUT * ((smooth_r[..., 0] - _broad(self.S_r, skin_seen_r, sigma)) -
-                                          (smooth_t[..., 0] - _broad(self.S_t, skin_t, sigma)))
-        self.skin_variation = (smooth_r[..., 1:] - _broad(self.lab_r[..., 1:], skin_seen_r, sigma)) - \
-            (smooth_t[..., 1:] - _broad(self.lab_t[..., 1:], skin_t, sigma))       # blush, without the base
+        self.skin_layout = SKIN_LAYOUT * ((smooth_r[..., 0] - blur_known(self.S_r, skin_seen_r, sigma)) -
+                                          (smooth_t[..., 0] - blur_known(self.S_t, skin_t, sigma)))
+        self.skin_variation = (smooth_r[..., 1:] - blur_known(self.lab_r[..., 1:], skin_seen_r, sigma)) - \
+            (smooth_t[..., 1:] - blur_known(self.lab_t[..., 1:], skin_t, sigma))       # blush, without the base
         self.mean_l = (float(self.lab_t[..., 0][skin_t].mean()) if skin_t.any() else 0.0,
                        float(self.lab_r[..., 0][skin_seen_r].mean()) if skin_seen_r.any() else 0.0)
 

@@ -20,6 +20,7 @@ import numpy as np
 from inference import parsing as P
 from inference.edits.base import Patch, face_crop, feathered_mask
 from inference.edits.spec import FLOAT, Command, Param
+from inference.imaging import blur_known, wide_blur
 
 NAME = "retouch"
 TITLE = "Shine and under-eye"
@@ -44,47 +45,49 @@ def is_identity(shine: float = 0.5, under_eye: float = 0.5, **_) -> bool:
     return float(shine) <= 0 and float(under_eye) <= 0
 
 
-def _blur_known(img: np.ndarray, known: np.ndarray, sigma: float) -> np.ndarray:
-    w = known.astype(np.float32)
-    num = cv2.GaussianBlur(img * w[..., None], (0, 0), sigma)
-    den = cv2.GaussianBlur(w, (0, 0), sigma)[..., None]
-    return num / np.maximum(den, 1e-4)
-
-
 def _lum(img: np.ndarray) -> np.ndarray:
     return img @ np.array([0.299, 0.587, 0.114], np.float32)
 
 
-def shine_change(I: np.ndarray, coarse: np.ndarray, skin: np.ndarray, size: float, amount: float) -> np.ndarray:
-    """The change (h, w, 3) that takes ``amount`` of the shine back inside ``skin``: the coarse
-    layer's brightness above the skin's local colour, past SHINE_START, scaled back (the hue
-    kept) and its colour moved toward the local colour's."""
+def shine_layers(I: np.ndarray, coarse: np.ndarray, skin: np.ndarray, size: float) -> tuple:
+    """What the shine change needs that does not depend on its amount: the coarse layer's
+    lightness L, the skin's local colour (base, its lightness Lb), how much each pixel counts
+    as shine (w) and its excess brightness past half the start (E)."""
     L = _lum(coarse)
-    base0 = _blur_known(coarse, skin, BASE_SIGMA * size)
+    base0 = blur_known(coarse, skin, BASE_SIGMA * size)
     # the local colour from the skin that is neither shine nor dark (stubble, pores, shadow)
     calm = skin & (np.abs(L - _lum(base0)) < SHINE_START)
-    base = _blur_known(coarse, calm if calm.sum() > 100 else skin, BASE_SIGMA * size)
+    base = blur_known(coarse, calm if calm.sum() > 100 else skin, BASE_SIGMA * size)
     Lb = _lum(base)
     excess = L - Lb
     # a highlight is broad: the gaps of skin between dark hairs are not shine
-    broad = cv2.GaussianBlur(excess, (0, 0), max(1.0, 0.008 * size))
+    broad = wide_blur(excess, max(1.0, 0.008 * size))
     w = np.clip((np.minimum(excess, broad) - SHINE_START) / (SHINE_FULL - SHINE_START), 0.0, 1.0)
     # nor is skin in stubble: where the fine layer varies a lot round a pixel
     fine = _lum(I) - L
-    busy = np.sqrt(cv2.GaussianBlur(fine * fine, (0, 0), max(1.0, 0.01 * size)))
+    busy = np.sqrt(np.maximum(wide_blur(fine * fine, max(1.0, 0.01 * size)), 0.0))
     w *= np.clip((BUSY - busy) / (0.5 * BUSY), 0.0, 1.0)
     w = cv2.GaussianBlur(w * skin, (0, 0), 1.0)
+    return L, base, Lb, w, np.maximum(excess - 0.5 * SHINE_START, 0.0)
+
+
+def shine_change(coarse: np.ndarray, layers: tuple, amount: float) -> np.ndarray:
+    """The change (h, w, 3) that takes ``amount`` of the shine back: the coarse layer's
+    brightness above the skin's local colour, past SHINE_START, scaled back (the hue kept) and
+    its colour moved toward the local colour's."""
+    L, base, Lb, w, E = layers
+    aw = amount * w
     # the target: the local colour at the highlight's brightness less the excess past the start
-    target_L = L - amount * w * np.maximum(excess - 0.5 * SHINE_START, 0.0)
+    target_L = L - aw * E
     toward = base * (target_L / np.maximum(Lb, 1e-3))[..., None]
     mixed = coarse * (target_L / np.maximum(L, 1e-3))[..., None]
-    target = mixed + (amount * w)[..., None] * (toward - mixed)
-    return target - coarse
+    return mixed + aw[..., None] * (toward - mixed) - coarse
 
 
 def under_eye_change(I: np.ndarray, coarse: np.ndarray, skin: np.ndarray, lm: np.ndarray,
                      x0: int, y0: int, amount: float) -> np.ndarray:
-    """The change (h, w, 3) lifting the band below each eye toward its cheek's tone."""
+    """The change (h, w, 3) lifting the band below each eye toward its cheek's tone (linear in
+    ``amount``)."""
     h, w = skin.shape
     out = np.zeros_like(I)
     for eye in (lm[36:42], lm[42:48]):
@@ -97,7 +100,7 @@ def under_eye_change(I: np.ndarray, coarse: np.ndarray, skin: np.ndarray, lm: np
         band = np.zeros((h, w), np.float32)
         cv2.ellipse(band, (int(round(centre[0])), int(round(centre[1]))),
                     (int(round(0.65 * ew)), int(round(0.32 * ew))), 0, 0, 360, 1.0, -1)
-        band = cv2.GaussianBlur(band, (0, 0), 0.18 * ew) * skin
+        band = wide_blur(band, 0.18 * ew) * skin
         cheek = np.zeros((h, w), np.uint8)
         cc = lower + (0.0, 1.25 * ew)
         cv2.ellipse(cheek, (int(round(cc[0])), int(round(cc[1]))), (int(round(0.5 * ew)), int(round(0.3 * ew))),
@@ -106,7 +109,7 @@ def under_eye_change(I: np.ndarray, coarse: np.ndarray, skin: np.ndarray, lm: np
         if cheek.sum() < 10 or band.max() <= 0:
             continue
         tone = np.median(coarse[cheek], axis=0)
-        smooth = _blur_known(coarse, skin, 0.12 * ew)
+        smooth = blur_known(coarse, skin, 0.12 * ew)
         gap = tone[None, None, :] - smooth
         lift = np.clip(_lum(gap), 0.0, None)                    # only where darker than the cheek
         scale = np.where(_lum(gap) > 1e-6, lift / np.maximum(_lum(gap), 1e-6), 0.0)
@@ -114,36 +117,83 @@ def under_eye_change(I: np.ndarray, coarse: np.ndarray, skin: np.ndarray, lm: np
     return out
 
 
+def _layers(image: np.ndarray, face, parsing) -> dict:
+    """The crop and its coarse layer (what every amount shares)."""
+    crop = face_crop(image, parsing)
+    I = crop.astype(np.float32) * (1.0 / 255.0)
+    return dict(crop=crop, I=I, coarse=cv2.GaussianBlur(I, (0, 0), COARSE_SIGMA), labels=parsing.labels_full())
+
+
+def _shine_parts(face, parsing, base: dict) -> tuple:
+    labels, I = base["labels"], base["I"]
+    # forehead, nose and cheeks: not the lids and the brow bone round the eyes
+    region = np.isin(labels, (P.SKIN, P.NOSE)).astype(np.uint8)
+    lm = face.landmarks68 - (parsing.x0, parsing.y0)
+    for eye in (lm[36:42], lm[42:48]):
+        c = eye.mean(0)
+        ew = float(np.linalg.norm(eye[3] - eye[0]))
+        cv2.ellipse(region, (int(round(c[0])), int(round(c[1] - 0.2 * ew))),
+                    (int(round(0.95 * ew)), int(round(0.75 * ew))), 0, 0, 360, 0, -1)
+    where = feathered_mask(region > 0, feather=0.01 * face.size)
+    return shine_layers(I, base["coarse"], np.isin(labels, (P.SKIN, P.NOSE)), face.size), where
+
+
+def _under_eye_unit(face, parsing, base: dict) -> np.ndarray:
+    """The under-eye change at amount 1 (the change is linear in the amount)."""
+    skin = feathered_mask(base["labels"] == P.SKIN, feather=0.01 * face.size)
+    return under_eye_change(base["I"], base["coarse"], skin > 0.5, face.landmarks68, parsing.x0, parsing.y0,
+                            1.0) * skin[..., None]
+
+
+def _active(face, parsing, base: dict, shine_parts, eye_unit) -> dict:
+    """The pixels a retouch can change (shine weight or under-eye band, on the classes it may
+    touch) and what the amounts act on there, gathered: a slider step works on these only."""
+    labels = base["labels"]
+    moving = np.zeros(labels.shape, bool)
+    if shine_parts is not None:
+        (_, _, _, w, _), where = shine_parts
+        moving |= (w * where) > 0
+    if eye_unit is not None:
+        moving |= (eye_unit != 0).any(-1)
+    moving &= np.isin(labels, (P.SKIN, P.NOSE) if shine_parts is not None else (P.SKIN,))
+    idx = np.flatnonzero(moving)
+    flat = lambda a: a.reshape(len(moving.ravel()), -1)[idx].squeeze(-1) if a.ndim == 2 \
+        else a.reshape(-1, a.shape[-1])[idx]  # noqa: E731
+    out = dict(idx=idx, I=flat(base["I"]), coarse=flat(base["coarse"]))
+    if shine_parts is not None:
+        layers, where = shine_parts
+        out["shine"] = tuple(flat(a) for a in layers)
+        out["where"] = flat(where)
+    if eye_unit is not None:
+        out["eye"] = flat(eye_unit)
+    return out
+
+
 def apply_region(image: np.ndarray, face, *, preview: bool = False, progress=None, cache=None,
                  shine: float = 0.5, under_eye: float = 0.5) -> Patch:
     parsing = face.parsing_for(image)
-    crop = face_crop(image, parsing)
     shine, under_eye = float(np.clip(shine, 0, 1)), float(np.clip(under_eye, 0, 1))
     if shine <= 0 and under_eye <= 0:
-        return Patch(crop.copy(), parsing.x0, parsing.y0)
-    labels = parsing.labels_full()
-    I = crop.astype(np.float32) * (1.0 / 255.0)
-    coarse = cv2.GaussianBlur(I, (0, 0), COARSE_SIGMA)
-    change = np.zeros_like(I)
-    feather = 0.01 * face.size
-    if shine > 0:
-        # forehead, nose and cheeks: not the lids and the brow bone round the eyes
-        region = np.isin(labels, (P.SKIN, P.NOSE)).astype(np.uint8)
-        lm = face.landmarks68 - (parsing.x0, parsing.y0)
-        for eye in (lm[36:42], lm[42:48]):
-            c = eye.mean(0)
-            ew = float(np.linalg.norm(eye[3] - eye[0]))
-            cv2.ellipse(region, (int(round(c[0])), int(round(c[1] - 0.2 * ew))),
-                        (int(round(0.95 * ew)), int(round(0.75 * ew))), 0, 0, 360, 0, -1)
-        skin_nose = feathered_mask(region > 0, feather=feather)
-        change += shine_change(I, coarse, np.isin(labels, (P.SKIN, P.NOSE)), face.size, shine) * skin_nose[..., None]
-    if under_eye > 0:
-        skin = feathered_mask(labels == P.SKIN, feather=feather)
-        change += under_eye_change(I, coarse, skin > 0.5, face.landmarks68, parsing.x0, parsing.y0,
-                                   under_eye) * skin[..., None]
-    out8 = np.clip((I + change) * 255.0 + 0.5, 0, 255).astype(np.uint8)
-    keep = ~np.isin(labels, (P.SKIN, P.NOSE) if shine > 0 else (P.SKIN,))
-    out8[keep] = crop[keep]                        # features, hair, background: untouched
+        return Patch(face_crop(image, parsing).copy(), parsing.x0, parsing.y0)
+    # a slider drag changes only an amount: the layers are kept for the same photo and face
+    objects = (image, parsing, face)
+    key = (float(face.size), np.asarray(face.landmarks68, np.float64).tobytes())
+
+    def get(slot, compute):
+        return compute() if cache is None else cache.get(objects, key, compute, slot=f"retouch_{slot}")
+    base = get("base", lambda: _layers(image, face, parsing))
+    parts = get("shine", lambda: _shine_parts(face, parsing, base)) if shine > 0 else None
+    unit = get("eye", lambda: _under_eye_unit(face, parsing, base)) if under_eye > 0 else None
+    act = get(f"active_{parts is not None}_{unit is not None}", lambda: _active(face, parsing, base, parts, unit))
+    change = np.zeros_like(act["I"])
+    if parts is not None:
+        change += shine_change(act["coarse"], act["shine"], shine) * act["where"][:, None]
+    if unit is not None:
+        change += under_eye * act["eye"]
+    crop = base["crop"]
+    out8 = crop.copy()
+    # (elsewhere the change is 0 and (I + 0) * 255 rounds back to the crop's own value)
+    out8.reshape(-1, 3)[act["idx"]] = np.clip((act["I"] + change) * 255.0 + 0.5, 0, 255).astype(np.uint8)
     return Patch(out8, parsing.x0, parsing.y0)
 
 
