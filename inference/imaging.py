@@ -129,3 +129,15 @@ def blur_known(img: np.ndarray, known: np.ndarray, sigma: float) -> np.ndarray:
     if img.ndim == 3:
         return wide_blur(np.ascontiguousarray(img * w[..., None]), sigma) / den[..., None]
     return wide_blur(img * w, sigma) / den
+
+
+def grow_disc(mask: np.ndarray, radius: float) -> np.ndarray:
+    """``mask`` grown by a disc of ``radius`` (rounded) px: OpenCV's elliptic dilation for a
+    small disc; a wide one from a distance transform, several times faster than a dilation by
+    a large kernel (the two discs differ on a rim pixel here and there)."""
+    r = max(1, int(round(radius)))
+    if r <= 3:
+        k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+        return cv2.dilate(mask.astype(np.uint8), k).astype(bool)
+    outside = (~mask.astype(bool)).astype(np.uint8)
+    return cv2.distanceTransform(outside, cv2.DIST_L2, cv2.DIST_MASK_PRECISE) <= r + 0.25

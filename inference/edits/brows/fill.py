@@ -7,6 +7,7 @@ import cv2
 import numpy as np
 
 from inference import parsing as P
+from inference.imaging import blur_known, grow_disc
 from inference.poisson import poisson_fill
 
 DETAIL_SIGMA = 0.25     # x brow thickness: the fine layer is what a blur at this scale removes
@@ -19,20 +20,9 @@ def removal_mask(labels: np.ndarray, brow, thickness: float) -> np.ndarray:
     """The brow grown by a third of its thickness (at least 2 px), plus the hairs within its
     reach (a parsing that found the brow small leaves none behind), each hair grown by a pixel;
     never into hair lying over it or into an eye."""
-    r = max(2, int(round(0.35 * thickness)))
-    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
-    grown = cv2.dilate(brow.mask.astype(np.uint8), k).astype(bool)
+    grown = grow_disc(brow.mask, max(2, int(round(0.35 * thickness))))
     strays = cv2.dilate((brow.hairs > 0.3).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     return (grown | (strays & brow.reach)) & ~np.isin(labels, (P.HAIR, P.LEFT_EYE, P.RIGHT_EYE))
-
-
-def _blur_outside(img: np.ndarray, hole: np.ndarray, sigma: float) -> np.ndarray:
-    """Gaussian blur of ``img`` from the pixels outside ``hole`` only (normalised convolution),
-    so the dark brow does not bleed into the skin round it."""
-    w = (~hole).astype(np.float32)
-    num = cv2.GaussianBlur(img * w[..., None], (0, 0), sigma)
-    den = cv2.GaussianBlur(w, (0, 0), sigma)[..., None]
-    return num / np.maximum(den, 1e-4)
 
 
 def _copy_texture(detail: np.ndarray, hole: np.ndarray, source: np.ndarray, step: float,
@@ -75,7 +65,7 @@ def fill_skin(crop: np.ndarray, hole: np.ndarray, labels: np.ndarray, thickness:
     if not hole.any():
         return crop.copy()
     sigma = max(MIN_DETAIL_SIGMA, DETAIL_SIGMA * thickness)
-    smooth = _blur_outside(crop, hole, sigma)
+    smooth = blur_known(crop, ~hole, sigma)   # the dark brow does not bleed into the skin round it
     detail = crop - smooth
     low = poisson_fill(smooth, hole)
     source = (labels == P.SKIN) & ~cv2.dilate(hole.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)

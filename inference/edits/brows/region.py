@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 
 from inference import parsing as P
+from inference.imaging import blur_known, grow_disc
 from inference.makeup.regions import labels_over
 
 # iBUG 68: 17-21 the brow on the image's left (outer to inner), 22-26 on its right (inner to
@@ -77,12 +78,6 @@ def region_box(face, shape: tuple[int, int]) -> tuple[int, int, int, int]:
     return x0, y0, x1, y1
 
 
-def grow(mask: np.ndarray, radius: float) -> np.ndarray:
-    r = max(1, int(round(radius)))
-    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
-    return cv2.dilate(mask.astype(np.uint8), k).astype(bool)
-
-
 def hairiness(gray: np.ndarray, brow: np.ndarray, skin: np.ndarray, scale: float,
               around: np.ndarray | None = None) -> np.ndarray:
     """How much of a brow hair each pixel is: 0 at the surrounding skin's lightness, 1 at the
@@ -90,7 +85,7 @@ def hairiness(gray: np.ndarray, brow: np.ndarray, skin: np.ndarray, scale: float
     brow, blurred)."""
     w = (skin & ~(brow if around is None else around)).astype(np.float32)
     sigma = max(2.0, scale)
-    ref = cv2.GaussianBlur(gray * w, (0, 0), sigma) / np.maximum(cv2.GaussianBlur(w, (0, 0), sigma), 1e-4)
+    ref = blur_known(gray, w > 0, sigma)
     dark = np.clip(ref - gray, 0, None)
     top = np.percentile(dark[brow], 90) if brow.any() else 1.0
     return np.clip(dark / max(float(top), 1e-3), 0, 1).astype(np.float32)
@@ -114,7 +109,7 @@ def find(image: np.ndarray, face, sides: tuple[str, ...]) -> Region:
         if mask.sum() < 8 or length < 4:
             continue  # not visible (hair over it, a profile)
         thickness = float(mask.sum()) / max(length, 1.0)
-        reach = grow(mask, max(2.0, 0.5 * thickness)) & ~np.isin(labels, (P.HAIR, P.LEFT_EYE, P.RIGHT_EYE))
+        reach = grow_disc(mask, max(2.0, 0.5 * thickness)) & ~np.isin(labels, (P.HAIR, P.LEFT_EYE, P.RIGHT_EYE))
         hairs = hairiness(gray, mask, skin, 1.5 * thickness, around=reach) * reach
         brows[side] = Brow(side, mask, pts.astype(np.float64), up, length, thickness, reach, hairs)
     return Region(x0, y0, labels, brows, face.size, up)
