@@ -97,23 +97,28 @@ def under_eye_change(I: np.ndarray, coarse: np.ndarray, skin: np.ndarray, lm: np
             continue
         lower = eye[[4, 5]].mean(0)        # the lower lid's middle
         centre = lower + (0.0, 0.45 * ew)
-        band = np.zeros((h, w), np.float32)
-        cv2.ellipse(band, (int(round(centre[0])), int(round(centre[1]))),
-                    (int(round(0.65 * ew)), int(round(0.32 * ew))), 0, 0, 360, 1.0, -1)
-        band = wide_blur(band, 0.18 * ew) * skin
-        cheek = np.zeros((h, w), np.uint8)
         cc = lower + (0.0, 1.25 * ew)
-        cv2.ellipse(cheek, (int(round(cc[0])), int(round(cc[1]))), (int(round(0.5 * ew)), int(round(0.3 * ew))),
-                    0, 0, 360, 1, -1)
-        cheek = (cheek > 0) & skin
+        # the band, its blur and the cheek below it (and the smooth layer's reach round them)
+        reach = (0.65 + 4 * 0.18 + 4 * 0.12) * ew
+        bx0, bx1 = max(0, int(centre[0] - reach)), min(w, int(np.ceil(centre[0] + reach)) + 1)
+        by0 = max(0, int(centre[1] - (0.32 + 4 * 0.18 + 4 * 0.12) * ew))
+        by1 = min(h, int(np.ceil(max(centre[1] + (0.32 + 4 * 0.18 + 4 * 0.12) * ew, cc[1] + 0.3 * ew))) + 1)
+        if bx1 <= bx0 or by1 <= by0:
+            continue
+        sk, co = skin[by0:by1, bx0:bx1], coarse[by0:by1, bx0:bx1]
+        at = lambda p: (int(round(p[0])) - bx0, int(round(p[1])) - by0)  # noqa: E731
+        band = np.zeros(sk.shape, np.float32)
+        cv2.ellipse(band, at(centre), (int(round(0.65 * ew)), int(round(0.32 * ew))), 0, 0, 360, 1.0, -1)
+        band = wide_blur(band, 0.18 * ew) * sk
+        cheek = np.zeros(sk.shape, np.uint8)
+        cv2.ellipse(cheek, at(cc), (int(round(0.5 * ew)), int(round(0.3 * ew))), 0, 0, 360, 1, -1)
+        cheek = (cheek > 0) & sk
         if cheek.sum() < 10 or band.max() <= 0:
             continue
-        tone = np.median(coarse[cheek], axis=0)
-        smooth = blur_known(coarse, skin, 0.12 * ew)
-        gap = tone[None, None, :] - smooth
-        lift = np.clip(_lum(gap), 0.0, None)                    # only where darker than the cheek
-        scale = np.where(_lum(gap) > 1e-6, lift / np.maximum(_lum(gap), 1e-6), 0.0)
-        out += amount * band[..., None] * gap * scale[..., None]
+        tone = np.median(co[cheek], axis=0)
+        gap = tone[None, None, :] - blur_known(co, sk, 0.12 * ew)
+        darker = _lum(gap) > 1e-6                               # only where darker than the cheek
+        out[by0:by1, bx0:bx1] += amount * (band * darker)[..., None] * gap
     return out
 
 
