@@ -6,7 +6,7 @@ scale): two rims (superellipses: round to rectangular) on a plane in front of th
 back a little towards the temples, a bridge over the nose and the arms going back to the
 ears; projected orthographically (as the mesh is), so a turned head foreshortens the far rim.
 Drawn supersampled (anti-aliased), shaded top to bottom, slightly blurred; dark (black, brown,
-tortoiseshell) rims 2-6 % of the interocular distance thick, or thin light metal (1-2 px) with a
+tortoiseshell, navy) rims 2-6 % of the interocular distance thick, or thin light metal (1-2 px) with a
 highlight; optionally tinted lenses.
 """
 from __future__ import annotations
@@ -42,6 +42,9 @@ STYLES = {
     "thin_black": Style("dark", 0.02, squareness=3.0),
     "tinted": Style("dark", 0.04, squareness=3.0, tint=0.35),
     "sunglasses": Style("dark", 0.045, squareness=3.0, half_height=0.33, tint=0.85),
+    # dark blue plastic: no face, hair or eye is that blue, so the frame can be told by its colour
+    # alone in an edited photo (tests/test_rotate_glasses.py)
+    "navy_rect": Style("navy", 0.05, squareness=4.0, half_height=0.29),
 }
 
 
@@ -158,7 +161,7 @@ def draw_glasses(image: np.ndarray, mesh: np.ndarray, style: Style, seed: int = 
                         canvas([p + (0, -0.25 * thick) for p in pts["bridge"]], False, max(0.5, 0.4 * thick)))
         colour = colour + (255 - colour) * 0.8 * hl[..., None]
     else:
-        base = {"dark": (22, 20, 20), "brown": (75, 48, 30), "tortoise": (60, 35, 20)}[style.kind]
+        base = {"dark": (22, 20, 20), "brown": (75, 48, 30), "tortoise": (60, 35, 20), "navy": (25, 35, 120)}[style.kind]
         colour = np.array(base, np.float32) * (1.25 - 0.5 * yy)
         if style.kind == "tortoise":     # amber blotches
             blot = cv2.GaussianBlur(rng.random((y1 - y0, x1 - x0)).astype(np.float32), (0, 0), max(1.0, thick))

@@ -89,6 +89,10 @@ class Parsing:
     _full: np.ndarray | None = field(default=None, repr=False)
     # clothes and neck past the crop, coarse (inference.body_extent.BodyExtent); no edit reads it
     body: object | None = field(default=None, repr=False)
+    # (mask, box): which occluder pixels are a glasses' frame (inference.glasses), a bool mask at
+    # the working size of the photo box (x0, y0, x1, y1); None without glasses. The head turn
+    # moves a frame with the head, a hand stays (inference.edits.rotate)
+    glasses: tuple | None = field(default=None, repr=False)
 
     @classmethod
     def from_labels(cls, labels: np.ndarray, x0: int, y0: int) -> "Parsing":
@@ -408,8 +412,9 @@ def parse(image: np.ndarray, face, params: RefineParams | None = None, atlas=_DE
                                      prm.colour_sigma)
     oval = np.zeros((wh, ww), np.uint8)
     _fill(oval, pts[topo.FACE_OVAL], 1)
+    glasses, glasses_box = glasses.result(), (x0, y0, x1, y1)
     occluder = occluder_mask(work, hands.result()) | foreign_mask(lab, face_labels, oval > 0, sure_skin, sure_hair) \
-        | glasses.result()
+        | glasses
     carved = {OCCLUDER: occluder, NECK: neck & ~occluder, CLOTHES: clothes & ~occluder}
     scores = with_carved(x, carved, hair, face_labels)
     from inference.hair_extent import grown
@@ -418,7 +423,7 @@ def parse(image: np.ndarray, face, params: RefineParams | None = None, atlas=_DE
     if more is not None:   # the hair ran into the crop's border: the crop grew there
         scores, (x0, y0, x1, y1) = more
         cw, ch = x1 - x0, y1 - y0
-    out = Parsing(scores, x0, y0, cw, ch)
+    out = Parsing(scores, x0, y0, cw, ch, glasses=(glasses, glasses_box) if glasses.any() else None)
     if prm.body:   # the clothes ran into the crop's border: they go on, coarse, where the person does
         out.body = body_extent(image, out, lab[sure_skin], face, body)
     return out

@@ -12,7 +12,8 @@ from inference import mesh_raster
 from inference import mesh_topology as topo
 from inference.edits.base import EditCache, Patch
 from inference.edits.rotate.frame import deepened
-from inference.edits.rotate.surface import _head_mask, _occluder_mask, _region, head_model, motion_field
+from inference.edits.rotate.surface import (_glasses_mask, _head_mask, _occluder_mask, _region, _region_labels,
+                                            _resized, glasses_motion, head_model, motion_field)
 from inference.faces import Face
 from inference.imaging import compose, per_plane, smooth_fill
 from inference.inpaint import get as get_engine
@@ -35,6 +36,10 @@ MIRROR_DETAIL = 0.02     # x face size: the mirror side gives revealed skin its 
 GAP_WEIGHT = 0.2         # splat weight below which a pixel is a gap, closed from its neighbours
 SHARP_SPREAD = 0.75      # px: samples mixed into one pixel from up to this far apart (a shift) are
 MIXED_SPREAD = 1.1       # resampled sharp; from more than this (squeezed, folds) through a blur
+FRAME_GROW = 0.005        # x face size: a glasses' frame is grown by this (at least a pixel), _grown
+FRAME_SAMPLES = 4        # a glasses' frame is splatted as this x this samples per pixel (_moved_from)
+FRAME_MIRROR = 3         # px: revealed skin whose mirror is this near a glasses' frame is inpainted
+FRAME_EDGE = 0.6         # px: the turned frame's edge is softened by this blur (anti-aliased)
 
 
 def _prepare(image: np.ndarray, face: Face, preview: bool, cache: EditCache | None = None, progress=None):
@@ -57,14 +62,21 @@ def _prepare_uncached(image: np.ndarray, face: Face, preview: bool, progress=Non
     # it is computed on a grid half the preview's size and scaled up.
     f = PREVIEW_FIELD if preview else 1.0
     shape = (max(1, round(work.shape[0] * f)), max(1, round(work.shape[1] * f)))
-    head = _head_mask(face, image, region, shape)
+    labels, parsing = _region_labels(face, image, region)
+    occluder = _occluder_mask(labels)
+    glasses = _glasses_mask(parsing, occluder, region) if occluder is not None else None
+    head = _head_mask(labels, shape, None if glasses is None else glasses[1])
     if progress:
         progress(0.1)
     src = (deepened(face.mesh) - (x0, y0, 0)) * s * f
     model = head_model(src, face.width * s * f, head, face.size * s * f, face.pose.yaw)
     if progress:
         progress(0.16)
-    model.occluder = _occluder_mask(face, image, region, work.shape[:2])
+    if occluder is not None:   # a hand stays where it is, a glasses' frame turns with the head
+        hand = occluder & ~glasses[1] if glasses is not None else occluder
+        model.occluder = _resized(hand, work.shape[:2]) if hand.any() else None
+        if glasses is not None:
+            model.glasses = _resized(glasses[0], work.shape[:2])
     return region, work, s, model
 
 
@@ -238,6 +250,54 @@ def _detail_on(base: np.ndarray, texture: np.ndarray, mask: np.ndarray, sigma: f
     return out
 
 
+def _grown(mask: np.ndarray, face_px: float) -> np.ndarray:
+    """A glasses' frame grown by FRAME_GROW x face size (at least a pixel): the parsing's mask,
+    made on a coarser copy, may leave the frame's soft edge out, which then stayed behind as a
+    faint line beside the turned frame."""
+    r = max(1, int(round(FRAME_GROW * face_px)))
+    return cv2.dilate(mask.view(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8)).view(bool)
+
+
+def _moved_from(field: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y) maps (H, W) float32 of where in the photo each pixel of ``mask`` moved along
+    ``field`` (2, H, W) now shows, by splatting the positions (as the head's layers are); far
+    outside the image where nothing of it landed. FRAME_SAMPLES^2 samples per pixel: an arm
+    brought round is stretched several times over (seen from the front it is foreshortened to a
+    stub; turned, its hinge moves with the rims, its end with the head)."""
+    H, W = mask.shape
+    none = np.full((2, H, W), -1e4, np.float32)
+    ys, xs = np.nonzero(cv2.dilate(mask.view(np.uint8), np.ones((5, 5), np.uint8)))   # its soft edge too
+    if not len(ys):
+        return none[0], none[1]
+    n = FRAME_SAMPLES
+    sub = (np.arange(n, dtype=np.float32) + 0.5) / n - 0.5
+    sx = (xs[:, None, None] + sub[None, None, :]).astype(np.float32).ravel()
+    sy = (ys[:, None, None] + sub[None, :, None]).astype(np.float32).ravel()
+    # as rows of 1024 (OpenCV's maps are at most 32767 wide), the last one padded with samples that
+    # land nowhere
+    k = len(sx)
+    source = np.full((2, -(-k // 1024) * 1024), -1e4, np.float32)
+    source[0, :k], source[1, :k] = sx, sy
+    source = source.reshape(2, -1, 1024)
+    target = source + np.stack([cv2.remap(c, source[0], source[1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+                                for c in field])
+    m = warp.splat_source_map(source, target, out_size=(H, W))
+    where = np.where(m.weight > 0, m.where, none)
+    return where[0], where[1]
+
+
+def _laid_on(out: np.ndarray, layer: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """out (H, W, 3) uint8 with ``layer`` over it by ``alpha`` (0..1), in alpha's box."""
+    bx, by, bw, bh = cv2.boundingRect((alpha > 1e-3).view(np.uint8))
+    if not bw:
+        return out
+    box = (slice(by, by + bh), slice(bx, bx + bw))
+    a = alpha[box][..., None]
+    out = out.copy()
+    out[box] = np.clip(out[box] * (1 - a) + layer[box] * a + 0.5, 0, 255).astype(np.uint8)
+    return out
+
+
 def _mirror_source(src: np.ndarray, dst: np.ndarray, holes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For hole pixels inside the turned face: where their mirror image is in the source.
     Returns (mask of such pixels, source coordinates (2, H, W))."""
@@ -262,25 +322,45 @@ def render(prepared: tuple, face: Face, yaw: float, preview: bool = False, engin
     if progress:
         progress(0.2)
     motion, depth, dst = motion_field(model, yaw)
+    frame_motion = None if model.glasses is None else \
+        glasses_motion(model, yaw, motion, _resized(model.glasses, model.region.shape))
     if progress:
         progress(0.26)
     src = model.src
     if motion.shape[1:] != (h, w):  # a coarse field (preview): to the working size
         f = model.region.shape[0] / h
         motion = np.stack([cv2.resize(c, (w, h), interpolation=cv2.INTER_LINEAR) for c in motion]) / f
+        if frame_motion is not None:
+            frame_motion = np.stack([cv2.resize(c, (w, h), interpolation=cv2.INTER_LINEAR) for c in frame_motion]) / f
         depth = cv2.resize(depth, (w, h), interpolation=cv2.INTER_LINEAR) / f
         src, dst = src / f, dst / f
     moving = np.abs(motion).max(0) > 1e-3
     head = model.region if model.region.shape == (h, w) else \
         cv2.resize(model.region.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0
     # A hand in front of the face does not turn with it: what turns is a smooth guess of the
-    # face behind it (no ghost of the hand dragged along), and the hand is put back on top.
+    # face behind it (no ghost of the hand dragged along), and the hand is put back on top. A
+    # glasses' frame turns with the head, but as a rigid frame in front of the eyes (on the face's
+    # surface it would bend over the relief): the face behind it turns as a smooth guess too, and
+    # the frame, moved on its own, is laid on top.
     occluder = model.occluder
+    glasses = None if model.glasses is None else _grown(model.glasses, face_px)
+    hidden = glasses if occluder is None else occluder if glasses is None else occluder | glasses
     turned = work
-    if occluder is not None:
-        turned = np.clip(smooth_fill(work, occluder) + 0.5, 0, 255).astype(np.uint8)
-        turned[~occluder] = work[~occluder]
-    out, holes = _splat_layers(turned, motion, depth, head, tau=0.02 * face_px)
+    if hidden is not None:
+        turned = np.clip(smooth_fill(work, hidden) + 0.5, 0, 255).astype(np.uint8)
+        turned[~hidden] = work[~hidden]
+    if glasses is None:
+        out, holes = _splat_layers(turned, motion, depth, head, tau=0.02 * face_px)
+    else:   # a fourth channel says where the frame was, as the head's motion takes it
+        out, holes = _splat_layers(np.dstack([turned, glasses.view(np.uint8) * np.uint8(255)]), motion, depth,
+                                   head, tau=0.02 * face_px)
+        out, left = np.ascontiguousarray(out[..., :3]), out[..., 3] >= 128
+        frame_from = _moved_from(frame_motion, glasses)
+        # (softened before it is moved: only where the frame's splats landed has a colour)
+        frame = cv2.remap(cv2.GaussianBlur(glasses.view(np.uint8) * np.float32(1), (0, 0), FRAME_EDGE), *frame_from,
+                          cv2.INTER_LINEAR)
+        # what the frame leaves uncovered of its old place is revealed: filled as any hole is
+        holes |= left & (frame < 0.5)
     if progress:
         progress(0.36)
     info = {"holes": int(holes.sum())}
@@ -298,6 +378,11 @@ def render(prepared: tuple, face: Face, yaw: float, preview: bool = False, engin
     mirror = np.zeros_like(holes)
     if holes.any():
         mirror, where = _mirror_source(src, dst, holes)
+    if mirror.any() and glasses is not None:
+        # not where the mirror side shows its own frame (its soft edge is left round the mask):
+        # its detail came out as a trail of pale and dark dots; those holes are inpainted
+        near = cv2.dilate(glasses.view(np.uint8), np.ones((2 * FRAME_MIRROR + 1,) * 2, np.uint8))
+        mirror &= cv2.remap(near, where[0], where[1], cv2.INTER_NEAREST, borderValue=0) == 0
     if mirror.any():
         sampled = cv2.remap(turned, where[0], where[1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
         out = compose(out, _detail_on(out, sampled, mirror, sigma=MIRROR_DETAIL * face_px), mirror,
@@ -310,6 +395,8 @@ def render(prepared: tuple, face: Face, yaw: float, preview: bool = False, engin
             out, holes, seed=seed, progress=(lambda f: progress(0.5 + 0.5 * f)) if progress else None)
         out = compose(out, fill, holes, feather=max(1.0, 0.01 * face_px))
     info["inpainted"] = int(holes.sum())
+    if glasses is not None:
+        out = _laid_on(out, cv2.remap(work, *frame_from, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT), frame)
     if occluder is not None:
         out = compose(out, work, occluder, feather=max(1.0, 0.005 * face_px))
     return Patch(out, x0, y0, info, scale=1 / s)

@@ -11,9 +11,10 @@ import numpy as np
 from inference import mesh_raster
 from inference import mesh_topology as topo
 from inference import parsing as P
-from inference.edits.rotate.frame import TurnFrame, relief_frame
+from inference.edits.rotate.frame import DEPTH_GAIN, TurnFrame, relief_frame
 from inference.faces import Face
 from inference.imaging import smooth_fill, wide_blur
+from inference.landmarks import head_axes
 from inference.lazy import lazy_module
 
 ndimage = lazy_module("scipy.ndimage")   # loaded at the first turn: the CLI starts without scipy
@@ -45,23 +46,67 @@ def _region(face: Face, height: int, width: int) -> tuple[int, int, int, int]:
             min(height, int(np.ceil(y1 + m))))
 
 
-def _head_mask(face: Face, image: np.ndarray, region, shape) -> np.ndarray:
-    """Head pixels (face parts and hair) of the region, at the working size ``shape``: not
-    the neck, clothes or an occluder (a hand in front of the face is no part of the head)."""
+def _region_labels(face: Face, image: np.ndarray, region) -> tuple[np.ndarray, P.Parsing]:
+    """(the parsing's labels of the region at photo resolution, the parsing): computed once
+    for the masks below (a face without a kept parsing is parsed afresh at each call)."""
     x0, y0, x1, y1 = region
-    labels = face.parsing_for(image).full(*image.shape[:2])[y0:y1, x0:x1]
+    parsing = face.parsing_for(image)
+    return parsing.full(*image.shape[:2])[y0:y1, x0:x1], parsing
+
+
+def _head_mask(labels: np.ndarray, shape, glasses: np.ndarray | None = None) -> np.ndarray:
+    """Head pixels (face parts and hair) of the region's ``labels``, at the working size
+    ``shape``: not the neck, clothes or an occluder (a hand in front of the face is no part of
+    the head), but a glasses' frame (``glasses``, at the labels' size) is."""
     head = ((labels > 0) & (labels < P.NECK)).view(np.uint8)   # classes 1..10
+    if glasses is not None:
+        head = head | glasses.view(np.uint8)
     return cv2.resize(head, shape[::-1], interpolation=cv2.INTER_NEAREST) > 0
 
 
-def _occluder_mask(face: Face, image: np.ndarray, region, shape) -> np.ndarray | None:
-    """The parsing's occluders (a hand in front of the face) in the region at the size
-    ``shape``, or None: they stay where they are while the head turns behind them."""
-    x0, y0, x1, y1 = region
-    occ = (face.parsing_for(image).full(*image.shape[:2])[y0:y1, x0:x1] == P.OCCLUDER).view(np.uint8)
-    if not occ.any():
+def _occluder_mask(labels: np.ndarray) -> np.ndarray | None:
+    """The parsing's occluders (a hand in front of the face, a glasses' frame) in the region's
+    ``labels``, or None."""
+    occ = labels == P.OCCLUDER
+    return occ if occ.any() else None
+
+
+def _resized(mask: np.ndarray, shape) -> np.ndarray:
+    """A bool mask of the region at the size ``shape`` (nearest pixel)."""
+    return cv2.resize(mask.view(np.uint8), shape[::-1], interpolation=cv2.INTER_NEAREST) > 0
+
+
+FRAME_PIECE = 0.25       # a piece of the glasses' mask this large against its largest is frame (a rim
+                         # on its own where the bridge was not found), a smaller one is not
+
+
+def _glasses_mask(parsing: P.Parsing, occluder: np.ndarray, region) -> tuple[np.ndarray, np.ndarray] | None:
+    """(frame, found) of the region's ``occluder`` pixels (photo resolution): what the parsing's
+    glasses search found (Parsing.glasses, resampled from its working size) and of that the
+    glasses' frame; or None. Both turn with the head (the frame as a frame of its own)."""
+    if parsing.glasses is None:
         return None
-    return cv2.resize(occ, shape[::-1], interpolation=cv2.INTER_NEAREST) > 0
+    mask, (bx0, by0, bx1, by1) = parsing.glasses
+    x0, y0, x1, y1 = region
+    h, w = mask.shape
+    sx, sy = w / (bx1 - bx0), h / (by1 - by0)
+    # region pixel (photo resolution) -> the mask's pixel
+    M = np.array([[sx, 0, (x0 - bx0 + 0.5) * sx - 0.5], [0, sy, (y0 - by0 + 0.5) * sy - 0.5]])
+    frame = cv2.warpAffine(mask.astype(np.float32), M, (x1 - x0, y1 - y0),
+                           flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderValue=0) >= 0.5
+    # the occluder label's edge is the frame mask's softened and upsampled: a pixel's reach more
+    r = int(np.ceil(1 / min(sx, sy)))
+    found = cv2.dilate(frame.view(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8)).view(bool) & occluder
+    frame = found.copy()
+    # The frame is its large pieces (the rims, bridge and arms, joined across a gap of a pixel of the
+    # mask): a speck apart from them is hair or a shadow the search took, which turned with the rims
+    # landed on the skin as dark blots: it turns as the head's surface does.
+    n, parts, stats, _ = cv2.connectedComponentsWithStats(
+        cv2.dilate(frame.view(np.uint8), np.ones((2 * r + 3, 2 * r + 3), np.uint8)), connectivity=8)
+    if n > 2:
+        area = np.bincount(parts[frame], minlength=n)
+        frame &= (area >= FRAME_PIECE * area.max())[parts]
+    return (frame, found) if frame.any() else None
 
 
 @dataclass
@@ -80,7 +125,9 @@ class HeadModel:
     face_px: float
     _surface: tuple = (None, None)   # (key, surface) of the last turn: the steps of a drag
                                      # past 30° (one limit, slope_for) reuse it
-    occluder: np.ndarray | None = None   # (h, w) at the working copy's size: kept as it is
+    occluder: np.ndarray | None = None   # (h, w) at the working copy's size: kept as it is (a hand)
+    glasses: np.ndarray | None = None    # (h, w) at the working copy's size: turned as a rigid frame
+                                         # in front of the eyes (glasses_motion)
 
     def surface(self, yaw: float) -> np.ndarray:
         """(n, 3): x, y and depth of the head pixels for a turn by ``yaw`` (surface_depth)."""
@@ -262,3 +309,82 @@ def motion_field(m: HeadModel, yaw: float):
         np.multiply(outer[..., c], m.fade, out=motion[c])
         np.copyto(motion[c], head_motion[..., c] * m.edge, where=m.region)
     return motion, depth, m.frame.turn(m.src, yaw)
+
+
+
+GLASSES_DEPTH = 0.2      # x interocular distance: a glasses' frame lies this far in front of the eyes
+                         # (a lens ~12 mm before the cornea, ~14 mm before the lids' contour; the
+                         # frames of bench/drawn_glasses.py are drawn 0.22 before it)
+
+
+def glasses_plane(m: HeadModel, yaw: float) -> np.ndarray:
+    """2x3 affine map (the map's pixels) of where a glasses' rims go in a turn by ``yaw``: a rigid
+    plane square to the head's own depth axis, GLASSES_DEPTH x the eyes' distance in front of the
+    eyes' centres, turned as the head's surface is (its offset deepened like the face's relief).
+    A plane turned and projected moves by an affine map; on the face's surface the frame would
+    be bent by the relief it lies over."""
+    src = m.src
+    centre = src.mean(0)
+    flat = src.copy()                        # src's depth is deepened along the view (deepened)
+    flat[:, 2] = centre[2] + (flat[:, 2] - centre[2]) / DEPTH_GAIN
+    e1, e2 = flat[topo.RIGHT_EYE].mean(0), flat[topo.LEFT_EYE].mean(0)
+    R = head_axes(flat)                      # z: face -> back of the head
+    d = float(np.linalg.norm(e2 - e1))
+    c = (e1 + e2) / 2 - GLASSES_DEPTH * d * R[:, 2]
+    plane = np.stack([c, c + d * R[:, 0], c + d * R[:, 1]])
+    plane[:, 2] = centre[2] + (plane[:, 2] - centre[2]) * DEPTH_GAIN   # back to src's depth
+    moved = m.frame.turn(plane, yaw)
+    return cv2.getAffineTransform(plane[:, :2].astype(np.float32), moved[:, :2].astype(np.float32))
+
+
+def glasses_motion(m: HeadModel, yaw: float, motion: np.ndarray, frame: np.ndarray) -> np.ndarray:
+    """(2, H, W): how a glasses' frame (``frame``, a mask of the map) moves in a turn by ``yaw``
+    whose head moves by ``motion`` (motion_field's): the rims and the bridge as a rigid plane
+    (glasses_plane); an arm, from its hinge (where the rim's side ends, _arm_span) to the
+    frame's end on that side, goes over to the head's own motion (it runs back from the rim to
+    the ear: its ends move with each, and the rest of it the parsing left out moves with the
+    head's side). Seen from the front an arm is foreshortened to a stub; the turn stretches the
+    one it brings round several times over."""
+    H, W = m.region.shape
+    A = glasses_plane(m, yaw)
+    ys, xs = np.mgrid[0:H, 0:W].astype(np.float32)
+    rigid = np.stack([A[0, 0] * xs + A[0, 1] * ys + A[0, 2] - xs, A[1, 0] * xs + A[1, 1] * ys + A[1, 2] - ys])
+    e1, e2 = m.src[topo.RIGHT_EYE, :2].mean(0), m.src[topo.LEFT_EYE, :2].mean(0)
+    mid, d = (e1 + e2) / 2, float(np.linalg.norm(e2 - e1))
+    axis = (e2 - e1) / d
+    across = ((xs - mid[0]) * axis[0] + (ys - mid[1]) * axis[1]) / d       # along the eyes' line, x d
+    down = (-(xs - mid[0]) * axis[1] + (ys - mid[1]) * axis[0]) / d
+    out = rigid
+    for side in (-1, 1):
+        span = _arm_span(side * across[frame], down[frame])
+        if span is None:
+            continue
+        t = np.clip((side * across - span[0]) / (span[1] - span[0]), 0, 1)
+        out = out + (t * t * (3 - 2 * t)).astype(np.float32) * (motion - rigid)
+    return out.astype(np.float32)
+
+
+RIM_SIDE = 0.25          # x interocular distance: a column of the frame this tall is a rim's side
+HINGE_MARGIN = 0.04      # x interocular distance: the arm starts this far out from the rim's side
+ARM_MIN = 0.12           # x interocular distance: what goes on past the hinge less far than this is no
+                         # arm (the parsing traced none; a speck by the hinge), it turns with the rims:
+                         # stretched as an arm, a few pixels came out as a dark streak
+
+
+def _arm_span(out: np.ndarray, down: np.ndarray) -> tuple[float, float] | None:
+    """(hinge, end) along the eyes' line (x the eyes' distance, outwards) of the arm on one side
+    of a frame whose pixels lie ``out`` along the eyes' line (outwards) and ``down`` across it:
+    the hinge just past the outermost column where the frame is as tall as a rim's side, the
+    end at its outermost pixel; None where no arm goes on past the rim."""
+    side = out > 0.3
+    if not side.any():
+        return None
+    bins = np.floor(out[side] / 0.02).astype(int)
+    lo, hi = np.full(bins.max() + 1, np.inf), np.full(bins.max() + 1, -np.inf)
+    np.minimum.at(lo, bins, down[side])
+    np.maximum.at(hi, bins, down[side])
+    tall = np.nonzero(hi - lo >= RIM_SIDE)[0]
+    if not len(tall):
+        return None
+    hinge, end = (tall.max() + 1) * 0.02 + HINGE_MARGIN, float(out[side].max())
+    return (hinge, end) if end >= hinge + ARM_MIN else None
