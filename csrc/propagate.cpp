@@ -165,50 +165,52 @@ std::vector<torch::Tensor> propagate_backward(torch::Tensor grad, torch::Tensor 
 // the per-node loop this replaced (bench/propagate.py --against checks the outputs are equal).
 namespace {
 
+// What a scan's line does to the output: written as it is (the scan's first direction), or
+// merged by max or sum into what the earlier directions left there.
+enum Merge { kWrite, kMax, kAdd };
+
 // One step of a scan: line h (n nodes) from the previous line prev (nullptr on the first line:
-// outside the map h is 0). Per node, in this order:
+// outside the map h is 0), merged into o (kWrite: h is the output, o unused). Per node, in
+// this order:
 //   v = (1 - pm - p0 - pp) x;  v += p0 prev[k];  v += pm prev[k-1];  v += pp prev[k+1]
 // with the terms of neighbours outside the line left out (the end nodes are peeled).
-template <typename T>
-inline void scan_line(const T* __restrict x, const T* __restrict pm, const T* __restrict p0,
-                      const T* __restrict pp, const T* __restrict prev, T* __restrict h, int64_t n) {
+template <int Mode, typename T>
+[[gnu::always_inline]] inline void put(T* __restrict h, T* __restrict o, int64_t k, T v) {
+  h[k] = v;
+  if constexpr (Mode == kMax) o[k] = std::max(o[k], v);
+  if constexpr (Mode == kAdd) o[k] += v;
+}
+
+template <int Mode, typename T>
+[[gnu::always_inline]] inline void scan_line(const T* __restrict x, const T* __restrict pm, const T* __restrict p0,
+                                             const T* __restrict pp, const T* __restrict prev, T* __restrict h,
+                                             T* __restrict o, int64_t n) {
   if (prev == nullptr) {
 #pragma omp simd
-    for (int64_t k = 0; k < n; ++k) h[k] = (T(1) - pm[k] - p0[k] - pp[k]) * x[k];
+    for (int64_t k = 0; k < n; ++k) put<Mode>(h, o, k, (T(1) - pm[k] - p0[k] - pp[k]) * x[k]);
     return;
   }
   T v = (T(1) - pm[0] - p0[0] - pp[0]) * x[0];
   v += p0[0] * prev[0];
   if (n == 1) {
-    h[0] = v;
+    put<Mode>(h, o, 0, v);
     return;
   }
   v += pp[0] * prev[1];
-  h[0] = v;
+  put<Mode>(h, o, 0, v);
 #pragma omp simd
   for (int64_t k = 1; k < n - 1; ++k) {
     T u = (T(1) - pm[k] - p0[k] - pp[k]) * x[k];
     u += p0[k] * prev[k];
     u += pm[k] * prev[k - 1];
     u += pp[k] * prev[k + 1];
-    h[k] = u;
+    put<Mode>(h, o, k, u);
   }
   const int64_t e = n - 1;
   v = (T(1) - pm[e] - p0[e] - pp[e]) * x[e];
   v += p0[e] * prev[e];
   v += pm[e] * prev[e - 1];
-  h[e] = v;
-}
-
-template <typename T>
-inline void merge_line(T* __restrict o, const T* __restrict h, int64_t n, bool merge_max) {
-  if (merge_max) {
-#pragma omp simd
-    for (int64_t k = 0; k < n; ++k) o[k] = std::max(o[k], h[k]);
-  } else {
-#pragma omp simd
-    for (int64_t k = 0; k < n; ++k) o[k] += h[k];
-  }
+  put<Mode>(h, o, e, v);
 }
 
 // b (cols, rows) = a (rows, cols) transposed, in tiles that stay in cache (4x4 blocks in SSE
@@ -243,23 +245,86 @@ void transpose(const T* __restrict a, T* __restrict b, int64_t rows, int64_t col
     }
 }
 
-// One scan over `lines` lines of n nodes for the channels x[c], c < nc (plane stride s), all
-// with the weights p3 (three planes of stride s). Each line's result goes to merge(c, t, h);
-// ring holds two lines per channel. reverse: from the last line to the first.
-template <typename T, typename Merge>
-void scan_lines(const T* const* x, int64_t nc, const T* p3, int64_t s, int64_t lines, int64_t n, bool reverse,
-                T* ring, Merge merge) {
+// One scan over `lines` lines of n nodes for the channels x[c], c < nc, all with the weights
+// p3 (three planes of stride s), each line merged into the same line of out[c]; ring holds
+// two lines per channel (kWrite: out[c] holds the scan itself). reverse: last line first.
+template <int Mode, typename T>
+[[gnu::always_inline]] inline void scan_lines(const T* const* x, T* const* out, int64_t nc, const T* p3, int64_t s,
+                                              int64_t lines, int64_t n, bool reverse, T* ring) {
   for (int64_t i = 0; i < lines; ++i) {
-    const int64_t t = reverse ? lines - 1 - i : i, o = t * n;
+    const int64_t t = reverse ? lines - 1 - i : i, o = t * n, before = reverse ? o + n : o - n;
     for (int64_t c = 0; c < nc; ++c) {
-      T* r = ring + c * 2 * n;
-      T* cur = r + (i & 1) * n;
-      const T* prev = i > 0 ? r + ((i - 1) & 1) * n : nullptr;
-      scan_line<T>(x[c] + o, p3 + o, p3 + s + o, p3 + 2 * s + o, prev, cur, n);
-      merge(c, o, cur);
+      T *cur, *r = ring + c * 2 * n;
+      const T* prev;
+      if constexpr (Mode == kWrite) {
+        cur = out[c] + o;
+        prev = i > 0 ? out[c] + before : nullptr;
+      } else {
+        cur = r + (i & 1) * n;
+        prev = i > 0 ? r + ((i - 1) & 1) * n : nullptr;
+      }
+      scan_line<Mode, T>(x[c] + o, p3 + o, p3 + s + o, p3 + 2 * s + o, prev, cur, out[c] + o, n);
     }
   }
 }
+
+// The channels c0.. c0 + nc - 1 of weight set m (pt: the set's right and left weights,
+// transposed), all four scans merged into out; xt, ot, ring, xs, xts, os, ots: the thread's
+// buffers.
+template <typename T>
+[[gnu::always_inline]] inline void chunk(const T* x, const T* p, const T* pt, T* out, int64_t H, int64_t W,
+                                         int64_t m, int64_t c0, int64_t nc, bool merge_max, T* xt, T* ot, T* ring,
+                                         const T** xs, const T** xts, T** os, T** ots) {
+  const int64_t HW = H * W;
+  for (int64_t c = 0; c < nc; ++c) {
+    xs[c] = x + (c0 + c) * HW;
+    os[c] = out + (c0 + c) * HW;
+    xts[c] = xt + c * HW;
+    ots[c] = ot + c * HW;
+    transpose<T>(xs[c], xt + c * HW, H, W);
+  }
+  const T* pr = pt;
+  const T* pl = pr + 3 * HW;
+  // right then left: lines are columns, rows of the transposed planes
+  scan_lines<kWrite, T>(xts, ots, nc, pr, HW, W, H, false, ring);
+  if (merge_max)
+    scan_lines<kMax, T>(xts, ots, nc, pl, HW, W, H, true, ring);
+  else
+    scan_lines<kAdd, T>(xts, ots, nc, pl, HW, W, H, true, ring);
+  for (int64_t c = 0; c < nc; ++c) transpose<T>(ots[c], os[c], W, H);
+  for (int d = 2; d < 4; ++d) {  // down, up
+    const T* pd = p + (m * 4 + d) * 3 * HW;
+    if (merge_max)
+      scan_lines<kMax, T>(xs, os, nc, pd, HW, H, W, d == 3, ring);
+    else
+      scan_lines<kAdd, T>(xs, os, nc, pd, HW, H, W, d == 3, ring);
+  }
+  if (!merge_max)
+    for (int64_t c = 0; c < nc; ++c) {
+      T* oc = os[c];
+#pragma omp simd
+      for (int64_t k = 0; k < HW; ++k) oc[k] *= T(0.25);
+    }
+}
+
+// The same code compiled twice: for the baseline x86-64 (SSE2, 4 floats a vector) and, chosen
+// at run time, for AVX2 (8). AVX2 alone has no fused multiply-add, so both round every
+// operation as the per-node loop did: the results are the same bits.
+template <typename T>
+void chunk_baseline(const T* x, const T* p, const T* pt, T* out, int64_t H, int64_t W, int64_t m, int64_t c0,
+                    int64_t nc, bool merge_max, T* xt, T* ot, T* ring, const T** xs, const T** xts, T** os, T** ots) {
+  chunk<T>(x, p, pt, out, H, W, m, c0, nc, merge_max, xt, ot, ring, xs, xts, os, ots);
+}
+
+#if defined(__GNUC__) && defined(__x86_64__)
+#define VISAGE_PROPAGATE_AVX2 1
+template <typename T>
+__attribute__((target("avx2"))) void chunk_avx2(const T* x, const T* p, const T* pt, T* out, int64_t H, int64_t W,
+                                                int64_t m, int64_t c0, int64_t nc, bool merge_max, T* xt, T* ot,
+                                                T* ring, const T** xs, const T** xts, T** os, T** ots) {
+  chunk<T>(x, p, pt, out, H, W, m, c0, nc, merge_max, xt, ot, ring, xs, xts, os, ots);
+}
+#endif
 
 template <typename T>
 void propagate4_all(const T* x, const T* p, T* out, int64_t N, int64_t G, int64_t H, int64_t W, bool merge_max) {
@@ -269,9 +334,14 @@ void propagate4_all(const T* x, const T* p, T* out, int64_t N, int64_t G, int64_
 #else
   const int64_t threads = 1;
 #endif
-  // Channels of one weight set share a chunk (its weights read once per line): about N /
-  // threads channels per chunk, never straddling two weight sets.
-  const int64_t cb = std::min(G, std::max<int64_t>(1, (N + threads - 1) / threads));
+  auto run = chunk_baseline<T>;
+#ifdef VISAGE_PROPAGATE_AVX2
+  if (__builtin_cpu_supports("avx2")) run = chunk_avx2<T>;
+#endif
+  // Channels of one weight set share a chunk (its weights read once per line), never
+  // straddling two weight sets: about N / (2 threads) channels per chunk, so that a thread
+  // the machine holds back (other processes) is not waited for with a whole half of the work.
+  const int64_t cb = std::min(G, std::max<int64_t>(1, (N + 2 * threads - 1) / (2 * threads)));
   const int64_t per_set = (G + cb - 1) / cb, chunks = M * per_set;
   std::unique_ptr<T[]> pt(new T[M * 2 * 3 * HW]);  // right and left weights, transposed: (M, 2, 3, W, H)
 #pragma omp parallel num_threads(std::min(threads, std::max(chunks, M * 6)))
@@ -283,32 +353,12 @@ void propagate4_all(const T* x, const T* p, T* out, int64_t N, int64_t G, int64_
     }
     std::unique_ptr<T[]> xt(new T[cb * HW]), ot(new T[cb * HW]), ring(new T[cb * 2 * L]);
     std::vector<const T*> xs(cb), xts(cb);
+    std::vector<T*> os(cb), ots(cb);
 #pragma omp for schedule(dynamic, 1)
     for (int64_t q = 0; q < chunks; ++q) {
       const int64_t m = q / per_set, c0 = m * G + (q % per_set) * cb, nc = std::min(cb, (m + 1) * G - c0);
-      for (int64_t c = 0; c < nc; ++c) {
-        xs[c] = x + (c0 + c) * HW;
-        xts[c] = xt.get() + c * HW;
-        transpose<T>(xs[c], xt.get() + c * HW, H, W);
-      }
-      const T* pr = pt.get() + (m * 2) * 3 * HW;
-      const T* pl = pr + 3 * HW;
-      T* oT = ot.get();
-      // right: lines are columns (rows of the transposed planes), each written as is
-      scan_lines<T>(xts.data(), nc, pr, HW, W, H, false, ring.get(),
-                    [&](int64_t c, int64_t o, const T* h) { std::copy(h, h + H, oT + c * HW + o); });
-      scan_lines<T>(xts.data(), nc, pl, HW, W, H, true, ring.get(),
-                    [&](int64_t c, int64_t o, const T* h) { merge_line<T>(oT + c * HW + o, h, H, merge_max); });
-      for (int64_t c = 0; c < nc; ++c) transpose<T>(oT + c * HW, out + (c0 + c) * HW, W, H);
-      for (int d = 2; d < 4; ++d)
-        scan_lines<T>(xs.data(), nc, p + (m * 4 + d) * 3 * HW, HW, H, W, d == 3, ring.get(),
-                      [&](int64_t c, int64_t o, const T* h) { merge_line<T>(out + (c0 + c) * HW + o, h, W, merge_max); });
-      if (!merge_max)
-        for (int64_t c = 0; c < nc; ++c) {
-          T* oc = out + (c0 + c) * HW;
-#pragma omp simd
-          for (int64_t k = 0; k < HW; ++k) oc[k] *= T(0.25);
-        }
+      run(x, p, pt.get() + m * 6 * HW, out, H, W, m, c0, nc, merge_max, xt.get(), ot.get(), ring.get(), xs.data(),
+          xts.data(), os.data(), ots.data());
     }
   }
 }
