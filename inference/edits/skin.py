@@ -14,6 +14,7 @@ from inference import parsing as P
 from inference.edits.base import Patch, face_crop, feathered_mask
 from inference.edits.spec import BOOL, FLOAT, Command, Param
 from inference.faces import Face
+from inference.imaging import wide_blur
 from inference.ops.recursive_filter import recursive_filter
 
 NAME = "skin"
@@ -51,9 +52,14 @@ def apply_region(image: np.ndarray, face: Face, *, preview: bool = False, progre
     crop = face_crop(image, parsing)
     if strength == 0.0:
         return Patch(crop.copy(), parsing.x0, parsing.y0)
-    def layers():
+    def guided():
         I = crop.astype(np.float32) * (1.0 / 255.0)
-        guide = cv2.GaussianBlur(I, (0, 0), max(1.0, GUIDE_SIGMA * face.size))
+        return I, wide_blur(I, max(1.0, GUIDE_SIGMA * face.size))
+
+    def layers():
+        # (the photo and its guide do not depend on the strength: a strength drag keeps them)
+        I, guide = (guided() if cache is None else
+                    cache.get((image, parsing), (float(face.size),), guided, slot="skin_guide"))
         S = recursive_filter(I, sigma_s=face.size * (0.02 + 0.06 * strength), sigma_r=0.08 + 0.12 * strength,
                              iterations=3, guide=guide)
         # Add back part of the fine texture the smoothing took away (its band below
