@@ -75,7 +75,7 @@ def main() -> None:
                 continue
             shipped.append(nme(L.mesh_to_68(mesh), gt))
             idx, w = fit_mapping([(m, g) for _, _, m, g, _, _ in rows if m is not None and m is not mesh])
-            loo.append(nme(np.einsum("lk,lkc->lc", w, mesh[idx][:, :, :2]), gt))
+            loo.append(nme(L.even_jaw(np.einsum("lk,lkc->lc", w, mesh[idx][:, :, :2])), gt))
             if pose is not None:
                 yaw_err.append(abs(face.pose.yaw - pose[1]))
                 old_err.append(abs(L.head_pose(mesh)[0] - pose[1]))

@@ -239,9 +239,22 @@ def _iou(a: np.ndarray, b: np.ndarray) -> float:
 
 def with_landmark_moved(face: Face, landmark: int, delta: tuple[float, float]) -> Face:
     """A new Face whose fit has one 68-point landmark moved (by hand): mesh, box, landmarks
-    and pose follow; the parsing is to be computed again."""
-    moved = face_from_mesh(lm.nudge_mesh(face.mesh, landmark, delta, face.size), face.score)
-    moved.extra = dict(face.extra, nudged=True, original_mesh=face.extra.get("original_mesh", face.mesh))
+    and pose follow; the parsing is to be computed again. A point placed by hand stays where
+    it was put (the jaw's even spacing, landmarks.even_jaw, would slide a jaw point along the
+    jaw), through later moves of other points too."""
+    target = np.asarray(face.landmarks68[landmark], np.float64) + delta
+    mesh = lm.nudge_mesh(face.mesh, landmark, delta, face.size)
+    for _ in range(3):   # the mesh follows as far as the spacing lets it
+        miss = target - lm.mesh_to_68(mesh)[landmark]
+        if np.hypot(*miss) < 0.1:
+            break
+        mesh = lm.nudge_mesh(mesh, landmark, miss, face.size)
+    moved = face_from_mesh(mesh, face.score)
+    placed = dict(face.extra.get("placed", {}), **{str(landmark): (float(target[0]), float(target[1]))})
+    for k, p in placed.items():
+        moved.landmarks68[int(k)] = p
+    moved.extra = dict(face.extra, nudged=True, original_mesh=face.extra.get("original_mesh", face.mesh),
+                       placed=placed)
     return moved
 
 
