@@ -77,6 +77,7 @@ def _prepare_uncached(image: np.ndarray, face: Face, preview: bool, progress=Non
         model.occluder = _resized(hand, work.shape[:2]) if hand.any() else None
         if glasses is not None:
             model.glasses = _resized(glasses[0], work.shape[:2])
+            model.glasses_grown = _grown(model.glasses, face.size * s)
     return region, work, s, model
 
 
@@ -250,6 +251,18 @@ def _detail_on(base: np.ndarray, texture: np.ndarray, mask: np.ndarray, sigma: f
     return out
 
 
+def _behind(work: np.ndarray, occluder: np.ndarray | None, glasses: np.ndarray | None) -> np.ndarray:
+    """What the head turn splats: the working copy with what stays (``occluder``) and what turns
+    on its own (a glasses' frame, grown) replaced by a smooth guess of the face behind, and for a
+    frame a fourth channel, 255 where it was."""
+    hidden = glasses if occluder is None else occluder if glasses is None else occluder | glasses
+    if hidden is None:
+        return work
+    turned = np.clip(smooth_fill(work, hidden) + 0.5, 0, 255).astype(np.uint8)
+    turned[~hidden] = work[~hidden]
+    return turned if glasses is None else np.dstack([turned, glasses.view(np.uint8) * np.uint8(255)])
+
+
 def _grown(mask: np.ndarray, face_px: float) -> np.ndarray:
     """A glasses' frame grown by FRAME_GROW x face size (at least a pixel): the parsing's mask,
     made on a coarser copy, may leave the frame's soft edge out, which then stayed behind as a
@@ -258,17 +271,13 @@ def _grown(mask: np.ndarray, face_px: float) -> np.ndarray:
     return cv2.dilate(mask.view(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8)).view(bool)
 
 
-def _moved_from(field: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(x, y) maps (H, W) float32 of where in the photo each pixel of ``mask`` moved along
-    ``field`` (2, H, W) now shows, by splatting the positions (as the head's layers are); far
-    outside the image where nothing of it landed. FRAME_SAMPLES^2 samples per pixel: an arm
-    brought round is stretched several times over (seen from the front it is foreshortened to a
-    stub; turned, its hinge moves with the rims, its end with the head)."""
+def _moved_from(moves, mask: np.ndarray) -> tuple[tuple[slice, slice], np.ndarray, np.ndarray]:
+    """(box, x map, y map): where in the photo each pixel of the box (of the working copy) shows
+    the ``mask`` moved by ``moves`` (points (xs, ys) -> their motion (2, ...)), by splatting the
+    positions (as the head's layers are); far outside the image where nothing of it landed.
+    FRAME_SAMPLES^2 samples per pixel: an arm brought round is stretched several times over."""
     H, W = mask.shape
-    none = np.full((2, H, W), -1e4, np.float32)
     ys, xs = np.nonzero(cv2.dilate(mask.view(np.uint8), np.ones((5, 5), np.uint8)))   # its soft edge too
-    if not len(ys):
-        return none[0], none[1]
     n = FRAME_SAMPLES
     sub = (np.arange(n, dtype=np.float32) + 0.5) / n - 0.5
     sx = (xs[:, None, None] + sub[None, None, :]).astype(np.float32).ravel()
@@ -276,25 +285,27 @@ def _moved_from(field: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.nda
     # as rows of 1024 (OpenCV's maps are at most 32767 wide), the last one padded with samples that
     # land nowhere
     k = len(sx)
-    source = np.full((2, -(-k // 1024) * 1024), -1e4, np.float32)
+    source = np.full((2, max(1, -(-k // 1024)) * 1024), -1e4, np.float32)
     source[0, :k], source[1, :k] = sx, sy
     source = source.reshape(2, -1, 1024)
-    target = source + np.stack([cv2.remap(c, source[0], source[1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-                                for c in field])
-    m = warp.splat_source_map(source, target, out_size=(H, W))
-    where = np.where(m.weight > 0, m.where, none)
-    return where[0], where[1]
+    target = source + moves(source[0], source[1])
+    tx, ty = target[0].ravel()[:k], target[1].ravel()[:k]
+    x0, y0 = max(0, int(tx.min()) - 2) if k else 0, max(0, int(ty.min()) - 2) if k else 0
+    x1, y1 = (min(W, int(tx.max()) + 3), min(H, int(ty.max()) + 3)) if k else (0, 0)
+    box = (slice(y0, max(y0, y1)), slice(x0, max(x0, x1)))
+    if x1 <= x0 or y1 <= y0:
+        return box, np.zeros((0, 0), np.float32), np.zeros((0, 0), np.float32)
+    target -= np.array([x0, y0], np.float32)[:, None, None]
+    m = warp.splat_source_map(source, target, out_size=(y1 - y0, x1 - x0))
+    where = np.where(m.weight > 0, m.where, np.float32(-1e4))
+    return box, where[0], where[1]
 
 
-def _laid_on(out: np.ndarray, layer: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    """out (H, W, 3) uint8 with ``layer`` over it by ``alpha`` (0..1), in alpha's box."""
-    bx, by, bw, bh = cv2.boundingRect((alpha > 1e-3).view(np.uint8))
-    if not bw:
-        return out
-    box = (slice(by, by + bh), slice(bx, bx + bw))
-    a = alpha[box][..., None]
+def _laid_on(out: np.ndarray, box: tuple[slice, slice], layer: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """out (H, W, 3) uint8 with ``layer`` over its ``box`` by ``alpha`` (0..1; both the box's size)."""
     out = out.copy()
-    out[box] = np.clip(out[box] * (1 - a) + layer[box] * a + 0.5, 0, 255).astype(np.uint8)
+    a = alpha[..., None]
+    out[box] = np.clip(out[box] * (1 - a) + layer * a + 0.5, 0, 255).astype(np.uint8)
     return out
 
 
@@ -322,16 +333,18 @@ def render(prepared: tuple, face: Face, yaw: float, preview: bool = False, engin
     if progress:
         progress(0.2)
     motion, depth, dst = motion_field(model, yaw)
-    frame_motion = None if model.glasses is None else \
-        glasses_motion(model, yaw, motion, _resized(model.glasses, model.region.shape))
+    if model.glasses is not None:   # (before the motion is brought to the working size: it is read at the map's)
+        frame_grid, grid_motion = _resized(model.glasses, model.region.shape), motion
+        per_px = np.float32(model.region.shape[0] / h)    # the map's pixels per working copy's pixel
+
+        def frame_moves(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:   # in the working copy's pixels
+            return glasses_motion(model, yaw, grid_motion, frame_grid, xs * per_px, ys * per_px) / per_px
     if progress:
         progress(0.26)
     src = model.src
     if motion.shape[1:] != (h, w):  # a coarse field (preview): to the working size
         f = model.region.shape[0] / h
         motion = np.stack([cv2.resize(c, (w, h), interpolation=cv2.INTER_LINEAR) for c in motion]) / f
-        if frame_motion is not None:
-            frame_motion = np.stack([cv2.resize(c, (w, h), interpolation=cv2.INTER_LINEAR) for c in frame_motion]) / f
         depth = cv2.resize(depth, (w, h), interpolation=cv2.INTER_LINEAR) / f
         src, dst = src / f, dst / f
     moving = np.abs(motion).max(0) > 1e-3
@@ -342,23 +355,19 @@ def render(prepared: tuple, face: Face, yaw: float, preview: bool = False, engin
     # glasses' frame turns with the head, but as a rigid frame in front of the eyes (on the face's
     # surface it would bend over the relief): the face behind it turns as a smooth guess too, and
     # the frame, moved on its own, is laid on top.
-    occluder = model.occluder
-    glasses = None if model.glasses is None else _grown(model.glasses, face_px)
-    hidden = glasses if occluder is None else occluder if glasses is None else occluder | glasses
-    turned = work
-    if hidden is not None:
-        turned = np.clip(smooth_fill(work, hidden) + 0.5, 0, 255).astype(np.uint8)
-        turned[~hidden] = work[~hidden]
-    if glasses is None:
-        out, holes = _splat_layers(turned, motion, depth, head, tau=0.02 * face_px)
-    else:   # a fourth channel says where the frame was, as the head's motion takes it
-        out, holes = _splat_layers(np.dstack([turned, glasses.view(np.uint8) * np.uint8(255)]), motion, depth,
-                                   head, tau=0.02 * face_px)
+    occluder, glasses = model.occluder, model.glasses_grown
+    if model.behind is None:   # (the same for every angle: kept with the model for a drag's steps)
+        model.behind = _behind(work, occluder, glasses)
+    turned = np.ascontiguousarray(model.behind[..., :3]) if glasses is not None else model.behind
+    out, holes = _splat_layers(model.behind, motion, depth, head, tau=0.02 * face_px)
+    if glasses is not None:   # its fourth channel says where the frame was, as the head's motion takes it
         out, left = np.ascontiguousarray(out[..., :3]), out[..., 3] >= 128
-        frame_from = _moved_from(frame_motion, glasses)
-        # (softened before it is moved: only where the frame's splats landed has a colour)
-        frame = cv2.remap(cv2.GaussianBlur(glasses.view(np.uint8) * np.float32(1), (0, 0), FRAME_EDGE), *frame_from,
-                          cv2.INTER_LINEAR)
+        box, *frame_from = _moved_from(frame_moves, glasses)
+        # its cover (softened before it is moved: only where the frame's splats landed has a colour)
+        frame = np.zeros((h, w), np.float32)
+        if frame_from[0].size:
+            frame[box] = cv2.remap(cv2.GaussianBlur(glasses.view(np.uint8) * np.float32(1), (0, 0), FRAME_EDGE),
+                                   *frame_from, cv2.INTER_LINEAR)
         # what the frame leaves uncovered of its old place is revealed: filled as any hole is
         holes |= left & (frame < 0.5)
     if progress:
@@ -395,8 +404,9 @@ def render(prepared: tuple, face: Face, yaw: float, preview: bool = False, engin
             out, holes, seed=seed, progress=(lambda f: progress(0.5 + 0.5 * f)) if progress else None)
         out = compose(out, fill, holes, feather=max(1.0, 0.01 * face_px))
     info["inpainted"] = int(holes.sum())
-    if glasses is not None:
-        out = _laid_on(out, cv2.remap(work, *frame_from, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT), frame)
+    if glasses is not None and frame_from[0].size:
+        out = _laid_on(out, box, cv2.remap(work, *frame_from, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT),
+                       frame[box])
     if occluder is not None:
         out = compose(out, work, occluder, feather=max(1.0, 0.005 * face_px))
     return Patch(out, x0, y0, info, scale=1 / s)

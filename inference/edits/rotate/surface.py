@@ -128,6 +128,8 @@ class HeadModel:
     occluder: np.ndarray | None = None   # (h, w) at the working copy's size: kept as it is (a hand)
     glasses: np.ndarray | None = None    # (h, w) at the working copy's size: turned as a rigid frame
                                          # in front of the eyes (glasses_motion)
+    glasses_grown: np.ndarray | None = None   # and grown by a pixel or so (render._grown)
+    behind: np.ndarray | None = None     # what render splats (render._behind), made at the first turn
 
     def surface(self, yaw: float) -> np.ndarray:
         """(n, 3): x, y and depth of the head pixels for a turn by ``yaw`` (surface_depth)."""
@@ -337,31 +339,39 @@ def glasses_plane(m: HeadModel, yaw: float) -> np.ndarray:
     return cv2.getAffineTransform(plane[:, :2].astype(np.float32), moved[:, :2].astype(np.float32))
 
 
-def glasses_motion(m: HeadModel, yaw: float, motion: np.ndarray, frame: np.ndarray) -> np.ndarray:
-    """(2, H, W): how a glasses' frame (``frame``, a mask of the map) moves in a turn by ``yaw``
-    whose head moves by ``motion`` (motion_field's): the rims and the bridge as a rigid plane
-    (glasses_plane); an arm, from its hinge (where the rim's side ends, _arm_span) to the
-    frame's end on that side, goes over to the head's own motion (it runs back from the rim to
-    the ear: its ends move with each, and the rest of it the parsing left out moves with the
-    head's side). Seen from the front an arm is foreshortened to a stub; the turn stretches the
-    one it brings round several times over."""
-    H, W = m.region.shape
+def glasses_motion(m: HeadModel, yaw: float, motion: np.ndarray, frame: np.ndarray, xs: np.ndarray,
+                   ys: np.ndarray) -> np.ndarray:
+    """(2, *xs.shape): how points (xs, ys) of a glasses' frame (``frame``, a mask of the map)
+    move in a turn by ``yaw`` whose head moves by ``motion`` (motion_field's): the rims and the
+    bridge as a rigid plane (glasses_plane); an arm, from its hinge (where the rim's side ends,
+    _arm_span) to the frame's end on that side, goes over to the head's own motion (it runs
+    back from the rim to the ear: its ends move with each, and the rest of it the parsing left
+    out moves with the head's side). Seen from the front an arm is foreshortened to a stub; the
+    turn stretches the one it brings round several times over. (xs, ys: float32, each at most
+    32767 wide, OpenCV's limit.)"""
     A = glasses_plane(m, yaw)
-    ys, xs = np.mgrid[0:H, 0:W].astype(np.float32)
-    rigid = np.stack([A[0, 0] * xs + A[0, 1] * ys + A[0, 2] - xs, A[1, 0] * xs + A[1, 1] * ys + A[1, 2] - ys])
+    rigid = np.stack([A[0, 0] * xs + A[0, 1] * ys + A[0, 2] - xs,
+                      A[1, 0] * xs + A[1, 1] * ys + A[1, 2] - ys]).astype(np.float32)
     e1, e2 = m.src[topo.RIGHT_EYE, :2].mean(0), m.src[topo.LEFT_EYE, :2].mean(0)
     mid, d = (e1 + e2) / 2, float(np.linalg.norm(e2 - e1))
     axis = (e2 - e1) / d
-    across = ((xs - mid[0]) * axis[0] + (ys - mid[1]) * axis[1]) / d       # along the eyes' line, x d
-    down = (-(xs - mid[0]) * axis[1] + (ys - mid[1]) * axis[0]) / d
-    out = rigid
+
+    def across(x, y):            # along the eyes' line and across it, x d
+        return ((x - mid[0]) * axis[0] + (y - mid[1]) * axis[1]) / d, (-(x - mid[0]) * axis[1] + (y - mid[1]) * axis[0]) / d
+
+    fy, fx = np.nonzero(frame)
+    frame_out, frame_down = across(fx, fy)
+    out_here = across(xs, ys)[0]
+    head = None
     for side in (-1, 1):
-        span = _arm_span(side * across[frame], down[frame])
+        span = _arm_span(side * frame_out, frame_down)
         if span is None:
             continue
-        t = np.clip((side * across - span[0]) / (span[1] - span[0]), 0, 1)
-        out = out + (t * t * (3 - 2 * t)).astype(np.float32) * (motion - rigid)
-    return out.astype(np.float32)
+        if head is None:
+            head = np.stack([cv2.remap(c, xs, ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE) for c in motion])
+        t = np.clip((side * out_here - span[0]) / (span[1] - span[0]), 0, 1).astype(np.float32)
+        rigid += t * t * (3 - 2 * t) * (head - rigid)
+    return rigid
 
 
 RIM_SIDE = 0.25          # x interocular distance: a column of the frame this tall is a rim's side
