@@ -162,7 +162,10 @@ std::vector<torch::Tensor> propagate_backward(torch::Tensor grad, torch::Tensor 
 // copies (the weights transposed once per call, each plane once) and their merge is transposed
 // back. The channels of one weight set are stepped together, line by line, so a line's weights
 // are read from memory once for all of them. Each node gets the arithmetic, in the order, of
-// the per-node loop this replaced (bench/propagate.py --against checks the outputs are equal).
+// the per-node loop this replaced (bench/propagate.py --click --against REV checks the outputs
+// are the same bits; the autograd path above adds its terms in another order, so the two
+// differ by rounding). A build with FMA (-mfma, -march=native) would fuse the multiply-adds
+// and round differently.
 namespace {
 
 // What a scan's line does to the output: written as it is (the scan's first direction), or
