@@ -161,7 +161,8 @@ def draw_glasses(image: np.ndarray, mesh: np.ndarray, style: Style, seed: int = 
                         canvas([p + (0, -0.25 * thick) for p in pts["bridge"]], False, max(0.5, 0.4 * thick)))
         colour = colour + (255 - colour) * 0.8 * hl[..., None]
     else:
-        base = {"dark": (22, 20, 20), "brown": (75, 48, 30), "tortoise": (60, 35, 20), "navy": (25, 35, 120)}[style.kind]
+        base = {"dark": (22, 20, 20), "brown": (75, 48, 30), "tortoise": (60, 35, 20),
+                "navy": (25, 35, 120)}[style.kind]
         colour = np.array(base, np.float32) * (1.25 - 0.5 * yy)
         if style.kind == "tortoise":     # amber blotches
             blot = cv2.GaussianBlur(rng.random((y1 - y0, x1 - x0)).astype(np.float32), (0, 0), max(1.0, thick))

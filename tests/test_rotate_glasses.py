@@ -53,7 +53,8 @@ def _lower_rims(mask: np.ndarray, eyes: np.ndarray, d: float) -> np.ndarray:
     rims run there (the bridge and the arms leave the rims above their middle)."""
     out = np.zeros_like(mask)
     r0, r1 = int(eyes[1] + 0.1 * d), int(eyes[1] + 0.45 * d)
-    out[r0:r1, int(eyes[0] - 1.6 * d):int(eyes[0] + 1.6 * d)] = mask[r0:r1, int(eyes[0] - 1.6 * d):int(eyes[0] + 1.6 * d)]
+    c0, c1 = int(eyes[0] - 1.6 * d), int(eyes[0] + 1.6 * d)
+    out[r0:r1, c0:c1] = mask[r0:r1, c0:c1]
     return out
 
 

@@ -1,6 +1,8 @@
 """Rendering a turn: the photo forward-warped along the motion field (the head and the rest
 as two layers), its gaps closed, and what the turn opens filled (the mirror side's detail on a
-smooth guess, the rest by an inpainting engine)."""
+smooth guess, the rest by an inpainting engine). A hand in front of the face stays where it is;
+a glasses' frame turns with the head as a frame of its own (surface.glasses_motion), laid over
+the face behind it."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

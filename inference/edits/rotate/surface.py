@@ -357,7 +357,8 @@ def glasses_motion(m: HeadModel, yaw: float, motion: np.ndarray, frame: np.ndarr
     axis = (e2 - e1) / d
 
     def across(x, y):            # along the eyes' line and across it, x d
-        return ((x - mid[0]) * axis[0] + (y - mid[1]) * axis[1]) / d, (-(x - mid[0]) * axis[1] + (y - mid[1]) * axis[0]) / d
+        u, v = x - mid[0], y - mid[1]
+        return (u * axis[0] + v * axis[1]) / d, (v * axis[0] - u * axis[1]) / d
 
     fy, fx = np.nonzero(frame)
     frame_out, frame_down = across(fx, fy)
