@@ -75,6 +75,8 @@ class _Prepared:
         self.crop = self.crop8.astype(np.float32)
         brows = self.region.brows.values()
         self.holes = {b.side: fill.removal_mask(self.region.labels, b, b.thickness) for b in brows}
+        # (and the sparse hairs of its fringe: left beside the fill, they draw the brow's outline)
+        self.holes = {b.side: fill.with_fringe(self.holes[b.side], self.region, b) for b in brows}
         self.hole = np.zeros((h, w), bool)
         for m in self.holes.values():
             self.hole |= m
@@ -85,7 +87,7 @@ class _Prepared:
     def clean(self) -> np.ndarray:
         if self._clean is None:
             self._clean = fill.fill_skin(self.crop, self.hole, self.region.labels, self.thickness,
-                                         self.region.up)
+                                         self.region.up, self.region.dark())
         return self._clean
 
 

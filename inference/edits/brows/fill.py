@@ -7,13 +7,14 @@ import cv2
 import numpy as np
 
 from inference import parsing as P
-from inference.imaging import blur_known, grow_disc
+from inference.imaging import blur_known, grow_disc, wide_blur
 from inference.poisson import poisson_fill
 
 DETAIL_SIGMA = 0.25     # x brow thickness: the fine layer is what a blur at this scale removes
 MIRROR_REACH = 0.3      # x brow thickness: texture is mirrored in from at most this far inside
 MIN_DETAIL_SIGMA = 2.0  # px
 GAP = 0.3               # x brow thickness: texture is copied from this far beyond the hole
+SUPPORT = 0.15          # share of skin round a pixel below which its shade is read from farther out
 
 
 def removal_mask(labels: np.ndarray, brow, thickness: float) -> np.ndarray:
@@ -23,6 +24,33 @@ def removal_mask(labels: np.ndarray, brow, thickness: float) -> np.ndarray:
     grown = grow_disc(brow.mask, max(2, int(round(0.35 * thickness))))
     strays = cv2.dilate((brow.hairs > 0.3).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     return (grown | (strays & brow.reach)) & ~np.isin(labels, (P.HAIR, P.LEFT_EYE, P.RIGHT_EYE))
+
+
+def with_fringe(hole: np.ndarray, region, brow, reach: float = 0.6, level: float = 0.3,
+                guard: float = 0.6) -> np.ndarray:
+    """``hole`` grown over the hairs (thin dark lines) joined to it within ``reach`` x the brow's
+    thickness of the brow (the sparse hairs of its fringe, which left beside the fill draw the
+    brow's outline), and a pixel more (the hairs' soft edge); never within ``guard``
+    thicknesses (3 px at least) of an eye or below the eyes' tops (lashes, the lid's crease),
+    nor into hair or an eye."""
+    t = brow.thickness
+    labels = region.labels
+    eyes = np.isin(labels, (P.LEFT_EYE, P.RIGHT_EYE))
+    d_eye = cv2.distanceTransform((~eyes).astype(np.uint8), cv2.DIST_L2, 3) if eyes.any() else np.full(hole.shape, 1e9)
+    d_brow = cv2.distanceTransform((~brow.mask).astype(np.uint8), cv2.DIST_L2, 3)
+    g = max(3.0, guard * t)
+    allowed = (d_eye > g) & ~np.isin(labels, (P.HAIR, P.LEFT_EYE, P.RIGHT_EYE))
+    if eyes.any():   # and above the eyes' tops (beside an eye's corner lie its lashes too)
+        yy, xx = np.mgrid[0:hole.shape[0], 0:hole.shape[1]]
+        height = xx * region.up[0] + yy * region.up[1]
+        allowed &= height > height[eyes].max() + 3.0
+    cand = (brow.thin > level) & (d_brow <= reach * t) & allowed
+    n, comp = cv2.connectedComponents((cand | hole).astype(np.uint8), connectivity=8)
+    keep = np.zeros(n, bool)
+    keep[np.unique(comp[hole])] = True
+    keep[0] = False
+    grown = cv2.dilate(keep[comp].astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    return hole | (grown & allowed)
 
 
 def _copy_texture(detail: np.ndarray, hole: np.ndarray, source: np.ndarray, step: float,
@@ -60,15 +88,23 @@ def _copy_texture(detail: np.ndarray, hole: np.ndarray, source: np.ndarray, step
 
 
 def fill_skin(crop: np.ndarray, hole: np.ndarray, labels: np.ndarray, thickness: float,
-              up: np.ndarray = np.array([0.0, -1.0])) -> np.ndarray:
-    """``crop`` (h, w, 3) float32 with ``hole`` replaced by skin; bit-identical outside it."""
+              up: np.ndarray = np.array([0.0, -1.0]), dark: np.ndarray | None = None) -> np.ndarray:
+    """``crop`` (h, w, 3) float32 with ``hole`` replaced by skin; bit-identical outside it.
+    ``dark``: pixels round the hole darker than the skin (stray hairs, lashes, a crease's
+    shadow), which neither shade the fill nor lend it texture."""
     if not hole.any():
         return crop.copy()
     sigma = max(MIN_DETAIL_SIGMA, DETAIL_SIGMA * thickness)
-    smooth = blur_known(crop, ~hole, sigma)   # the dark brow does not bleed into the skin round it
+    known = ~hole if dark is None else ~hole & ~dark
+    smooth = blur_known(crop, known, sigma)   # the dark brow does not bleed into the skin round it
+    # where the pixels left round a hole's edge are few (all hairs or lid), from farther out
+    support = wide_blur(known.astype(np.float32), sigma)
+    smooth = np.where((support < SUPPORT)[..., None], blur_known(crop, known, 3 * sigma), smooth)
     detail = crop - smooth
     low = poisson_fill(smooth, hole)
     source = (labels == P.SKIN) & ~cv2.dilate(hole.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    if dark is not None:
+        source &= ~dark
     texture = _copy_texture(detail, hole, source, GAP * thickness, MIRROR_REACH * thickness, up)
     out = crop.copy()
     out[hole] = low[hole] + texture[hole]

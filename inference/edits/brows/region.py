@@ -17,6 +17,8 @@ LANDMARKS = {"left": (21, 20, 19, 18, 17), "right": (22, 23, 24, 25, 26)}   # in
 CLASS = {"left": P.LEFT_BROW, "right": P.RIGHT_BROW}
 EYES = tuple(range(36, 48))
 MARGIN_X, MARGIN_UP, MARGIN_DOWN = 0.16, 0.24, 0.12   # the region round the brows, x face size
+THIN = 0.6            # x brow thickness: the widest dark line that counts as hairs (thin_dark)
+LID_DARK = 0.6        # of a brow's darkness: a lid's makeup or crease, not the socket's milder shade
 
 
 @dataclass
@@ -31,6 +33,8 @@ class Brow:
                               # parsing that found the brow a little small), not into hair or eyes
     hairs: np.ndarray         # (h, w) float32 in [0, 1] over the reach: how much darker than the
                               # skin round it
+    darkness: np.ndarray      # (h, w) the same over the whole region (shading counts)
+    thin: np.ndarray          # (h, w) float32 in [0, 1]: thin dark lines (hairs, lashes), not shading
 
     @property
     def box(self) -> tuple[int, int, int, int]:
@@ -53,6 +57,21 @@ class Region:
 
     def skin(self) -> np.ndarray:
         return self.labels == P.SKIN
+
+    def dark(self, level: float = 0.3) -> np.ndarray:
+        """What a skin fill round the brows must not take its shade or grain from: thin dark
+        lines (stray hairs, lashes) anywhere, and on the eyes' side of a brow whatever is
+        much darker than the skin (LID_DARK: a lid's crease, its eyeshadow); the socket's
+        milder shade is skin."""
+        out = np.zeros(self.shape, bool)
+        eyes = self.eyes()
+        d_eye = cv2.distanceTransform((~eyes).astype(np.uint8), cv2.DIST_L2, 3) if eyes.any() else None
+        for b in self.brows.values():
+            out |= b.thin > level
+            if d_eye is not None:
+                d_brow = cv2.distanceTransform((~b.mask).astype(np.uint8), cv2.DIST_L2, 3)
+                out |= (b.darkness > LID_DARK) & (d_eye < d_brow)
+        return out
 
     def eyes(self) -> np.ndarray:
         return np.isin(self.labels, (P.LEFT_EYE, P.RIGHT_EYE))
@@ -91,6 +110,15 @@ def hairiness(gray: np.ndarray, brow: np.ndarray, skin: np.ndarray, scale: float
     return np.clip(dark / max(float(top), 1e-3), 0, 1).astype(np.float32)
 
 
+def thin_dark(gray: np.ndarray, brow: np.ndarray, thickness: float) -> np.ndarray:
+    """How much of a thin dark line each pixel is (a black top-hat narrower than the brow:
+    hairs and lashes, not the shading round them), 1 at the brow's tenth most such pixel."""
+    k = max(3, int(round(THIN * thickness)) | 1)
+    hat = cv2.morphologyEx(gray, cv2.MORPH_BLACKHAT, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    top = np.percentile(hat[brow], 90) if brow.any() else 1.0
+    return np.clip(hat / max(float(top), 1e-3), 0, 1).astype(np.float32)
+
+
 def find(image: np.ndarray, face, sides: tuple[str, ...]) -> Region:
     """The region round the brows of ``face`` in ``image`` and the brows of ``sides``."""
     parsing = face.parsing_for(image)
@@ -110,6 +138,7 @@ def find(image: np.ndarray, face, sides: tuple[str, ...]) -> Region:
             continue  # not visible (hair over it, a profile)
         thickness = float(mask.sum()) / max(length, 1.0)
         reach = grow_disc(mask, max(2.0, 0.5 * thickness)) & ~np.isin(labels, (P.HAIR, P.LEFT_EYE, P.RIGHT_EYE))
-        hairs = hairiness(gray, mask, skin, 1.5 * thickness, around=reach) * reach
-        brows[side] = Brow(side, mask, pts.astype(np.float64), up, length, thickness, reach, hairs)
+        darkness = hairiness(gray, mask, skin, 1.5 * thickness, around=reach)
+        brows[side] = Brow(side, mask, pts.astype(np.float64), up, length, thickness, reach, darkness * reach,
+                           darkness, thin_dark(gray, mask, thickness))
     return Region(x0, y0, labels, brows, face.size, up)
