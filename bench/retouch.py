@@ -148,11 +148,21 @@ def measure_texture(quick: bool = False):
         par = face.parsing_for(img).full(*img.shape[:2])
         inside = cv2.erode(np.isin(par, [P.SKIN, P.NOSE]).astype(np.uint8), np.ones((k, k), np.uint8)) > 0
         b = _fine_energy(img, inside)
-        r0 = _fine_energy(skin.apply(img, copy.deepcopy(face), strength=0.8, texture=0.0), inside) / b
+        out0 = skin.apply(img, copy.deepcopy(face), strength=0.8, texture=0.0)
+        r0 = _fine_energy(out0, inside) / b
         r1 = _fine_energy(skin.apply(img, copy.deepcopy(face), strength=0.8, texture=1.0), inside) / b
-        rows.append(dict(set=setname, name=name, t0=r0, t1=r1))
+        # the same without the facial hair the smoothing leaves alone (a beard: skin to the labels)
+        from inference.facial_hair import facial_hair
+        p = face.parsing_for(img)
+        hair = np.zeros(img.shape[:2], np.float32)
+        hair[p.y0:p.y0 + p.height, p.x0:p.x0 + p.width] = facial_hair(
+            img[p.y0:p.y0 + p.height, p.x0:p.x0 + p.width], p.labels_full(), face, p.x0, p.y0)
+        bare = inside & (hair < 0.05)
+        r0b = _fine_energy(out0, bare) / _fine_energy(img, bare)
+        rows.append(dict(set=setname, name=name, t0=r0, t1=r1, t0_bare=r0b, hair=float((hair[inside] > 0.5).mean())))
         print(f"{setname:13s} {name:10s} smooth 0.8 fine energy (Laplacian, band below Gauss 1): "
-              f"texture 0 {r0[0]:.3f} {r0[1]:.3f}   texture 1 {r1[0]:.3f} {r1[1]:.3f}", flush=True)
+              f"texture 0 {r0[0]:.3f} {r0[1]:.3f}   texture 1 {r1[0]:.3f} {r1[1]:.3f}   facial hair "
+              f"{rows[-1]['hair']:.0%} of the skin; texture 0 without it {r0b[0]:.3f} {r0b[1]:.3f}", flush=True)
     return rows
 
 

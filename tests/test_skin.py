@@ -144,3 +144,42 @@ def test_the_neck_is_smoothed_only_when_asked(astronaut, astronaut_face, labels)
     face_skin = np.isin(labels, [P.SKIN, P.NOSE])
     assert np.array_equal(both[face_skin & ~cv2.dilate(neck.astype(np.uint8), np.ones((41, 41), np.uint8)).astype(bool)],
                           plain[face_skin & ~cv2.dilate(neck.astype(np.uint8), np.ones((41, 41), np.uint8)).astype(bool)])
+
+
+def _chin_energy(img, face):
+    """Fine-detail energy (Laplacian) of the chin: between the lower lip and the jaw's bottom."""
+    lm = face.landmarks68
+    x0, x1 = int(lm[6, 0]), int(lm[10, 0])
+    y0, y1 = int(lm[57, 1] + 0.03 * face.size), int(lm[8, 1] - 0.03 * face.size)
+    g = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    return float((cv2.Laplacian(g, cv2.CV_32F)[y0:y1, x0:x1] ** 2).mean())
+
+
+@pytest.mark.parametrize("name, bearded", [("3.jpg", True), ("0.jpg", False)])
+def test_a_beard_is_hair_not_skin_to_smooth(shared_data, name, bearded):
+    """CelebAMask-HQ labels a beard as skin, as our parsing does: smoothing keeps the bearded
+    man's chin (its hairs' fine detail), and still smooths a woman's chin."""
+    from inference.faces import detect
+    from inference.facial_hair import facial_hair
+    from inference.io import read_image
+    img = read_image(shared_data / "parsing_celebamaskhq" / "maskgan_samples" / "images" / name).rgb
+    face = detect(img)[0]
+    analyse(img, face)
+    par = face.parsing
+    crop = img[par.y0:par.y0 + par.height, par.x0:par.x0 + par.width]
+    hair = facial_hair(crop, par.labels_full(), face, par.x0, par.y0)
+    share = float((hair[par.labels_full() == P.SKIN] > 0.5).mean())
+    out = skin.apply(img, face, strength=0.8, texture=0.0)
+    kept = _chin_energy(out, face) / _chin_energy(img, face)
+    if bearded:
+        assert share > 0.1 and kept > 0.8, (share, kept)
+    else:
+        assert share < 0.01 and kept < 0.6, (share, kept)
+
+
+def test_no_facial_hair_on_the_sample(astronaut, astronaut_face):
+    from inference.facial_hair import facial_hair
+    analyse(astronaut, astronaut_face)
+    par = astronaut_face.parsing
+    crop = astronaut[par.y0:par.y0 + par.height, par.x0:par.x0 + par.width]
+    assert facial_hair(crop, par.labels_full(), astronaut_face, par.x0, par.y0).max() < 0.5

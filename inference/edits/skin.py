@@ -14,6 +14,7 @@ from inference import parsing as P
 from inference.edits.base import Patch, face_crop, feathered_mask
 from inference.edits.spec import BOOL, FLOAT, Command, Param
 from inference.faces import Face
+from inference.facial_hair import facial_hair
 from inference.imaging import wide_blur
 from inference.ops.recursive_filter import recursive_filter
 
@@ -54,12 +55,15 @@ def apply_region(image: np.ndarray, face: Face, *, preview: bool = False, progre
         return Patch(crop.copy(), parsing.x0, parsing.y0)
     def guided():
         I = crop.astype(np.float32) * (1.0 / 255.0)
-        return I, wide_blur(I, max(1.0, GUIDE_SIGMA * face.size))
+        # a beard, a moustache, stubble: hair, not skin to smooth (the parsing calls it skin)
+        hair = facial_hair(crop, parsing.labels_full(), face, parsing.x0, parsing.y0)
+        return I, wide_blur(I, max(1.0, GUIDE_SIGMA * face.size)), hair
 
     def layers():
-        # (the photo and its guide do not depend on the strength: a strength drag keeps them)
-        I, guide = (guided() if cache is None else
-                    cache.get((image, parsing), (float(face.size),), guided, slot="skin_guide"))
+        # (the photo, its guide and its facial hair do not depend on the strength: a drag keeps them)
+        I, guide, hair = (guided() if cache is None else
+                          cache.get((image, parsing), (float(face.size), np.asarray(face.landmarks68).tobytes()),
+                                    guided, slot="skin_guide"))
         S = recursive_filter(I, sigma_s=face.size * (0.02 + 0.06 * strength), sigma_r=0.08 + 0.12 * strength,
                              iterations=3, guide=guide)
         # Add back part of the fine texture the smoothing took away (its band below
@@ -70,6 +74,7 @@ def apply_region(image: np.ndarray, face: Face, *, preview: bool = False, progre
         # Small strengths fade the edit in, so the slider starts from the untouched photo.
         classes = (P.SKIN, P.NOSE, P.NECK) if neck else (P.SKIN, P.NOSE)
         alpha = min(1.0, 2.0 * strength) * feathered_mask(parsing.mask(*classes), feather=0.03 * face.size)
+        alpha *= 1.0 - hair
         return I, S, fine, alpha
 
     # a drag of the texture slider shares the smoothing of one strength

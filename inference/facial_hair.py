@@ -1,0 +1,54 @@
+"""Facial hair on the skin: a beard, a moustache, stubble. The parsing calls it skin (as the
+annotated sets do), but a retouch that smooths or tints skin must leave it alone: it is where
+the lower face's skin is both darker than the face's skin and far busier (hairs), in regions
+too large to be a pore, a fold or a feature's edge."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from inference import parsing as P
+from inference.imaging import blur_known
+
+FINE_SIGMA = 0.003      # x face size: the hairs are what a blur of this size removes (1 px at least)
+AREA_SIGMA = 0.012      # x face size: how busy and how dark the skin is round a pixel
+BUSY_FROM, BUSY_FULL = 1.5, 3.0   # busy x the face's median skin: where hair starts, where it is sure
+DARK_FULL = 0.12        # L (0..1) below the face's median skin where darkness counts fully
+MIN_PATCH = 0.05        # x face size: the side of the smallest patch of hair (a rim or fold is thinner)
+
+
+def facial_hair(rgb: np.ndarray, labels: np.ndarray, face, x0: int = 0, y0: int = 0) -> np.ndarray:
+    """(h, w) float32 in [0, 1] over the crop ``rgb`` (its labels ``labels``, at photo
+    resolution; (x0, y0) its place in the photo): how sure each skin pixel below the nose is
+    facial hair; 0 elsewhere."""
+    skin = labels == P.SKIN
+    out = np.zeros(labels.shape, np.float32)
+    if skin.sum() < 100:
+        return out
+    s = float(face.size)
+    L = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)[..., 0].astype(np.float32) / 255.0
+    lm = np.asarray(face.landmarks68, np.float64) - (x0, y0)
+    rows = np.arange(labels.shape[0], dtype=np.float32)[:, None]
+    low = rows > lm[29, 1]                              # below the nose's middle
+    if not (skin & low).any():
+        return out
+    # (from the skin's own pixels only: a lip's or the background's edge is no hair)
+    fine = L - blur_known(L, skin, max(1.0, FINE_SIGMA * s))
+    sigma = max(1.5, AREA_SIGMA * s)
+    busy = np.sqrt(np.maximum(blur_known(fine * fine, skin, sigma), 0.0))
+    # the face's own skin from above the nose's middle (rarely hairy; below it a full beard
+    # would pass for the skin's usual grain)
+    upper = skin & ~low if (skin & ~low).sum() >= 100 else skin
+    ref = float(np.median(busy[upper]))
+    hairy = np.clip((busy / max(ref, 1e-4) - BUSY_FROM) / (BUSY_FULL - BUSY_FROM), 0.0, 1.0)
+    dark = np.clip((float(np.median(L[upper])) - blur_known(L, skin, sigma)) / DARK_FULL, 0.0, 1.0)
+    m = hairy * np.clip(0.3 + dark, 0.0, 1.0) * (skin & low)
+    # patches of hair, not a thin rim at the jaw's outline or a fold
+    k = max(3, int(round(MIN_PATCH * s)) | 1)
+    core = cv2.morphologyEx((m > 0.5).astype(np.uint8), cv2.MORPH_OPEN,
+                            cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    if not core.any():
+        return out
+    near = cv2.dilate(core, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))) > 0
+    out[near] = m[near]
+    return cv2.GaussianBlur(out, (0, 0), max(1.0, 0.25 * sigma)) * skin
