@@ -123,3 +123,26 @@ def test_eye_band_change_is_zero_at_its_edge_and_spares_the_eyes_and_brows(astro
     assert at_edge <= 0.5 and inside >= at_edge + 0.3              # the band's own edge moves least
     spared = np.isin(labels, (P.LEFT_EYE, P.RIGHT_EYE, P.LEFT_BROW, P.RIGHT_BROW))
     assert spared.sum() > 200 and np.array_equal(out[spared], astronaut[spared])
+
+
+def test_a_pale_reference_gives_a_darker_face_makeup_not_its_skin(shared_data):
+    """A pale reference on a darker, bearded face: foundation moves the skin's base a shade (its
+    median lightness by at most MAX_BASE_L), not to the reference's; the beard gets none."""
+    from inference.facial_hair import facial_hair
+    img = read_image(shared_data / "parsing_celebamaskhq" / "maskgan_samples" / "images" / "1.jpg").rgb
+    ref = shared_data / MAKEUP / "makeup" / "reference_2.png"
+    face = detect(img)[0]
+    out = makeup.apply(img, face, reference=str(ref), regions=("skin",))
+    par = face.parsing_for(img)
+    labels = par.labels_full()
+    box = np.s_[par.y0:par.y0 + par.height, par.x0:par.x0 + par.width]
+    hair = facial_hair(img[box], labels, face, par.x0, par.y0) > 0.5
+    skin = (labels == P.SKIN) & ~hair
+    L0, L1 = (to_lab(x[box].astype(np.float32))[..., 0] for x in (img, out))
+    rise = float(np.median(L1[skin] - L0[skin]))
+    ref_img = read_image(ref).rgb
+    ref_L = np.median(to_lab(ref_img.astype(np.float32))[..., 0][makeup._load_reference(str(ref), 0).labels == P.SKIN])
+    assert ref_L - np.median(L0[skin]) > 25            # the reference is far paler
+    assert 2 < rise <= makeup.MAX_BASE_L + 1, rise     # a shade lighter, not the reference's skin
+    assert hair.sum() > 1000
+    assert np.abs(out[box][hair].astype(int) - img[box][hair]).mean() < 3.0   # the beard as it was

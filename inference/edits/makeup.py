@@ -32,6 +32,7 @@ from inference import parsing as P
 from inference.edits.base import EditCache, Patch
 from inference.edits.reference import reference_face
 from inference.edits.spec import BOOL, CHOICES, FLOAT, INT, PHOTO, Command, Param
+from inference.facial_hair import hair_map
 from inference.imaging import blur_known, soft_inside, wide_blur
 from inference.makeup.layers import from_lab, soft_around, to_lab
 from inference.ops.recursive_filter import recursive_filter
@@ -65,6 +66,8 @@ FEATHER = 0.008          # x face size: region edges fade over this
 SKIN_SMOOTH = 0.015      # x face size: the skin's makeup (foundation, blush, contour) is taken this smooth,
                          # so the two faces' own features (pores, a nose's edge) do not come along
 SKIN_LAYOUT = 0.6        # of the skin's structure variation: the rest is the faces' shapes, not makeup
+MAX_BASE_L, MAX_BASE_AB = 10.0, 8.0   # L*, ab: the most foundation moves a skin's base tone
+MAX_EYE_L = 16.0         # L*: the most two skins' mean lightness may differ by in the eyes' band
 WORK_SIDE = 1024         # px: the makeup is worked out on a copy of the face box at most this big
 EDGE = 0.05              # x face size: the skin's makeup fades out over this at the mesh's edge (forehead)
 NOT_SKIN = 35.0          # Lab distance from the reference's median skin past which its pixel is not skin
@@ -225,6 +228,8 @@ class _Prepared:
         lips_r = np.isin(ref_lab_label, (P.UPPER_LIP, P.LOWER_LIP))
         band = (sides[0] | sides[1]) & (labels == P.SKIN) & covered    # _eye_band, from the hulls filled above
         skin_t = np.isin(labels, (P.SKIN, P.NOSE)) & covered & ~band
+        # a beard or moustache is no skin to put foundation on (the parsing calls it skin)
+        bare = 1.0 - hair_map(work, labels, lm, s)
         self.masks = {
             # the whole lip takes the colour, its edge fades out onto the skin over a feather (a lip
             # only a few pixels thick would keep a pale rim if it faded inside)
@@ -239,7 +244,7 @@ class _Prepared:
             # all of it, a fade only from its outer 2 feathers); no fade at all 0.91 but a seam
             "eyes": soft_inside(band, 2 * feather) * cv2.GaussianBlur(eye_skin_r, (0, 0), feather),
             "skin": soft_inside(skin_t, 2 * feather) * cv2.GaussianBlur(skin_r.astype(np.float32), (0, 0), feather)
-            * soft_inside(covered, EDGE * s),
+            * soft_inside(covered, EDGE * s) * bare,
         }
         # skin: the makeup's layout is the structure about each face's own broad lighting
         sigma = max(4.0, BROAD * s)
@@ -259,8 +264,25 @@ class _Prepared:
                                           (smooth_t[..., 0] - blur_known(self.S_t, skin_t, sigma)))
         self.skin_variation = (smooth_r[..., 1:] - blur_known(self.lab_r[..., 1:], skin_seen_r, sigma)) - \
             (smooth_t[..., 1:] - blur_known(self.lab_t[..., 1:], skin_t, sigma))       # blush, without the base
+        # the eyes' band takes the reference's lightness less what the two skins' mean lightness
+        # differs by past MAX_EYE_L (above every pair of ../shared/data/makeup: 15.3): a pale
+        # reference's bare lids are no makeup for a darker face (they left pale crescents)
+        base = (float(self.lab_r[..., 0][skin_seen_r].mean()) - float(self.lab_t[..., 0][skin_t].mean())
+                if skin_seen_r.any() and skin_t.any() else 0.0)
+        self.eye_excess = base - float(np.clip(base, -MAX_EYE_L, MAX_EYE_L))
         self.mean_l = (float(self.lab_t[..., 0][skin_t].mean()) if skin_t.any() else 0.0,
                        float(self.lab_r[..., 0][skin_seen_r].mean()) if skin_seen_r.any() else 0.0)
+        # foundation moves a skin's base tone a shade, not to another person's: the base shift
+        # (the median over the skin) is held to MAX_BASE_L / MAX_BASE_AB (above every pair of
+        # ../shared/data/makeup: |dL| <= 9.2, |dab| <= 7.4; a pale reference on a darker face
+        # asked 20-38 ab and whitened it); blush and contour about it are kept whole
+        self.base_l = float(np.clip(SKIN_LAYOUT * (self.mean_l[1] - self.mean_l[0]), -MAX_BASE_L, MAX_BASE_L))
+        on = self.masks["skin"] > 0.5
+        if on.any():
+            base = np.median(self.skin_ab[on], axis=0)
+            norm = float(np.hypot(*base))
+            if norm > MAX_BASE_AB:
+                self.skin_ab = self.skin_ab - base * (1.0 - MAX_BASE_AB / norm)
 
 
 def _prepare(image, face, reference: str, ref_face: int, cache: EditCache | None) -> _Prepared:
@@ -294,10 +316,10 @@ def apply_region(image: np.ndarray, face, *, preview: bool = False, progress=Non
         wa = w[..., None]
         if region == "skin":
             ab += wa * (prep.skin_variation if keep_skin_tone else prep.skin_ab)
-            L += w * (prep.skin_layout + (0.0 if keep_skin_tone else SKIN_LAYOUT * (prep.mean_l[1] - prep.mean_l[0])))
+            L += w * (prep.skin_layout + (0.0 if keep_skin_tone else prep.base_l))
         elif region == "eyes":
             ab += wa * (prep.eye_lab_r[..., 1:] - prep.lab_t[..., 1:])
-            L += w * (prep.eye_S_r - prep.S_t)
+            L += w * (prep.eye_S_r - prep.S_t - prep.eye_excess)
         else:
             ab += wa * (prep.lab_r[..., 1:] - prep.lab_t[..., 1:])
             L += w * (prep.S_r - prep.S_t)
