@@ -281,7 +281,9 @@ def _many(shoot: dict, folder: Path, copies: int) -> list[str]:
 
 def test_ctrl_c_stops_cleanly_leaving_only_whole_files(shoot, tmp_path):
     src = tmp_path / "in"
-    names = _many(shoot, src, 3)
+    # (enough photos that the batch is still busy when the signal lands: with three copies a
+    # loaded machine let the batch finish before this process sent it, and it exited 0)
+    names = _many(shoot, src, 8)
     out = tmp_path / "out"
     proc = _batch(shoot["recipe"], src, out, "--jobs", "2", popen=True, start_new_session=True)
     first = proc.stdout.readline()            # one photo done: the workers are busy on others
