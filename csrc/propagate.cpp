@@ -379,7 +379,7 @@ torch::Tensor propagate4_forward(torch::Tensor x, torch::Tensor p, bool merge_ma
   p = p.contiguous();
   auto out = torch::empty_like(x);
   const int64_t N = x.size(0), H = x.size(1), W = x.size(2), G = N / p.size(0);
-  if (H == 0 || W == 0) return out;
+  if (N == 0 || H == 0 || W == 0) return out;
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "propagate4_forward", [&] {
     propagate4_all<scalar_t>(x.data_ptr<scalar_t>(), p.data_ptr<scalar_t>(), out.data_ptr<scalar_t>(), N, G, H, W,
                              merge_max);

@@ -77,3 +77,13 @@ def test_same_bits_on_any_thread_count(astronaut, astronaut_faces):
                 assert torch.equal(o.view(torch.int32), outs[k % 2].view(torch.int32))
     finally:
         torch.set_num_threads(threads)
+
+
+def test_no_channels_give_an_empty_result_not_a_crash():
+    """Zero score planes (N = 0): the fused pass divided by the group count and killed the
+    process (SIGFPE)."""
+    import torch
+    from inference.ops.propagate import propagate
+    with torch.no_grad():
+        out = propagate(torch.zeros(1, 0, 4, 4), torch.rand(1, 4, 3, 4, 4))
+    assert tuple(out.shape) == (1, 0, 4, 4)
