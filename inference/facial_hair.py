@@ -7,8 +7,13 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from typing import TYPE_CHECKING
+
 from inference import parsing as P
 from inference.imaging import blur_known
+
+if TYPE_CHECKING:
+    from inference.faces import Face
 
 FINE_SIGMA = 0.003      # x face size: the hairs are what a blur of this size removes (1 px at least)
 AREA_SIGMA = 0.012      # x face size: how busy and how dark the skin is round a pixel
@@ -21,7 +26,7 @@ MIN_PATCH = 0.05        # x face size: the side of the smallest patch of hair (a
 WORK_SIZE = 320         # px: the face's size on the reduced copy the hair is looked for on
 
 
-def facial_hair(rgb: np.ndarray, labels: np.ndarray, face, x0: int = 0, y0: int = 0) -> np.ndarray:
+def facial_hair(rgb: np.ndarray, labels: np.ndarray, face: "Face", x0: int = 0, y0: int = 0) -> np.ndarray:
     """(h, w) float32 in [0, 1] over the crop ``rgb`` (its labels ``labels``, at photo
     resolution; (x0, y0) its place in the photo): how sure each skin pixel below the nose is
     facial hair; 0 elsewhere."""
@@ -47,8 +52,16 @@ def _facial_hair(rgb: np.ndarray, labels: np.ndarray, lm: np.ndarray, s: float) 
     if skin.sum() < 100:
         return out
     L = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)[..., 0].astype(np.float32) / 255.0
-    rows = np.arange(labels.shape[0], dtype=np.float32)[:, None]
-    low = rows > lm[29, 1]                              # below the nose's middle
+    # below the nose's middle and the lower lids, along the face's own down (a tilted head's
+    # lower eye corner is no beard)
+    d = lm[45] - lm[36]
+    down = np.array([-d[1], d[0]], np.float64) / max(float(np.hypot(*d)), 1e-6)
+    if down[1] < 0:
+        down = -down
+    yy, xx = np.mgrid[0:labels.shape[0], 0:labels.shape[1]].astype(np.float32)
+    depth = xx * np.float32(down[0]) + yy * np.float32(down[1])
+    start = max(float(lm[29] @ down), float((lm[[40, 41, 46, 47]] @ down).max()) + 0.05 * s)
+    low = depth > start
     if not (skin & low).any():
         return out
     # (from the skin's own pixels only: a lip's or the background's edge is no hair)

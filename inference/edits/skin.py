@@ -77,9 +77,11 @@ def apply_region(image: np.ndarray, face: Face, *, preview: bool = False, progre
         alpha *= 1.0 - hair
         return I, S, fine, alpha
 
-    # a drag of the texture slider shares the smoothing of one strength
+    # a drag of the texture slider shares the smoothing of one strength (and of these landmarks:
+    # the facial hair is found from them)
+    key = (strength, float(face.size), bool(neck), np.asarray(face.landmarks68).tobytes())
     I, S, fine, alpha = (layers() if cache is None else
-                         cache.get((image, parsing), (strength, float(face.size), bool(neck)), layers, slot="skin_layers"))
+                         cache.get((image, parsing), key, layers, slot="skin_layers"))
     if texture is None:      # as before the slider: bit-identical to it
         smoothed = S + (0.5 - 0.3 * strength) * fine
         out = I + alpha[..., None] * (smoothed - I)
@@ -96,7 +98,7 @@ def apply_region(image: np.ndarray, face: Face, *, preview: bool = False, progre
         return smooth, grain, np.broadcast_to((alpha <= 0)[..., None], crop.shape)
 
     smooth, grain, outside = (split() if cache is None else
-                              cache.get((image, parsing), (strength, float(face.size), bool(neck)), split, slot="skin_split"))
+                              cache.get((image, parsing), key, split, slot="skin_split"))
     out = cv2.scaleAdd(grain, float(np.clip(texture, 0.0, 1.0)), smooth)
     np.clip(out, 0, 255, out=out)
     out8 = out.astype(np.uint8)
