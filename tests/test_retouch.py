@@ -219,9 +219,14 @@ def test_retouch_slider_steps_reuse_the_layers_and_give_the_fresh_result(astrona
     analyse(astronaut, astronaut_face)
     cache = EditCache()
     retouch.apply_region(astronaut, astronaut_face, shine=0.3, under_eye=0.2, cache=cache)
-    base = cache._slots["retouch_base"][2]
+    kept = cache._slots["retouch"][2]
     step = retouch.apply_region(astronaut, astronaut_face, shine=0.9, under_eye=0.7, cache=cache).paste(astronaut)
-    assert cache._slots["retouch_base"][2] is base                   # kept across the drag
+    assert cache._slots["retouch"][2] is kept                        # kept across the drag
+    assert list(cache._slots) == ["retouch"]                         # and nothing face-sized beside it
+    for shine, eye in ((0.0, 0.6), (0.7, 0.0)):                      # one amount at zero: as fresh
+        assert np.array_equal(retouch.apply_region(astronaut, astronaut_face, shine=shine, under_eye=eye,
+                                                   cache=cache).paste(astronaut),
+                              retouch.apply(astronaut, astronaut_face, shine=shine, under_eye=eye))
     fresh = retouch.apply(astronaut, astronaut_face, shine=0.9, under_eye=0.7)
     assert np.array_equal(step, fresh)
     # another photo (a darker copy) never reads the kept layers

@@ -108,8 +108,6 @@ def _structure(L: np.ndarray, size: float) -> np.ndarray:
     return np.asarray(out).reshape(L.shape) * 100.0
 
 
-
-
 def _grown(mask: np.ndarray, r: float) -> np.ndarray:
     k = max(1, int(round(r)))
     return cv2.dilate(mask.astype(np.uint8), np.ones((2 * k + 1, 2 * k + 1), np.uint8)).astype(np.float32)

@@ -150,52 +150,40 @@ def _under_eye_unit(face, parsing, base: dict) -> np.ndarray:
                             1.0) * skin[..., None]
 
 
-def _active(face, parsing, base: dict, shine_parts, eye_unit) -> dict:
-    """The pixels a retouch can change (shine weight or under-eye band, on the classes it may
-    touch) and what the amounts act on there, gathered: a slider step works on these only."""
+def _gathered(image: np.ndarray, face, parsing) -> dict:
+    """The pixels a retouch can change (a shine weight or the under-eye band, on the skin and
+    the nose) and what the two amounts act on there, gathered: a slider step works on these
+    only, and only these are kept across a drag (the face-sized layers are dropped)."""
+    base = _layers(image, face, parsing)
+    layers, where = _shine_parts(face, parsing, base)
+    unit = _under_eye_unit(face, parsing, base)
     labels = base["labels"]
-    moving = np.zeros(labels.shape, bool)
-    if shine_parts is not None:
-        (_, _, _, w, _), where = shine_parts
-        moving |= (w * where) > 0
-    if eye_unit is not None:
-        moving |= (eye_unit != 0).any(-1)
-    moving &= np.isin(labels, (P.SKIN, P.NOSE) if shine_parts is not None else (P.SKIN,))
+    moving = (((layers[3] * where) > 0) | (unit != 0).any(-1)) & np.isin(labels, (P.SKIN, P.NOSE))
     idx = np.flatnonzero(moving)
-    flat = lambda a: a.reshape(len(moving.ravel()), -1)[idx].squeeze(-1) if a.ndim == 2 \
-        else a.reshape(-1, a.shape[-1])[idx]  # noqa: E731
-    out = dict(idx=idx, I=flat(base["I"]), coarse=flat(base["coarse"]))
-    if shine_parts is not None:
-        layers, where = shine_parts
-        out["shine"] = tuple(flat(a) for a in layers)
-        out["where"] = flat(where)
-    if eye_unit is not None:
-        out["eye"] = flat(eye_unit)
-    return out
+    n = moving.size
+    flat = lambda a: a.reshape(n)[idx] if a.ndim == 2 else a.reshape(n, -1)[idx]  # noqa: E731
+    return dict(idx=idx, I=flat(base["I"]), coarse=flat(base["coarse"]), shine=tuple(flat(a) for a in layers),
+                where=flat(where), eye=flat(unit), nose=flat(labels) == P.NOSE)
 
 
 def apply_region(image: np.ndarray, face, *, preview: bool = False, progress=None, cache=None,
                  shine: float = 0.5, under_eye: float = 0.5) -> Patch:
     parsing = face.parsing_for(image)
     shine, under_eye = float(np.clip(shine, 0, 1)), float(np.clip(under_eye, 0, 1))
+    crop = face_crop(image, parsing)
     if shine <= 0 and under_eye <= 0:
-        return Patch(face_crop(image, parsing).copy(), parsing.x0, parsing.y0)
-    # a slider drag changes only an amount: the layers are kept for the same photo and face
-    objects = (image, parsing, face)
+        return Patch(crop.copy(), parsing.x0, parsing.y0)
+    # a slider drag changes only an amount: what it acts on is kept for the same photo and face
     key = (float(face.size), np.asarray(face.landmarks68, np.float64).tobytes())
-
-    def get(slot, compute):
-        return compute() if cache is None else cache.get(objects, key, compute, slot=f"retouch_{slot}")
-    base = get("base", lambda: _layers(image, face, parsing))
-    parts = get("shine", lambda: _shine_parts(face, parsing, base)) if shine > 0 else None
-    unit = get("eye", lambda: _under_eye_unit(face, parsing, base)) if under_eye > 0 else None
-    act = get(f"active_{parts is not None}_{unit is not None}", lambda: _active(face, parsing, base, parts, unit))
+    act = _gathered(image, face, parsing) if cache is None else \
+        cache.get((image, parsing, face), key, lambda: _gathered(image, face, parsing), slot="retouch")
     change = np.zeros_like(act["I"])
-    if parts is not None:
+    if shine > 0:
         change += shine_change(act["coarse"], act["shine"], shine) * act["where"][:, None]
-    if unit is not None:
+    if under_eye > 0:
         change += under_eye * act["eye"]
-    crop = base["crop"]
+    if shine <= 0:
+        change[act["nose"]] = 0.0                   # the nose has shine to take back, no under-eye
     out8 = crop.copy()
     # (elsewhere the change is 0 and (I + 0) * 255 rounds back to the crop's own value)
     out8.reshape(-1, 3)[act["idx"]] = np.clip((act["I"] + change) * 255.0 + 0.5, 0, 255).astype(np.uint8)

@@ -53,17 +53,12 @@ def apply_region(image: np.ndarray, face: Face, *, preview: bool = False, progre
     crop = face_crop(image, parsing)
     if strength == 0.0:
         return Patch(crop.copy(), parsing.x0, parsing.y0)
-    def guided():
+
+    def layers():
         I = crop.astype(np.float32) * (1.0 / 255.0)
         # a beard, a moustache, stubble: hair, not skin to smooth (the parsing calls it skin)
         hair = facial_hair(crop, parsing.labels_full(), face, parsing.x0, parsing.y0)
-        return I, wide_blur(I, max(1.0, GUIDE_SIGMA * face.size)), hair
-
-    def layers():
-        # (the photo, its guide and its facial hair do not depend on the strength: a drag keeps them)
-        I, guide, hair = (guided() if cache is None else
-                          cache.get((image, parsing), (float(face.size), np.asarray(face.landmarks68).tobytes()),
-                                    guided, slot="skin_guide"))
+        guide = wide_blur(I, max(1.0, GUIDE_SIGMA * face.size))
         S = recursive_filter(I, sigma_s=face.size * (0.02 + 0.06 * strength), sigma_r=0.08 + 0.12 * strength,
                              iterations=3, guide=guide)
         # Add back part of the fine texture the smoothing took away (its band below

@@ -3,12 +3,17 @@ so no dark residue and no seam) plus skin texture from the skin next to it (the 
 copied from a nearby patch of skin, so the fill is not a flat smear)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import cv2
 import numpy as np
 
 from inference import parsing as P
 from inference.imaging import blur_known, grow_disc, wide_blur
 from inference.poisson import poisson_fill
+
+if TYPE_CHECKING:
+    from inference.edits.brows.region import Brow, Region
 
 DETAIL_SIGMA = 0.25     # x brow thickness: the fine layer is what a blur at this scale removes
 MIRROR_REACH = 0.3      # x brow thickness: texture is mirrored in from at most this far inside
@@ -26,7 +31,7 @@ def removal_mask(labels: np.ndarray, brow, thickness: float) -> np.ndarray:
     return (grown | (strays & brow.reach)) & ~np.isin(labels, (P.HAIR, P.LEFT_EYE, P.RIGHT_EYE))
 
 
-def with_fringe(hole: np.ndarray, region, brow, reach: float = 0.6, level: float = 0.3,
+def with_fringe(hole: np.ndarray, region: "Region", brow: "Brow", reach: float = 0.6, level: float = 0.3,
                 guard: float = 0.6) -> np.ndarray:
     """``hole`` grown over the hairs (thin dark lines) joined to it within ``reach`` x the brow's
     thickness of the brow (the sparse hairs of its fringe, which left beside the fill draw the
