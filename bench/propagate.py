@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import re
 import subprocess
 import tempfile
 import time
@@ -106,7 +107,8 @@ def build_at(rev: str):
     d = Path(tempfile.mkdtemp(prefix="visage-propagate-"))
     (d / "propagate.cpp").write_text(src)
     (d / "binding.cpp").write_text(_BINDING)
-    return load(f"propagate_at_{rev.replace('~', '_').replace('^', '_')}", [str(d / "propagate.cpp"), str(d / "binding.cpp")],
+    name = "propagate_at_" + re.sub(r"\W", "_", rev)      # a module name: origin/main, HEAD~2
+    return load(name, [str(d / "propagate.cpp"), str(d / "binding.cpp")],
                 extra_cflags=["-O3", "-fopenmp", "-fno-math-errno"], extra_ldflags=["-fopenmp"],
                 build_directory=str(d))
 
