@@ -14,8 +14,8 @@ outputs are bit-identical.
 from __future__ import annotations
 
 import argparse
-import statistics
 import re
+import statistics
 import subprocess
 import tempfile
 import time
