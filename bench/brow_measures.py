@@ -14,7 +14,8 @@ import cv2
 import numpy as np
 
 from inference.edits.brows import colour
-from inference.edits.brows.region import LANDMARKS, face_up
+from inference.edits.brows.region import LANDMARKS
+from inference.landmarks import face_up
 
 DARK = 0.35           # hairiness above which a pixel counts as a hair (of the brow's darkest tenth)
 

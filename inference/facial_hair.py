@@ -4,13 +4,14 @@ the lower face's skin is both darker than the face's skin and far busier (hairs)
 too large to be a pore, a fold or a feature's edge."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import cv2
 import numpy as np
 
-from typing import TYPE_CHECKING
-
 from inference import parsing as P
 from inference.imaging import blur_known
+from inference.landmarks import face_up
 
 if TYPE_CHECKING:
     from inference.faces import Face
@@ -21,8 +22,6 @@ BUSY_FROM, BUSY_FULL = 1.5, 3.0   # busy x the face's median skin: where hair st
 DARK_FULL = 0.12        # L (0..1) below the face's median skin where darkness counts fully
 LIGHT = 0.3             # how much a busy patch that is no darker counts (a grey beard, most often missed)
 MIN_PATCH = 0.05        # x face size: the side of the smallest patch of hair (a rim or fold is thinner)
-
-
 WORK_SIZE = 320         # px: the face's size on the reduced copy the hair is looked for on
 
 
@@ -54,10 +53,7 @@ def _facial_hair(rgb: np.ndarray, labels: np.ndarray, lm: np.ndarray, s: float) 
     L = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)[..., 0].astype(np.float32) / 255.0
     # below the nose's middle and the lower lids, along the face's own down (a tilted head's
     # lower eye corner is no beard)
-    d = lm[45] - lm[36]
-    down = np.array([-d[1], d[0]], np.float64) / max(float(np.hypot(*d)), 1e-6)
-    if down[1] < 0:
-        down = -down
+    down = -face_up(lm)
     yy, xx = np.mgrid[0:labels.shape[0], 0:labels.shape[1]].astype(np.float32)
     depth = xx * np.float32(down[0]) + yy * np.float32(down[1])
     start = max(float(lm[29] @ down), float((lm[[40, 41, 46, 47]] @ down).max()) + 0.05 * s)

@@ -17,6 +17,7 @@ def nonzero_box(mask: np.ndarray) -> tuple[int, int, int, int] | None:
     x, y, w, h = cv2.boundingRect(np.ascontiguousarray(m))
     return None if w == 0 else (y, y + h, x, x + w)
 
+
 def smooth_fill(img: np.ndarray, hole: np.ndarray) -> np.ndarray:
     """A smooth, fast fill (push-pull): known pixels averaged down a pyramid until nothing is
     missing, then pulled back up, each level filling its holes from the coarser one. Float

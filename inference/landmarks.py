@@ -43,6 +43,15 @@ def _mapping() -> tuple[np.ndarray, np.ndarray]:
     return MESH_TO_68[:, None], np.ones((68, 1))
 
 
+def face_up(lm68: np.ndarray) -> np.ndarray:
+    """Towards the forehead: perpendicular to the line through the eyes' outer corners (68
+    landmarks 36 and 45)."""
+    d = np.asarray(lm68[45], np.float64) - lm68[36]
+    up = np.array([d[1], -d[0]], np.float64)
+    up /= max(np.linalg.norm(up), 1e-6)
+    return up if up[1] < 0 else -up
+
+
 def even_jaw(points: np.ndarray) -> np.ndarray:
     """The 68 points with the jaw's 1-7 and 9-15 moved along the jaw's own polyline to even
     spacing between its ends (0, 16) and the chin (8), which stay: iBUG's 2D convention

@@ -9,6 +9,7 @@ import numpy as np
 
 from inference import parsing as P
 from inference.imaging import blur_known, grow_disc
+from inference.landmarks import face_up
 from inference.makeup.regions import labels_over
 
 # iBUG 68: 17-21 the brow on the image's left (outer to inner), 22-26 on its right (inner to
@@ -75,14 +76,6 @@ class Region:
 
     def eyes(self) -> np.ndarray:
         return np.isin(self.labels, (P.LEFT_EYE, P.RIGHT_EYE))
-
-
-def face_up(lm68: np.ndarray) -> np.ndarray:
-    """Towards the forehead: perpendicular to the line through the eyes' outer corners."""
-    d = lm68[45] - lm68[36]
-    up = np.array([d[1], -d[0]], np.float64)
-    up /= max(np.linalg.norm(up), 1e-6)
-    return up if up[1] < 0 else -up
 
 
 def region_box(face, shape: tuple[int, int]) -> tuple[int, int, int, int]:
