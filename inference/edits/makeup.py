@@ -262,14 +262,13 @@ class _Prepared:
                                           (smooth_t[..., 0] - blur_known(self.S_t, skin_t, sigma)))
         self.skin_variation = (smooth_r[..., 1:] - blur_known(self.lab_r[..., 1:], skin_seen_r, sigma)) - \
             (smooth_t[..., 1:] - blur_known(self.lab_t[..., 1:], skin_t, sigma))       # blush, without the base
+        self.mean_l = (float(self.lab_t[..., 0][skin_t].mean()) if skin_t.any() else 0.0,
+                       float(self.lab_r[..., 0][skin_seen_r].mean()) if skin_seen_r.any() else 0.0)
         # the eyes' band takes the reference's lightness less what the two skins' mean lightness
         # differs by past MAX_EYE_L (above every pair of ../shared/data/makeup: 15.3): a pale
         # reference's bare lids are no makeup for a darker face (they left pale crescents)
-        base = (float(self.lab_r[..., 0][skin_seen_r].mean()) - float(self.lab_t[..., 0][skin_t].mean())
-                if skin_seen_r.any() and skin_t.any() else 0.0)
+        base = self.mean_l[1] - self.mean_l[0] if skin_seen_r.any() and skin_t.any() else 0.0
         self.eye_excess = base - float(np.clip(base, -MAX_EYE_L, MAX_EYE_L))
-        self.mean_l = (float(self.lab_t[..., 0][skin_t].mean()) if skin_t.any() else 0.0,
-                       float(self.lab_r[..., 0][skin_seen_r].mean()) if skin_seen_r.any() else 0.0)
         # foundation moves a skin's base tone a shade, not to another person's: the base shift
         # (the median over the skin) is held to MAX_BASE_L / MAX_BASE_AB (above every pair of
         # ../shared/data/makeup: |dL| <= 9.2, |dab| <= 7.4; a pale reference on a darker face

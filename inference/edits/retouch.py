@@ -123,10 +123,9 @@ def under_eye_change(I: np.ndarray, coarse: np.ndarray, skin: np.ndarray, lm: np
 
 
 def _layers(image: np.ndarray, face, parsing) -> dict:
-    """The crop and its coarse layer (what every amount shares)."""
-    crop = face_crop(image, parsing)
-    I = crop.astype(np.float32) * (1.0 / 255.0)
-    return dict(crop=crop, I=I, coarse=cv2.GaussianBlur(I, (0, 0), COARSE_SIGMA), labels=parsing.labels_full())
+    """The crop as float, its coarse layer and its labels (what every amount shares)."""
+    I = face_crop(image, parsing).astype(np.float32) * (1.0 / 255.0)
+    return dict(I=I, coarse=cv2.GaussianBlur(I, (0, 0), COARSE_SIGMA), labels=parsing.labels_full())
 
 
 def _shine_parts(face, parsing, base: dict) -> tuple:

@@ -40,16 +40,16 @@ def with_fringe(hole: np.ndarray, region: "Region", brow: "Brow", reach: float =
     nor into hair or an eye."""
     t = brow.thickness
     labels = region.labels
-    eyes = np.isin(labels, (P.LEFT_EYE, P.RIGHT_EYE))
-    d_eye = cv2.distanceTransform((~eyes).astype(np.uint8), cv2.DIST_L2, 3) if eyes.any() else np.full(hole.shape, 1e9)
-    d_brow = cv2.distanceTransform((~brow.mask).astype(np.uint8), cv2.DIST_L2, 3)
+    d_eye = region.eye_distance
     g = max(3.0, guard * t)
-    allowed = (d_eye > g) & ~np.isin(labels, (P.HAIR, P.LEFT_EYE, P.RIGHT_EYE))
-    if eyes.any():   # and above the eyes' tops (beside an eye's corner lie its lashes too)
+    allowed = ~np.isin(labels, (P.HAIR, P.LEFT_EYE, P.RIGHT_EYE))
+    if d_eye is not None:   # away from the eyes and above their tops (beside a corner lie its lashes too)
+        eyes = region.eyes()
+        allowed &= d_eye > g
         yy, xx = np.mgrid[0:hole.shape[0], 0:hole.shape[1]]
         height = xx * region.up[0] + yy * region.up[1]
         allowed &= height > height[eyes].max() + 3.0
-    cand = (brow.thin > level) & (d_brow <= reach * t) & allowed
+    cand = (brow.thin > level) & (brow.distance <= reach * t) & allowed
     n, comp = cv2.connectedComponents((cand | hole).astype(np.uint8), connectivity=8)
     keep = np.zeros(n, bool)
     keep[np.unique(comp[hole])] = True

@@ -3,6 +3,7 @@ control points, all in the region's pixel coordinates."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -37,6 +38,11 @@ class Brow:
     darkness: np.ndarray      # (h, w) the same over the whole region (shading counts)
     thin: np.ndarray          # (h, w) float32 in [0, 1]: thin dark lines (hairs, lashes), not shading
 
+    @cached_property
+    def distance(self) -> np.ndarray:
+        """(h, w) float32: each pixel's distance to the brow's mask."""
+        return cv2.distanceTransform((~self.mask).astype(np.uint8), cv2.DIST_L2, 3)
+
     @property
     def box(self) -> tuple[int, int, int, int]:
         ys, xs = np.nonzero(self.mask)
@@ -59,19 +65,23 @@ class Region:
     def skin(self) -> np.ndarray:
         return self.labels == P.SKIN
 
+    @cached_property
+    def eye_distance(self) -> np.ndarray | None:
+        """(h, w) float32: each pixel's distance to the parsing's eyes (None: no eye in the region)."""
+        eyes = self.eyes()
+        return cv2.distanceTransform((~eyes).astype(np.uint8), cv2.DIST_L2, 3) if eyes.any() else None
+
     def dark(self, level: float = 0.3) -> np.ndarray:
         """What a skin fill round the brows must not take its shade or grain from: thin dark
         lines (stray hairs, lashes) anywhere, and on the eyes' side of a brow whatever is
         much darker than the skin (LID_DARK: a lid's crease, its eyeshadow); the socket's
         milder shade is skin."""
         out = np.zeros(self.shape, bool)
-        eyes = self.eyes()
-        d_eye = cv2.distanceTransform((~eyes).astype(np.uint8), cv2.DIST_L2, 3) if eyes.any() else None
+        d_eye = self.eye_distance
         for b in self.brows.values():
             out |= b.thin > level
             if d_eye is not None:
-                d_brow = cv2.distanceTransform((~b.mask).astype(np.uint8), cv2.DIST_L2, 3)
-                out |= (b.darkness > LID_DARK) & (d_eye < d_brow)
+                out |= (b.darkness > LID_DARK) & (d_eye < b.distance)
         return out
 
     def eyes(self) -> np.ndarray:
