@@ -32,6 +32,14 @@ def deepened(mesh: np.ndarray) -> np.ndarray:
     return m
 
 
+def flattened(src: np.ndarray) -> np.ndarray:
+    """A mesh deepened along the view (``deepened``) with its depth back to the mesh's own."""
+    flat = np.array(src, np.float64)
+    centre = flat.mean(0)
+    flat[:, 2] = centre[2] + (flat[:, 2] - centre[2]) / DEPTH_GAIN
+    return flat
+
+
 def head_frame(mesh: np.ndarray, face_width: float) -> tuple[np.ndarray, np.ndarray]:
     """(axes R (columns x, y, z of the head), pivot): the rotation centre sits behind the
     face on its own depth axis."""
@@ -95,9 +103,7 @@ def relief_frame(src: np.ndarray, face_width: float) -> TurnFrame:
     For a face looking at the camera the two are the same."""
     R = head_axes(src)
     centre = src.mean(0)
-    flat = np.array(src, np.float64)
-    flat[:, 2] = centre[2] + (flat[:, 2] - centre[2]) / DEPTH_GAIN
-    r = head_axes(flat)[:, 2]
+    r = head_axes(flattened(src))[:, 2]
     a = turn_axis(R)
     r = r - a * (r @ a)
     r /= np.linalg.norm(r)

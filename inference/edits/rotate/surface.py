@@ -11,7 +11,7 @@ import numpy as np
 from inference import mesh_raster
 from inference import mesh_topology as topo
 from inference import parsing as P
-from inference.edits.rotate.frame import DEPTH_GAIN, TurnFrame, relief_frame
+from inference.edits.rotate.frame import DEPTH_GAIN, TurnFrame, flattened, relief_frame
 from inference.faces import Face
 from inference.imaging import smooth_fill, wide_blur
 from inference.landmarks import head_axes
@@ -313,7 +313,6 @@ def motion_field(m: HeadModel, yaw: float):
     return motion, depth, m.frame.turn(m.src, yaw)
 
 
-
 GLASSES_DEPTH = 0.2      # x interocular distance: a glasses' frame lies this far in front of the eyes
                          # (a lens ~12 mm before the cornea, ~14 mm before the lids' contour; the
                          # frames of bench/drawn_glasses.py are drawn 0.22 before it)
@@ -325,10 +324,8 @@ def glasses_plane(m: HeadModel, yaw: float) -> np.ndarray:
     eyes' centres, turned as the head's surface is (its offset deepened like the face's relief).
     A plane turned and projected moves by an affine map; on the face's surface the frame would
     be bent by the relief it lies over."""
-    src = m.src
-    centre = src.mean(0)
-    flat = src.copy()                        # src's depth is deepened along the view (deepened)
-    flat[:, 2] = centre[2] + (flat[:, 2] - centre[2]) / DEPTH_GAIN
+    centre = m.src.mean(0)
+    flat = flattened(m.src)                  # src's depth is deepened along the view (deepened)
     e1, e2 = flat[topo.RIGHT_EYE].mean(0), flat[topo.LEFT_EYE].mean(0)
     R = head_axes(flat)                      # z: face -> back of the head
     d = float(np.linalg.norm(e2 - e1))
