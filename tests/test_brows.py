@@ -76,6 +76,29 @@ def test_recolour_moves_the_brows_chroma(helen, target):
     assert np.corrcoef(hp(L0)[both], hp(L1)[both])[0, 1] > 0.7
 
 
+def test_recolour_takes_the_stray_hairs_beyond_the_parsed_brow(shared_data):
+    """A thick brow (CelebAMask-HQ 1.jpg) whose hairs run past the parsing's brow: the hairs
+    of its labelled brow outside our mask (clearly darker than the skin) take the colour too."""
+    from bench.parsing_data import CELEBA_TO_OURS
+    path = shared_data / "parsing_celebamaskhq" / "maskgan_samples" / "images" / "1.jpg"
+    if not path.is_file():
+        pytest.skip("CelebAMask-HQ 1.jpg is not present")
+    img = read_image(path).rgb
+    raw = np.array(read_image(path.parent.parent / "labels" / "1.png").rgb[..., 0])
+    labels = cv2.resize(CELEBA_TO_OURS[raw], img.shape[1::-1], interpolation=cv2.INTER_NEAREST)
+    face = detect(img)[0]
+    ours = np.isin(face.parsing_for(img).full(*img.shape[:2]), (P.LEFT_BROW, P.RIGHT_BROW))
+    L = M.lightness(img)
+    labelled = np.isin(labels, (P.LEFT_BROW, P.RIGHT_BROW))
+    skin_l = float(np.median(L[labels == P.SKIN]))
+    hair_l = float(np.percentile(L[labelled], 10))
+    strays = labelled & ~cv2.dilate(ours.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) \
+        & (L < hair_l + 0.3 * (skin_l - hair_l))
+    assert strays.sum() > 200
+    out = brows.apply(img, copy.deepcopy(face), color="#b08d5e")
+    assert M.recolour_progress(img, out, strays, "#b08d5e") >= 0.5
+
+
 def test_one_side_only(astronaut, astronaut_face):
     out = brows.apply(astronaut, astronaut_face, remove=True, side="left")
     mid = (astronaut_face.landmarks68[21, 0] + astronaut_face.landmarks68[22, 0]) / 2

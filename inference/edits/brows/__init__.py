@@ -152,13 +152,15 @@ def apply_region(image: np.ndarray, face, *, preview: bool = False, progress=Non
     if tint and layer is not None:
         if reference:
             tw = alpha
-        elif alpha is None:   # the brow where it is: its hairs within reach, the skin of its mask
-            brow, reach = np.zeros(reg.shape, bool), np.zeros(reg.shape, bool)
+        elif alpha is None:   # the brow where it is: the skin of its mask and its hairs, with the
+            # fringe's stray hairs removal would take (thin dark lines: not the shading round it)
+            brow = np.zeros(reg.shape, bool)
             for b in reg.brows.values():
                 brow |= b.mask
-                reach |= b.reach
+                strays = np.minimum(b.darkness, b.thin) * prep.holes[b.side]
+                hairs = np.maximum(hairs, np.maximum(b.darkness * b.mask, strays))
             tw = colour.weights(soft_around(brow, max(1.5, 0.15 * prep.thickness)),
-                                soft_around(reach, max(1.5, 0.15 * prep.thickness)), hairs)
+                                soft_around(prep.hole, max(1.5, 0.15 * prep.thickness)), hairs)
         else:
             tw = colour.weights(alpha, alpha, hairs)
         layer = colour.recolour(layer, tw, color, amount)
