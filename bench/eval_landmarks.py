@@ -37,10 +37,11 @@ from bench.landmark_data import annotated_photos, multiface_annotations, nme
 from inference import landmarks as L
 from inference.faces import detect, detect_all
 from inference.io import read_image
-from inference.landmark_fit import fit_mapping, with_mirrors
+from inference.landmark_fit import fit_jaw_turn, fit_mapping, with_mirrors
 
 FAIL = 0.07
 TURNED = 30.0
+JAW_TURNED = 20.0
 
 
 # which photos each convention's mapping is fitted on
@@ -58,15 +59,23 @@ def far_jaw(mesh: np.ndarray, idx: np.ndarray, w: np.ndarray) -> tuple[list[int]
     return (far, _mapped(m, idx, w)[far], _mapped(seen, idx, w)[far])
 
 
-def _mapped(mesh: np.ndarray, idx: np.ndarray, w: np.ndarray, convention: str = "3d") -> np.ndarray:
+def _mapped(mesh: np.ndarray, idx: np.ndarray, w: np.ndarray, convention: str = "3d",
+            table: np.ndarray | None = None) -> np.ndarray:
+    """landmarks.mesh_to_68 with a given mapping (and the "2d" jaw's turn table)."""
     points = np.einsum("lk,lkc->lc", w, np.asarray(mesh, np.float64)[idx][:, :, :2])
-    return L.even_jaw(points) if convention == "2d" else points
+    if convention != "2d":
+        return points
+    if table is not None:
+        points[:17] += L.jaw_turn_offset(mesh, points, table)
+    return L.even_jaw(points)
 
 
 def _fit(rows: list, convention: str, sets: tuple | None = None, without: object = None) -> tuple:
+    """(indices, weights, jaw turn table or None) fitted on ``sets`` (and the mirrors)."""
     sets = FIT_SETS[convention] if sets is None else sets
-    return fit_mapping(with_mirrors([(r[2], r[3]) for r in rows
-                                     if r[2] is not None and r[0] in sets and r[2] is not without]), symmetric=True)
+    samples = with_mirrors([(r[2], r[3]) for r in rows if r[2] is not None and r[0] in sets and r[2] is not without])
+    idx, w = fit_mapping(samples, symmetric=True)
+    return idx, w, fit_jaw_turn(samples, idx, w) if convention == "2d" else None
 
 
 def groups(yaw: float) -> dict[str, list[int]]:
@@ -91,14 +100,15 @@ def main() -> None:
     if a.fit:
         fitted = {c: _fit(rows, c) for c in L.CONVENTIONS}
         np.savez_compressed(L.MAPPING_PATH, indices=fitted["2d"][0], weights=fitted["2d"][1],
-                            indices_3d=fitted["3d"][0], weights_3d=fitted["3d"][1])
+                            jaw_turn=fitted["2d"][2], indices_3d=fitted["3d"][0], weights_3d=fitted["3d"][1])
         L._mapping.cache_clear()
+        L._jaw_turn.cache_clear()
         print(f"mappings fitted ({', '.join(f'{c}: {FIT_SETS[c]}' for c in L.CONVENTIONS)}) -> {L.MAPPING_PATH}")
     # leave-one-out mappings, per photo and convention
     loo_maps = {(r[1], c): _fit(rows, c, without=r[2]) for r in rows if r[2] is not None for c in L.CONVENTIONS}
     print(f"{'dataset':10s} {'photos':>6s} {'missed':>6s} {'2d shipped / LOO':>17s} {'3d shipped / LOO':>17s} "
           f"{'fail LOO':>8s} {'|yaw err| med/max':>18s} {'mesh z (old)':>13s}")
-    jaw, parts = {}, []
+    jaw, parts, turned_jaw = {}, [], {}
     for ds in dict.fromkeys(r[0] for r in rows):
         mine = [r for r in rows if r[0] == ds]
         err = {c: ([], []) for c in L.CONVENTIONS}
@@ -109,16 +119,20 @@ def main() -> None:
                 continue
             for c in L.CONVENTIONS:
                 err[c][0].append(nme(L.mesh_to_68(mesh, c), gt))
-                err[c][1].append(nme(_mapped(mesh, *loo_maps[name, c], c), gt))
+                err[c][1].append(nme(_mapped(mesh, *loo_maps[name, c][:2], c, loo_maps[name, c][2]), gt))
             if pose is not None:
                 yaw_err.append(abs(face.pose.yaw - pose[1]))
                 old_err.append(abs(L.head_pose(mesh)[0] - pose[1]))
             if abs(face.pose.yaw) > TURNED:
-                far, outline, hidden = far_jaw(mesh, *loo_maps[name, "3d"])
+                far, outline, hidden = far_jaw(mesh, *loo_maps[name, "3d"][:2])
                 size = np.sqrt(np.ptp(gt[:, 0]) * np.ptp(gt[:, 1]))
                 jaw.setdefault(ds, []).append([np.linalg.norm(p - gt[far], axis=1).mean() / size
                                                for p in (outline, hidden)])
-            own = _mapped(mesh, *loo_maps[name, OWN[ds]], OWN[ds])
+            if abs(face.pose.yaw) > JAW_TURNED:   # whose jaw the annotation follows on a turned face
+                size = np.sqrt(np.ptp(gt[:, 0]) * np.ptp(gt[:, 1]))
+                turned_jaw.setdefault(ds, []).append([np.linalg.norm(_mapped(mesh, *loo_maps[name, c][:2], c, loo_maps[name, c][2])[:17] - gt[:17],
+                                                                     axis=1).mean() / size for c in L.CONVENTIONS])
+            own = _mapped(mesh, *loo_maps[name, OWN[ds]][:2], OWN[ds], loo_maps[name, OWN[ds]][2])
             e = np.linalg.norm(own - gt, axis=1) / np.sqrt(np.ptp(gt[:, 0]) * np.ptp(gt[:, 1]))
             parts.append((ds, name, face.pose.yaw, None if pose is None else pose[1], e))
         loo = err[OWN[ds]][1]
@@ -134,6 +148,10 @@ def main() -> None:
     for ds, v in jaw.items():
         pct = 100 * np.mean(v, 0)
         print(f"{ds:10s} {len(v):3d} faces  outline {pct[0]:5.2f}%  template jaw {pct[1]:5.2f}%")
+    print(f"jaw (0-16) NME on faces turned > {JAW_TURNED:.0f}° (LOO), in each convention: "
+          + ", ".join(L.CONVENTIONS))
+    for ds, v in turned_jaw.items():
+        print(f"{ds:10s} {len(v):3d} faces  " + "  ".join(f"{c} {100 * e:5.2f}%" for c, e in zip(L.CONVENTIONS, np.mean(v, 0))))
     if a.groups:
         print_groups(parts)
     multiface_found(Path(a.data))
@@ -147,8 +165,8 @@ def held_out(rows: list) -> None:
     for conv, sets, target in plans:
         if not any(r[0] == target and r[2] is not None for r in rows) or not any(r[0] in sets for r in rows):
             continue
-        idx, w = _fit(rows, conv, sets)
-        e = [nme(_mapped(r[2], idx, w, conv), r[3]) for r in rows if r[0] == target and r[2] is not None]
+        idx, w, table = _fit(rows, conv, sets)
+        e = [nme(_mapped(r[2], idx, w, conv, table), r[3]) for r in rows if r[0] == target and r[2] is not None]
         print(f"held out: {conv} mapping fitted on {'+'.join(sets):17s} -> {target:8s} {100 * np.mean(e):5.2f}%")
 
 

@@ -108,3 +108,21 @@ def fit_mapping(samples: Sequence[Sample], k: int = 8, ridge: float = 0.01,
         idx[l] = nb
         weights[l] = np.concatenate([[1.0 - a.sum()], a])
     return idx, weights
+
+
+def fit_jaw_turn(samples: Sequence[Sample], idx: np.ndarray, weights: np.ndarray,
+                 ridge: float = 1.0) -> np.ndarray:
+    """(2, 17, 2) table of landmarks.jaw_turn_offset: the jaw's residuals after the mapping, in
+    each face's right / down axes over its size, regressed (ridge) on the turn's features; zero
+    for the jaw's ends and the chin."""
+    from inference import landmarks as L
+    X, Y = [], []
+    for mesh, gt in samples:
+        feats, frame = L.turn_frame(mesh)
+        raw = np.einsum("lk,lkc->lc", weights, np.asarray(mesh, np.float64)[idx][:, :, :2])
+        X.append(feats)
+        Y.append(((gt[:17] - raw[:17]) @ frame.T / _size(gt)).ravel())
+    X, Y = np.array(X), np.array(Y)
+    table = np.linalg.solve(X.T @ X + ridge * np.eye(X.shape[1]), X.T @ Y).reshape(X.shape[1], 17, 2)
+    table[:, [0, 8, 16]] = 0.0   # the ends and the chin stay the mapping's (as even_jaw keeps them)
+    return table

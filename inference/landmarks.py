@@ -80,13 +80,49 @@ def even_jaw(points: np.ndarray) -> np.ndarray:
     return out
 
 
+# The "2d" jaw's turn correction (MAPPING_PATH's "jaw_turn", bench/eval_landmarks.py --fit):
+# on a turned face the mesh's outline lags the annotated one (its far side bunched inside the
+# visible cheek), by an amount that grows with the turn. Each jaw point between the ends and the
+# chin (which stay the mapping's) moves by sum_f table[f] * features[f] (sin yaw, |sin yaw|), in
+# the face's own right / down axes, times its size; then even_jaw spaces them along the outline.
+@lru_cache(maxsize=1)
+def _jaw_turn() -> np.ndarray | None:
+    """(2, 17, 2) or None where the table is absent."""
+    if MAPPING_PATH.exists():
+        with np.load(MAPPING_PATH, allow_pickle=False) as z:
+            if "jaw_turn" in z:
+                return z["jaw_turn"].astype(np.float64)
+    return None
+
+
+def turn_frame(mesh: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(features (2,): sin yaw, |sin yaw| of the pose template fitted to the mesh; (2, 2) rows:
+    the face's right and down axes in the image): what the jaw's turn correction reads."""
+    R = head_rotation(mesh)
+    s = np.sin(np.radians(aflw_angles(R)[0]))
+    right = R[:2, 0] / max(float(np.linalg.norm(R[:2, 0])), 1e-9)
+    return np.array([s, abs(s)]), np.stack([right, np.array([-right[1], right[0]])])
+
+
+def jaw_turn_offset(mesh: np.ndarray, points: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """(17, 2) pixels the jaw's points move by on this face (``points``: its 68, for the size)."""
+    feats, frame = turn_frame(mesh)
+    size = float(np.sqrt(np.ptp(points[:, 0]) * np.ptp(points[:, 1])))
+    return np.einsum("f,fjc->jc", feats, table) @ frame * size
+
+
 def mesh_to_68(mesh: np.ndarray, convention: str = "2d") -> np.ndarray:
     """(478, 2|3) mesh in pixels -> (68, 2) iBUG landmarks in pixels: the calibrated mapping of
-    ``convention`` (CONVENTIONS): "2d" (300-W's, the editor's: the jaw evenly spaced along the
-    visible outline) or "3d" (AFLW2000-3D's)."""
+    ``convention`` (CONVENTIONS): "2d" (300-W's, the editor's: the jaw corrected for the turn
+    and evenly spaced along the outline) or "3d" (AFLW2000-3D's)."""
     idx, w = _mapping(convention)
     points = np.einsum("lk,lkc->lc", w, np.asarray(mesh, dtype=np.float64)[idx][:, :, :2])
-    return even_jaw(points) if convention == "2d" else points
+    if convention != "2d":
+        return points
+    table = _jaw_turn()
+    if table is not None and _template() is not None:
+        points[:17] += jaw_turn_offset(mesh, points, table)
+    return even_jaw(points)
 
 
 def head_axes(mesh: np.ndarray) -> np.ndarray:
