@@ -117,23 +117,22 @@ def main() -> None:
             _, name, mesh, gt, pose, face = r
             if mesh is None:
                 continue
+            size = np.sqrt(np.ptp(gt[:, 0]) * np.ptp(gt[:, 1]))
+            held = {c: _mapped(mesh, *loo_maps[name, c][:2], c, loo_maps[name, c][2]) for c in L.CONVENTIONS}
             for c in L.CONVENTIONS:
                 err[c][0].append(nme(L.mesh_to_68(mesh, c), gt))
-                err[c][1].append(nme(_mapped(mesh, *loo_maps[name, c][:2], c, loo_maps[name, c][2]), gt))
+                err[c][1].append(nme(held[c], gt))
             if pose is not None:
                 yaw_err.append(abs(face.pose.yaw - pose[1]))
                 old_err.append(abs(L.head_pose(mesh)[0] - pose[1]))
             if abs(face.pose.yaw) > TURNED:
                 far, outline, hidden = far_jaw(mesh, *loo_maps[name, "3d"][:2])
-                size = np.sqrt(np.ptp(gt[:, 0]) * np.ptp(gt[:, 1]))
                 jaw.setdefault(ds, []).append([np.linalg.norm(p - gt[far], axis=1).mean() / size
                                                for p in (outline, hidden)])
             if abs(face.pose.yaw) > JAW_TURNED:   # whose jaw the annotation follows on a turned face
-                size = np.sqrt(np.ptp(gt[:, 0]) * np.ptp(gt[:, 1]))
-                turned_jaw.setdefault(ds, []).append([np.linalg.norm(_mapped(mesh, *loo_maps[name, c][:2], c, loo_maps[name, c][2])[:17] - gt[:17],
-                                                                     axis=1).mean() / size for c in L.CONVENTIONS])
-            own = _mapped(mesh, *loo_maps[name, OWN[ds]][:2], OWN[ds], loo_maps[name, OWN[ds]][2])
-            e = np.linalg.norm(own - gt, axis=1) / np.sqrt(np.ptp(gt[:, 0]) * np.ptp(gt[:, 1]))
+                turned_jaw.setdefault(ds, []).append([np.linalg.norm(held[c][:17] - gt[:17], axis=1).mean() / size
+                                                      for c in L.CONVENTIONS])
+            e = np.linalg.norm(held[OWN[ds]] - gt, axis=1) / size
             parts.append((ds, name, face.pose.yaw, None if pose is None else pose[1], e))
         loo = err[OWN[ds]][1]
         missed = len(mine) - len(loo)
@@ -151,7 +150,8 @@ def main() -> None:
     print(f"jaw (0-16) NME on faces turned > {JAW_TURNED:.0f}° (LOO), in each convention: "
           + ", ".join(L.CONVENTIONS))
     for ds, v in turned_jaw.items():
-        print(f"{ds:10s} {len(v):3d} faces  " + "  ".join(f"{c} {100 * e:5.2f}%" for c, e in zip(L.CONVENTIONS, np.mean(v, 0))))
+        pct = "  ".join(f"{c} {100 * e:5.2f}%" for c, e in zip(L.CONVENTIONS, np.mean(v, 0)))
+        print(f"{ds:10s} {len(v):3d} faces  {pct}")
     if a.groups:
         print_groups(parts)
     multiface_found(Path(a.data))
@@ -181,9 +181,9 @@ def print_groups(parts: list) -> None:
               + " ".join(f"{100 * e[g[n]].mean():8.2f}" for n in names))
     for ds in dict.fromkeys(p[0] for p in parts):
         mine = [p for p in parts if p[0] == ds]
+        per_part = [np.mean([p[4][groups(p[3] if p[3] is not None else p[2])[n]].mean() for p in mine]) for n in names]
         print(f"{ds + ' mean':26s} {'':6s} {'':6s} {100 * np.mean([p[4].mean() for p in mine]):5.2f} "
-              + " ".join(f"{100 * np.mean([p[4][groups(p[3] if p[3] is not None else p[2])[n]].mean() for p in mine]):8.2f}"
-                         for n in names))
+              + " ".join(f"{100 * v:8.2f}" for v in per_part))
 
 
 def _holds(a: tuple, x: float, y: float) -> bool:

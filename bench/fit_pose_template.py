@@ -19,13 +19,11 @@ from common import SHARED_DATA
 
 import numpy as np
 
-from inference import mesh_topology as topo
 from inference.faces import detect
 from inference.io import read_image
+from inference.landmark_fit import MESH_MIRROR as MIRROR   # the irises swap too
 from inference.landmarks import TEMPLATE_PATH, head_axes
 
-# the mirror image of each of the 478 vertices (the irises swap too)
-MIRROR = np.array(list(topo.MIRROR) + list(range(473, 478)) + list(range(468, 473)))
 SKIP = ("landmarks_aflw2000", "/labels", "/masks", "places")
 FRONTAL_YAW, FRONTAL_PITCH = 20.0, 25.0
 

