@@ -85,6 +85,10 @@ def even_jaw(points: np.ndarray) -> np.ndarray:
 # visible cheek), by an amount that grows with the turn. Each jaw point between the ends and the
 # chin (which stay the mapping's) moves by sum_f table[f] * features[f] (sin yaw, |sin yaw|), in
 # the face's own right / down axes, times its size; then even_jaw spaces them along the outline.
+JAW_TURN_MAX_DEG = 50.0
+_SIN_TURN_MAX = float(np.sin(np.radians(JAW_TURN_MAX_DEG)))
+
+
 @lru_cache(maxsize=1)
 def _jaw_turn() -> np.ndarray | None:
     """(2, 17, 2) or None where the table is absent."""
@@ -96,10 +100,12 @@ def _jaw_turn() -> np.ndarray | None:
 
 
 def turn_frame(mesh: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(features (2,): sin yaw, |sin yaw| of the pose template fitted to the mesh; (2, 2) rows:
-    the face's right and down axes in the image): what the jaw's turn correction reads."""
+    """(features (2,): sin yaw, |sin yaw| of the pose template fitted to the mesh, the yaw held
+    within JAW_TURN_MAX_DEG; (2, 2): rows the face's right and down axes in the image): what the
+    jaw's turn correction reads."""
     R = head_rotation(mesh)
-    s = np.sin(np.radians(aflw_angles(R)[0]))
+    # fitted on faces turned up to ~46°: a turn past JAW_TURN_MAX_DEG is read as that much
+    s = float(np.clip(np.sin(np.radians(aflw_angles(R)[0])), -_SIN_TURN_MAX, _SIN_TURN_MAX))
     right = R[:2, 0] / max(float(np.linalg.norm(R[:2, 0])), 1e-9)
     return np.array([s, abs(s)]), np.stack([right, np.array([-right[1], right[0]])])
 
