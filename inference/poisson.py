@@ -342,14 +342,16 @@ class PoissonSolver:
 
     # -- the problem ---------------------------------------------------------------------------
     def solve(self, image: np.ndarray, guide: np.ndarray | None = None, mixed: bool = False, *,
-              boundary: np.ndarray | None = None) -> np.ndarray:
+              boundary: np.ndarray | None = None, divergence: np.ndarray | None = None) -> np.ndarray:
         """``image`` (H, W[, C]) with the mask's pixels replaced by the Poisson solution (see
         :func:`poisson_fill`); every other pixel bit-identical. float32 out (float64 for
-        float64 in)."""
+        float64 in). ``divergence`` (image's shape): added to every mask pixel's right-hand
+        side, sum_q w_pq of a field w that is no image's differences (a guide's own are
+        ``guide``'s)."""
         image = np.asarray(image)
         if image.shape[:2] != self.shape:
             raise ValueError(f"image {image.shape} does not match the mask {self.shape}")
-        for name, a in (("guide", guide), ("boundary", boundary)):
+        for name, a in (("guide", guide), ("boundary", boundary), ("divergence", divergence)):
             if a is not None and np.shape(a) != image.shape:
                 raise ValueError(f"{name} {np.shape(a)} does not match the image {image.shape}")
         if mixed and guide is None:
@@ -373,6 +375,8 @@ class PoissonSolver:
             else:
                 np.copyto(off[c], smooth_fill(off[c].astype(np.float32), m), where=m)
             r[c] = self._residual(off[c], None if g is None or not mixed else (g[c], dest[c]))
+        if divergence is not None:
+            r += self._planar(divergence) * self.mask
         if self.direct:
             self.iterations = 0
             flat, idx = off.reshape(off.shape[0], -1), self._index
@@ -423,12 +427,14 @@ class PoissonSolver:
 
 
 def poisson_fill(image: np.ndarray, mask: np.ndarray, guide: np.ndarray | None = None, *,
-                 mixed: bool = False, boundary: np.ndarray | None = None) -> np.ndarray:
+                 mixed: bool = False, boundary: np.ndarray | None = None,
+                 divergence: np.ndarray | None = None) -> np.ndarray:
     """``image`` (H, W[, C], float, any range) with the ``mask`` (H, W) pixels replaced by a
     Poisson solution whose boundary is the image just outside the mask. ``guide=None``: a
     membrane fill (smooth interpolation of the boundary); a guide (same shape): seamless
     cloning (its Laplacian inside the mask); ``mixed``: per edge the stronger of the guide's
     and the destination's gradient. ``boundary`` (same shape) replaces the image as the
     boundary values and the destination of ``mixed``. Pixels off the mask come back
-    bit-identical. For repeated solves on one mask keep a :class:`PoissonSolver`."""
-    return PoissonSolver(mask).solve(image, guide, mixed, boundary=boundary)
+    bit-identical. ``divergence``: see :meth:`PoissonSolver.solve`. For repeated solves on one
+    mask keep a :class:`PoissonSolver`."""
+    return PoissonSolver(mask).solve(image, guide, mixed, boundary=boundary, divergence=divergence)

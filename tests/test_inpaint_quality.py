@@ -8,6 +8,7 @@ import pytest
 
 from inference.inpaint import inpaint
 from inference.inpaint import patchmatch as PM
+from inference.inpaint import seams
 
 
 def _seam_step(img: np.ndarray, hole: np.ndarray) -> float:
@@ -44,6 +45,78 @@ def test_no_seam_and_outside_bit_exact(astronaut, monkeypatch):
     inner = cv2.erode(mask, np.ones((5, 5), np.uint8)) > 0
     ratio = (lap(out)[inner] ** 2).mean() / (lap(plain)[inner] ** 2).mean()
     assert 0.5 < ratio < 2.0
+
+
+def test_pixel_sources_are_the_votes_winners(astronaut):
+    """_pixel_sources names, for every hole pixel, the source pixel a sharp vote gives it."""
+    import torch
+    from inference.ops import native
+    rng = np.random.default_rng(1)
+    B = astronaut[100:140, 150:196].astype(np.float32)
+    H, W = 30, 36
+    nnf = rng.integers(3, 33, size=(H, W, 2)).astype(np.int32)
+    nnf[..., 0] = np.minimum(nnf[..., 0], 36)
+    dist = (rng.random((H, W)) * 100).astype(np.float32)   # no two equal: one winner each
+    target = rng.random((H, W)) > 0.1
+    hole = np.zeros((H, W), bool)
+    hole[5:25, 4:30] = True
+    voted = native().patchmatch_vote(torch.from_numpy(B), torch.from_numpy(nnf), torch.from_numpy(dist),
+                                     torch.from_numpy(target.astype(np.uint8)), torch.from_numpy(hole.astype(np.uint8)),
+                                     torch.zeros(H, W, 3), 7, 1e-6).numpy()
+    src = seams.pixel_sources(nnf, dist, target.astype(np.uint8), hole, 3)
+    assert np.array_equal(B[src[:, 0], src[:, 1]], voted[hole])
+
+
+def test_the_divergence_term_solves_the_field_it_is_given(astronaut):
+    """PoissonSolver's ``divergence`` (the seams' field, a field no image has): the solve equals
+    the 5-point equations written out with that right-hand side and solved by SuperLU."""
+    import scipy.sparse as sp
+    import scipy.sparse.linalg as sla
+    from inference.poisson import poisson_fill
+    img = astronaut[60:140, 120:220].astype(np.float64)
+    mask = np.zeros(img.shape[:2], bool)
+    cv2.ellipse(mask.view(np.uint8), (50, 40), (30, 18), 15, 0, 360, 1, -1)
+    div = np.random.default_rng(2).normal(0, 5, img.shape)
+    out = poisson_fill(img, mask, divergence=div)
+    ys, xs = np.nonzero(mask)
+    idx = np.full(mask.shape, -1)
+    idx[ys, xs] = np.arange(len(ys))
+    rows, cols, vals, b = [], [], [], div[ys, xs].copy()
+    for dy, dx in ((0, 1), (1, 0), (0, -1), (-1, 0)):
+        qy, qx = ys + dy, xs + dx   # the ellipse is inside the crop: 4 neighbours each
+        inside = idx[qy, qx] >= 0
+        rows.append(np.nonzero(inside)[0]), cols.append(idx[qy, qx][inside]), vals.append(-np.ones(inside.sum()))
+        b[~inside] += img[qy[~inside], qx[~inside]]
+    n = len(ys)
+    A = sp.csc_matrix((np.concatenate(vals + [np.full(n, 4.0)]),
+                       (np.concatenate(rows + [np.arange(n)]), np.concatenate(cols + [np.arange(n)]))), shape=(n, n))
+    ref = sla.spsolve(A, b)
+    assert np.abs(out[ys, xs] - ref).max() < 0.01
+    assert np.array_equal(out[~mask], img[~mask])
+
+
+def test_seams_between_pieces_evened_and_the_grain_kept(astronaut, monkeypatch):
+    """The steps between the fill's pieces evened (their band between SEAM_LOWPASS and
+    SEAM_BROAD): nearer the photo's truth on three strokes over the portrait (measured +0.07,
+    +0.28, +0.10 dB; seeds 1-2 +0.05 to +0.33), the fine detail (Laplacian energy) within 2 %
+    of the fill without it."""
+    lap = lambda im: cv2.Laplacian(cv2.cvtColor(im, cv2.COLOR_RGB2GRAY).astype(np.float32), cv2.CV_32F)
+    gains = []
+    for pts, width in (([(150, 60), (200, 140), (170, 230), (260, 300)], 14), ([(200, 180), (260, 200), (300, 260)], 18),
+                       ([(100, 400), (200, 420), (300, 480)], 20)):
+        mask = _stroke(astronaut.shape[:2], pts, width)
+        hole = mask > 0
+        inner = cv2.erode(mask, np.ones((5, 5), np.uint8)) > 0
+        evened = inpaint(astronaut, mask, "patchmatch", seed=0)
+        monkeypatch.setattr(seams, "SEAM_LOWPASS", 0.0)
+        plain = inpaint(astronaut, mask, "patchmatch", seed=0)
+        monkeypatch.undo()
+        assert np.array_equal(evened[~hole], astronaut[~hole])
+        err = [((o[hole].astype(np.float64) - astronaut[hole]) ** 2).mean() for o in (evened, plain)]
+        gains.append(10 * np.log10(err[1] / err[0]))
+        energy = [(lap(o)[inner] ** 2).mean() for o in (evened, plain)]
+        assert abs(energy[0] / energy[1] - 1) < 0.02, energy
+    assert min(gains) > 0.03 and np.mean(gains) > 0.1, gains
 
 
 def test_largest_copied_block_measures_equal_offsets():
