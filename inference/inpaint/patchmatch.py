@@ -63,7 +63,12 @@ SOURCE_SEAM_STEP = 12.0
 # Diversity: the cost of re-using sources, per pixel of a source patch whose surroundings are
 # all in use (a block copied whole; 0 for a fresh one), DIVERSITY x the level's typical match
 # error (its SIGMA_PERCENTILE): where exact copies exist (a periodic texture) re-use is free
+# ... and DIVERSITY_FINE at full size, where the block figure is read (bench/inpaint.py, fitted
+# photos, seeds 0-2: the largest block copied whole 2.16 patch widths with 1 at every level,
+# 1.77 with 2 at full size, PSNR within 0.1 dB; 2 at every level 1.68 but faces data -0.5 dB and
+# a removed brow's skin share 0.82 -> 0.79; 1.5 at every level 2.70)
 DIVERSITY = 1.0
+DIVERSITY_FINE = 2.0
 USAGE_WINDOW = 2.0
 SEAMLESS = True        # blend the fill to the photo in the gradient domain (inference/inpaint/seams.py)
 # Structure first (inference/inpaint/structure.py): the plane of structure edges, the hole's
@@ -262,7 +267,7 @@ def fill(image: np.ndarray, hole: np.ndarray, progress: Progress | None = None, 
             level_seed = (seed * 7919 + li) * 104729 + em
             tA = torch.from_numpy(A)
             if DIVERSITY > 0 and not (em == 0 and li == len(levels) - 1):   # tB shares B's memory
-                _set_usage(B, nnf, ho, patch, float(np.sqrt(DIVERSITY * typical)))
+                _set_usage(B, nnf, ho, patch, float(np.sqrt((DIVERSITY_FINE if li == 0 else DIVERSITY) * typical)))
             tnnf, tdist = ops.patchmatch_nnf(tA, tB, weight,
                                              tvalid, ttarget,
                                              torch.from_numpy(nnf), patch, PM_FIRST if em == 0 else PM_NEXT,
