@@ -42,12 +42,18 @@ def test_removal_leaves_skin_like_the_skin_round_it(helen):
     offset, energy = M.removal(out, both, skin, thick)
     assert offset <= 1.0                        # within the ring's spread of its mean
     # the grain of the forehead beside it (the ring's eyelid side holds the crease and lashes,
-    # 18x the forehead's gradient energy on this face): not a flat smear, not streaks
-    area = M._dist_outside(both) <= max(2.0, 0.35 * thick)
+    # 18x the forehead's gradient energy on this face): not a flat smear, not streaks; measured
+    # where the brow was, above its lower edge (below it the lashes and the lid's crease stay)
+    lowest = np.full(both.shape[1], -1)
+    ys, xs = np.nonzero(both)
+    np.maximum.at(lowest, xs, ys)
+    above = np.arange(both.shape[0])[:, None] <= lowest[None, :]
+    area = (M._dist_outside(both) <= max(2.0, 0.35 * thick)) & above
     assert 0.5 < M.gradient_ratio(out, area, M.forehead_ring(both, skin, thick)) < 2.0
     assert M.far_change(img, out, both, face.size) <= 0.5
     # no dark residue: the fringe's sparse hairs go too (the old fill left a third of them)
-    assert M.dark_area(out, both, skin, thick, img) < 0.15 * M.dark_area(img, both, skin, thick, img)
+    residue, hairs = (int((M.hairs(x, both, skin, thick, img) & above).sum()) for x in (out, img))
+    assert residue < 0.15 * hairs
 
 
 def test_removal_on_the_sample(astronaut, astronaut_face):
@@ -57,7 +63,12 @@ def test_removal_on_the_sample(astronaut, astronaut_face):
     ys, xs = np.nonzero(changed)
     lm = astronaut_face.landmarks68
     assert changed.sum() > 100
-    assert lm[17:27, 1].min() - 15 < ys.min() and ys.max() < lm[36:48, 1].min()   # above the eyes
+    assert lm[17:27, 1].min() - 15 < ys.min()
+    # above the eyes: over each eye, above its upper lid (landmarks 36-39, 42-45)
+    for lid in (lm[36:40], lm[42:46]):
+        over = (xs >= lid[0, 0]) & (xs <= lid[-1, 0])
+        assert (ys[over] < np.interp(xs[over], lid[:, 0], lid[:, 1])).all()
+    assert ys.max() < lm[36:48, 1].max()
     assert lm[17, 0] - 15 < xs.min() and xs.max() < lm[26, 0] + 15
 
 

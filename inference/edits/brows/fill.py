@@ -25,10 +25,10 @@ SUPPORT = 0.15          # share of skin round a pixel below which its shade is r
 def removal_mask(labels: np.ndarray, brow, thickness: float) -> np.ndarray:
     """The brow grown by a third of its thickness (at least 2 px), plus the hairs within its
     reach (a parsing that found the brow small leaves none behind), each hair grown by a pixel;
-    never into hair lying over it or into an eye."""
+    never into hair lying over it, an eye or the lashes reaching up from it."""
     grown = grow_disc(brow.mask, max(2, int(round(0.35 * thickness))))
     strays = cv2.dilate((brow.hairs > 0.3).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    return (grown | (strays & brow.reach)) & ~np.isin(labels, (P.HAIR, P.LEFT_EYE, P.RIGHT_EYE))
+    return (grown | (strays & brow.reach)) & ~np.isin(labels, (P.HAIR, P.LEFT_EYE, P.RIGHT_EYE)) & ~brow.lashes
 
 
 def with_fringe(hole: np.ndarray, region: "Region", brow: "Brow", reach: float = 0.6, level: float = 0.3,
@@ -42,7 +42,7 @@ def with_fringe(hole: np.ndarray, region: "Region", brow: "Brow", reach: float =
     labels = region.labels
     d_eye = region.eye_distance
     g = max(3.0, guard * t)
-    allowed = ~np.isin(labels, (P.HAIR, P.LEFT_EYE, P.RIGHT_EYE))
+    allowed = ~np.isin(labels, (P.HAIR, P.LEFT_EYE, P.RIGHT_EYE)) & ~brow.lashes
     if d_eye is not None:   # away from the eyes and above their tops (beside a corner lie its lashes too)
         eyes = region.eyes()
         allowed &= d_eye > g

@@ -37,6 +37,8 @@ class Brow:
                               # skin round it
     darkness: np.ndarray      # (h, w) the same over the whole region (shading counts)
     thin: np.ndarray          # (h, w) float32 in [0, 1]: thin dark lines (hairs, lashes), not shading
+    lashes: np.ndarray        # (h, w) bool: thin dark lines off the brow that run down into an eye
+                              # (long lashes reaching up to the brow): never the brow's
 
     @cached_property
     def distance(self) -> np.ndarray:
@@ -122,6 +124,26 @@ def thin_dark(gray: np.ndarray, brow: np.ndarray, thickness: float) -> np.ndarra
     return np.clip(hat / max(float(top), 1e-3), 0, 1).astype(np.float32)
 
 
+def lashes(thin: np.ndarray, brow: np.ndarray, labels: np.ndarray, up: np.ndarray, level: float = 0.5) -> np.ndarray:
+    """Long lashes that reach up to the brow: the thin dark lines (``thin`` > ``level``) between
+    the eye and the brow (below the brow's lower edge, along ``up``) joined through such lines
+    to an eye's edge (a lash's root), grown by a pixel."""
+    eyes = np.isin(labels, (P.LEFT_EYE, P.RIGHT_EYE))
+    if not eyes.any() or not brow.any():
+        return np.zeros(brow.shape, bool)
+    rim = grow_disc(eyes, 2.0)
+    yy, xx = np.mgrid[0:brow.shape[0], 0:brow.shape[1]]
+    height = xx * up[0] + yy * up[1]
+    below = height < height[brow].min() + 0.5 * (height[brow].max() - height[brow].min())
+    lines = ((thin > level) & ~brow & below & ~np.isin(labels, (P.HAIR,))) | rim
+    n, comp = cv2.connectedComponents(lines.view(np.uint8), connectivity=8)
+    joined = np.zeros(n, bool)
+    joined[np.unique(comp[rim])] = True
+    joined[0] = False
+    lash = joined[comp] & ~rim
+    return cv2.dilate(lash.view(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & ~brow
+
+
 def find(image: np.ndarray, face, sides: tuple[str, ...]) -> Region:
     """The region round the brows of ``face`` in ``image`` and the brows of ``sides``."""
     parsing = face.parsing_for(image)
@@ -140,8 +162,10 @@ def find(image: np.ndarray, face, sides: tuple[str, ...]) -> Region:
         if mask.sum() < 8 or length < 4:
             continue  # not visible (hair over it, a profile)
         thickness = float(mask.sum()) / max(length, 1.0)
-        reach = grow_disc(mask, max(2.0, 0.5 * thickness)) & ~np.isin(labels, (P.HAIR, P.LEFT_EYE, P.RIGHT_EYE))
+        thin = thin_dark(gray, mask, thickness)
+        lash = lashes(thin, mask, labels, up)
+        reach = grow_disc(mask, max(2.0, 0.5 * thickness)) & ~np.isin(labels, (P.HAIR, P.LEFT_EYE, P.RIGHT_EYE)) & ~lash
         darkness = hairiness(gray, mask, skin, 1.5 * thickness, around=reach)
         brows[side] = Brow(side, mask, pts.astype(np.float64), up, length, thickness, reach, darkness * reach,
-                           darkness, thin_dark(gray, mask, thickness))
+                           darkness, thin, lash)
     return Region(x0, y0, labels, brows, face.size, up)
