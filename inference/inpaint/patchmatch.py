@@ -198,27 +198,28 @@ def fill(image: np.ndarray, hole: np.ndarray, progress: Progress | None = None, 
     ops = native()
     patch = patch or PATCH
     r = patch // 2
-    img = image.astype(np.float32)
+    parts = [image.astype(np.float32)]   # the planes matched, joined once (each join copied all)
     if TEXTURE_WEIGHT > 0:
-        img = np.concatenate([img, TEXTURE_WEIGHT * _texture_features(image, hole, TEXTURE_WINDOW)], axis=2)
+        parts.append(TEXTURE_WEIGHT * _texture_features(image, hole, TEXTURE_WINDOW))
     structure = planes = None
     if STRUCTURE_WEIGHT > 0:
         from inference.inpaint.structure import edge_guide
         found = edge_guide(image, hole)
         if found.curves:   # no edge joined across: the fill is as it was without the planes
             structure = found
-            planes = np.dstack([STRUCTURE_WEIGHT * found.edges, SIDE_WEIGHT * found.sides])
-            img = np.concatenate([img, planes], axis=2)
-    e0 = img.shape[2] - 2   # the structure planes (when there are): edges, then sides
+            planes = np.dstack([STRUCTURE_WEIGHT * found.edges, SIDE_WEIGHT * found.sides]).astype(np.float32)
+            parts.append(planes)
+    e0 = sum(a.shape[2] for a in parts) - 2   # the structure planes (when there are): edges, then sides
     guide = None
     if classes is not None:
         guide = _class_planes(classes, hole)
         if guide.shape[2] == 0:   # one class round the hole (or none known): nothing to choose
             guide = None
         else:
-            img = np.concatenate([img, guide], axis=2)
+            parts.append(guide)
     if DIVERSITY > 0:   # the usage plane: 0 in the fill, how much each source is used in B
-        img = np.concatenate([img, np.zeros(hole.shape + (1,), np.float32)], axis=2)
+        parts.append(np.zeros(hole.shape + (1,), np.float32))
+    img = np.concatenate(parts, axis=2, dtype=np.float32)
     ncls = 0 if guide is None else guide.shape[2]
     c0 = img.shape[2] - ncls - (DIVERSITY > 0)   # first class plane
     if source is not None:
