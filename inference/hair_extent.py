@@ -3,7 +3,9 @@ hair below the chin, a bun beside a profile) and the photo goes on, the crop gro
 side and the hair is followed into the new strip from the person segmenter's mask and the
 hair's colour, joined to the hair already found; the rest of the person there is clothes (below
 the mouth) or background. So the hair region ends where the hair ends, not in a straight line
-where the crop did.
+where the crop did. Inside the face's oval, near its edge and above the nose's tip, skin
+whose colour is the hair's (a strand over a temple or a cheek) may be hair too (over_face), and
+so may the end of a brow that such a strand lies over (over_brows).
 """
 from __future__ import annotations
 
@@ -15,6 +17,9 @@ from inference import parsing as P
 TOUCH = 0.03          # hair on more than this fraction of a border line: the hair goes on
 GROW = (0.6, 0.6, 0.4, 1.0)   # left, right, top, bottom: how far a side grows, x face size
 HAIR_RADIUS = 3.0     # a hair colour lies within this Mahalanobis distance of the hair's model
+STRAND_DEPTH = 0.16   # x face size: how far inside the oval's edge hair over the face is looked for
+STRAND_FADE = 0.1     # x face size: below the nose's tip the search fades out over this (a beard is skin)
+STRAND_P = 0.85        # hair probability (colour) from which skin starts to go to hair
 
 
 def touching_sides(mask: np.ndarray, box: tuple[int, int, int, int], height: int, width: int,
@@ -104,3 +109,94 @@ def _grow_once(image, box, scores, hair, hair_px, others_px, mouth_y, face_size)
     out[P.CLOTHES][new] = sc[new]
     out[P.BACKGROUND][new] = np.clip(1 - sh - sc, 0, 1)[new]
     return out, (gx0, gy0, gx1, gy1), oy
+
+
+def strand_band(labels: np.ndarray, pts: np.ndarray, face_px: float) -> np.ndarray | None:
+    """(h, w) float32 on the parsing's working crop: where hair over the face is looked for, as a
+    weight: the prior's skin inside the oval within STRAND_DEPTH of its edge, fading out towards
+    that depth and below the nose's tip; None when there is none."""
+    from inference import mesh_topology as topo
+    h, w = labels.shape
+    oval = np.zeros((h, w), np.uint8)
+    P._fill(oval, pts[topo.FACE_OVAL], 1)
+    x, y, bw, bh = cv2.boundingRect(oval)
+    if bw == 0:
+        return None
+    b = (slice(y, y + bh), slice(x, x + bw))
+    depth = cv2.distanceTransform(np.pad(oval[b], 1), cv2.DIST_L2, 3)[1:-1, 1:-1]
+    rows = np.arange(y, y + bh, dtype=np.float32)[:, None]
+    fade = np.clip((pts[topo.NOSE_TIP, 1] - rows) / (STRAND_FADE * face_px), 0, 1) \
+        * np.clip((STRAND_DEPTH * face_px - depth) / (0.5 * STRAND_DEPTH * face_px), 0, 1)
+    fade *= (labels[b] == P.SKIN) & (depth > 0)
+    if not fade.any():
+        return None
+    out = np.zeros((h, w), np.float32)
+    out[b] = fade
+    return out
+
+
+def over_face(p_hair: np.ndarray, band: np.ndarray, beyond: np.ndarray) -> np.ndarray | None:
+    """(h, w) float32 in [0, 1]: how much of the ``band`` (strand_band) goes to hair because its
+    colour is the hair's rather than the skin's (``p_hair``, the parsing's two colour models)
+    and it joins ``beyond`` (the hair found outside the oval); None when none does."""
+    lift = np.clip((p_hair - STRAND_P) / (1 - STRAND_P), 0, 1) * band
+    # only hair that comes in from the hair beyond the oval: a dark spot on the skin is no strand
+    lift *= _joined(lift > 0, beyond)
+    return lift.astype(np.float32) if lift.any() else None
+
+
+def _joined(mask: np.ndarray, anchor: np.ndarray) -> np.ndarray:
+    """The pixels of ``mask`` 8-connected (through ``mask`` and ``anchor``) to ``anchor``."""
+    n, comp = cv2.connectedComponents(mask.view(np.uint8) | anchor.view(np.uint8), connectivity=8)
+    joined = np.zeros(n, bool)
+    joined[comp[anchor]] = True
+    joined[0] = False
+    return joined[comp] & mask
+
+
+def _gaussian(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    x = x.astype(np.float64)
+    cov = np.cov(x.T) + np.eye(3) * 4.0
+    return x.mean(0), np.linalg.inv(cov), 0.5 * float(np.log(np.linalg.det(cov)))
+
+
+def _loglik(model: tuple[np.ndarray, np.ndarray, float], x: np.ndarray) -> np.ndarray:
+    d = x - model[0]
+    return -0.5 * np.einsum("ij,jk,ik->i", d, model[1], d) - model[2]
+
+
+def over_brows(lab: np.ndarray, labels: np.ndarray, brows: tuple[int, ...]) -> np.ndarray | None:
+    """bool (h, w): the brow pixels that are hair lying over the brow, on the working crop: within
+    a brow's thickness of the hair, of a colour nearer the hair's round the brow than the brow's
+    own hairs or the skin between them (both read where the brow is farther from the hair), and
+    joined to the hair. None when there are none."""
+    hair_all = labels == P.HAIR
+    if hair_all.sum() < 20:
+        return None
+    out = np.zeros(labels.shape, bool)
+    for cls in brows:
+        brow_all = labels == cls
+        if brow_all.sum() < 30:
+            continue
+        pts = cv2.findNonZero(brow_all.view(np.uint8))
+        t = brow_all.sum() / max(max(cv2.minAreaRect(pts)[1]), 1.0)
+        x, y, bw, bh = cv2.boundingRect(pts)
+        m = int(np.ceil(3 * t)) + 2          # (on the brow's box and the hair round it)
+        b = (slice(max(0, y - m), y + bh + m), slice(max(0, x - m), x + bw + m))
+        brow, hair, lab_b = brow_all[b], hair_all[b], lab[b]
+        if hair.sum() < 20:
+            continue
+        d_hair = cv2.distanceTransform((~hair).view(np.uint8), cv2.DIST_L2, 3)
+        near = brow & (d_hair <= t)
+        core = brow & (d_hair > t)
+        hair_round = hair & (cv2.distanceTransform((~brow).view(np.uint8), cv2.DIST_L2, 3) <= 3 * t)
+        if not near.any() or core.sum() < 20 or hair_round.sum() < 20:
+            continue
+        dark = core & (lab_b[..., 0] <= np.median(lab_b[..., 0][core]))
+        models = [_gaussian(lab_b[k]) for k in (dark, core & ~dark)]
+        px = lab_b[near]
+        found = np.zeros(brow.shape, bool)
+        found[near] = _loglik(_gaussian(lab_b[hair_round]), px) > np.maximum(*[_loglik(k, px) for k in models])
+        found = _joined(found, hair)
+        out[b] |= cv2.morphologyEx(found.view(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)).astype(bool) & brow
+    return out if out.any() else None

@@ -379,7 +379,11 @@ def parse(image: np.ndarray, face, params: RefineParams | None = None, atlas=_DE
     # on the sure person pixels above the brows outside the cap, skin on the sure face skin.
     sure_hair = outside & ~cap & (person > 0.9) & (rows < brow_y)
     sure_skin = (labels == SKIN) & (conf > 0.8)
-    p_hair = _hair_probability(lab, sure_hair, sure_skin, where=outside & (person > 0.02))
+    # (and where hair may fall over the face's sides: a strand over a temple or a cheek)
+    from inference.hair_extent import over_face, strand_band
+    band = strand_band(labels, pts, face_px)
+    look = outside & (person > 0.02)
+    p_hair = _hair_probability(lab, sure_hair, sure_skin, where=look if band is None else look | (band > 0))
     hairish = 0.5 + prm.hair_colour * (p_hair - 0.5)
     # Outside the face a person pixel is hair above the chin unless its colour says skin (an
     # ear, the neck: background here); below the chin hair competes with neck and clothes.
@@ -394,6 +398,13 @@ def parse(image: np.ndarray, face, params: RefineParams | None = None, atlas=_DE
     x[HAIR][cap] = person[cap] * hairish[cap]
     x[BACKGROUND][cap] = 1 - person[cap]
     conf[cap] = 0.0
+    # Hair falling over the face's sides is inside the mesh's oval, where the prior says skin:
+    # there too colour may say hair.
+    lift = None if band is None else over_face(p_hair, band, outside & (hair_out > 0.5))
+    if lift is not None:
+        x[HAIR] = np.maximum(x[HAIR], lift * x[SKIN])
+        x[SKIN] *= 1 - lift
+        conf = np.where(lift > 0, np.minimum(conf, 1 - lift), conf)
 
     xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))[None]
     # (each of a pixel's three weights is at most a third of its reach <= 1: the op's
@@ -408,6 +419,11 @@ def parse(image: np.ndarray, face, params: RefineParams | None = None, atlas=_DE
     body = segmented_soon(image, face, ww / cw) if prm.body else None
     from inference.body_parts import body_masks
     face_labels = running_argmax(x)
+    from inference.hair_extent import over_brows
+    under = over_brows(lab, face_labels, (LEFT_BROW, RIGHT_BROW))
+    if under is not None:   # a strand over a brow's end
+        x[HAIR][under] = x[:, under].max(0) + 1e-3
+        face_labels[under] = HAIR
     neck, clothes, hair = body_masks(work, lab, face_labels, person, pts, face_px, sure_hair, sure_skin,
                                      prm.colour_sigma)
     oval = np.zeros((wh, ww), np.uint8)

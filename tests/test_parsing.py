@@ -58,10 +58,11 @@ def test_skin_reaches_the_hairline_above_the_mesh(astronaut, astro_parsing):
     face, parsing = astro_parsing
     labels = parsing.full(*astronaut.shape[:2])
     coarse = P.coarse_parsing(face.mesh, face.box, *astronaut.shape[:2]).full(*astronaut.shape[:2])
-    assert (labels == P.SKIN).sum() > (coarse == P.SKIN).sum()
+    # (in all, the refined skin may be less: the mesh's oval also runs under her fringe)
     top_mesh = np.nonzero((coarse == P.SKIN).any(1))[0].min()
     top_refined = np.nonzero((labels == P.SKIN).any(1))[0].min()
     assert top_refined < top_mesh
+    assert (labels[:top_mesh] == P.SKIN).sum() > 0.01 * (coarse == P.SKIN).sum()
 
 
 def test_working_resolution_and_full_resolution_agree(astronaut, astro_parsing):
