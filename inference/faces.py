@@ -96,6 +96,9 @@ class Face:
             "box": [r(v) for v in self.box],
             "score": round(float(self.score), 4),
             "landmarks68": [[r(x), r(y)] for x, y in self.landmarks68],
+            # (the same points in AFLW2000-3D's convention: the jaw of the projected 3D face,
+            # where a turned face's far side lies behind the visible outline)
+            "landmarks68_3d": [[r(x), r(y)] for x, y in lm.mesh_to_68(self.mesh, "3d")],
             "landmarks": [[r(x), r(y), r(z)] for x, y, z in self.mesh],
             "pose": self.pose.to_json(),
             "uncertain": self.uncertain,

@@ -24,6 +24,9 @@ def test_faces_json_contract(sample_path, tmp_path):
     x0, y0, x1, y1 = f["box"]
     assert 0 <= x0 < x1 <= 512 and 0 <= y0 < y1 <= 512
     assert np.array(f["landmarks68"]).shape == (68, 2)
+    # AFLW2000-3D's convention beside 300-W's: the same face, apart on the jaw's outline only
+    lm2, lm3 = np.array(f["landmarks68"]), np.array(f["landmarks68_3d"])
+    assert lm3.shape == (68, 2) and np.abs(lm2[17:] - lm3[17:]).max() < 0.05 * np.ptp(lm2[:, 0])
     assert np.array(f["landmarks"]).shape == (478, 3)
     assert set(f["pose"]) == {"yaw", "pitch", "roll"}
     # stdout when no --json
