@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from inference import parsing as P
+from inference.imaging import joined_to
 
 TOUCH = 0.03          # hair on more than this fraction of a border line: the hair goes on
 GROW = (0.6, 0.6, 0.4, 1.0)   # left, right, top, bottom: how far a side grows, x face size
@@ -117,13 +118,19 @@ def strand_band(labels: np.ndarray, pts: np.ndarray, face_px: float) -> np.ndarr
     that depth and below the nose's tip; None when there is none."""
     from inference import mesh_topology as topo
     h, w = labels.shape
-    oval = np.zeros((h, w), np.uint8)
-    P._fill(oval, pts[topo.FACE_OVAL], 1)
-    x, y, bw, bh = cv2.boundingRect(oval)
+    # the oval drawn whole, also where it runs past the crop (a face cut by the photo's border:
+    # the border is not the oval's edge), its depth measured there, the crop's part kept
+    poly = pts[topo.FACE_OVAL]
+    lo = np.floor(np.minimum(poly.min(0), 0)).astype(int) - 1
+    hi = np.ceil(np.maximum(poly.max(0), (w - 1, h - 1))).astype(int) + 2
+    canvas = np.zeros((hi[1] - lo[1], hi[0] - lo[0]), np.uint8)
+    P._fill(canvas, poly - lo, 1)
+    full = cv2.distanceTransform(canvas, cv2.DIST_L2, 3)[-lo[1]:-lo[1] + h, -lo[0]:-lo[0] + w]
+    x, y, bw, bh = cv2.boundingRect((full > 0).view(np.uint8))
     if bw == 0:
         return None
     b = (slice(y, y + bh), slice(x, x + bw))
-    depth = cv2.distanceTransform(np.pad(oval[b], 1), cv2.DIST_L2, 3)[1:-1, 1:-1]
+    depth = full[b]
     rows = np.arange(y, y + bh, dtype=np.float32)[:, None]
     fade = np.clip((pts[topo.NOSE_TIP, 1] - rows) / (STRAND_FADE * face_px), 0, 1) \
         * np.clip((STRAND_DEPTH * face_px - depth) / (0.5 * STRAND_DEPTH * face_px), 0, 1)
@@ -141,28 +148,16 @@ def over_face(p_hair: np.ndarray, band: np.ndarray, beyond: np.ndarray) -> np.nd
     and it joins ``beyond`` (the hair found outside the oval); None when none does."""
     lift = np.clip((p_hair - STRAND_P) / (1 - STRAND_P), 0, 1) * band
     # only hair that comes in from the hair beyond the oval: a dark spot on the skin is no strand
-    lift *= _joined(lift > 0, beyond)
+    lift *= joined_to(lift > 0, beyond)
     return lift.astype(np.float32) if lift.any() else None
 
 
-def _joined(mask: np.ndarray, anchor: np.ndarray) -> np.ndarray:
-    """The pixels of ``mask`` 8-connected (through ``mask`` and ``anchor``) to ``anchor``."""
-    n, comp = cv2.connectedComponents(mask.view(np.uint8) | anchor.view(np.uint8), connectivity=8)
-    joined = np.zeros(n, bool)
-    joined[comp[anchor]] = True
-    joined[0] = False
-    return joined[comp] & mask
+def _fit(lab: np.ndarray, where: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    return P._gaussian_fit(lab[where].astype(np.float64))
 
 
-def _gaussian(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-    x = x.astype(np.float64)
-    cov = np.cov(x.T) + np.eye(3) * 4.0
-    return x.mean(0), np.linalg.inv(cov), 0.5 * float(np.log(np.linalg.det(cov)))
-
-
-def _loglik(model: tuple[np.ndarray, np.ndarray, float], x: np.ndarray) -> np.ndarray:
-    d = x - model[0]
-    return -0.5 * np.einsum("ij,jk,ik->i", d, model[1], d) - model[2]
+def _loglik(model: tuple[np.ndarray, np.ndarray, float], px: np.ndarray) -> np.ndarray:
+    return P._gaussian_loglik(model, [np.ascontiguousarray(px[:, k]) for k in range(3)])
 
 
 def over_brows(lab: np.ndarray, labels: np.ndarray, brows: tuple[int, ...]) -> np.ndarray | None:
@@ -193,10 +188,12 @@ def over_brows(lab: np.ndarray, labels: np.ndarray, brows: tuple[int, ...]) -> n
         if not near.any() or core.sum() < 20 or hair_round.sum() < 20:
             continue
         dark = core & (lab_b[..., 0] <= np.median(lab_b[..., 0][core]))
-        models = [_gaussian(lab_b[k]) for k in (dark, core & ~dark)]
+        if dark.sum() < 5 or (core & ~dark).sum() < 5:     # a flat brow: nothing to tell apart
+            continue
+        models = [_fit(lab_b, k) for k in (dark, core & ~dark)]
         px = lab_b[near]
         found = np.zeros(brow.shape, bool)
-        found[near] = _loglik(_gaussian(lab_b[hair_round]), px) > np.maximum(*[_loglik(k, px) for k in models])
-        found = _joined(found, hair)
+        found[near] = _loglik(_fit(lab_b, hair_round), px) > np.maximum(*[_loglik(k, px) for k in models])
+        found = joined_to(found, hair)
         out[b] |= cv2.morphologyEx(found.view(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)).astype(bool) & brow
     return out if out.any() else None

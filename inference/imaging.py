@@ -142,3 +142,12 @@ def grow_disc(mask: np.ndarray, radius: float) -> np.ndarray:
         return cv2.dilate(mask.astype(np.uint8), k).astype(bool)
     outside = (~mask.astype(bool)).astype(np.uint8)
     return cv2.distanceTransform(outside, cv2.DIST_L2, cv2.DIST_MASK_PRECISE) <= r + 0.25
+
+
+def joined_to(mask: np.ndarray, anchor: np.ndarray) -> np.ndarray:
+    """The pixels of ``mask`` (bool) 8-connected, through ``mask`` and ``anchor``, to ``anchor``."""
+    n, comp = cv2.connectedComponents(mask.view(np.uint8) | anchor.view(np.uint8), connectivity=8)
+    joined = np.zeros(n, bool)
+    joined[comp[anchor]] = True
+    joined[0] = False
+    return joined[comp] & mask

@@ -63,10 +63,8 @@ SOURCE_SEAM_STEP = 12.0
 # Diversity: the cost of re-using sources, per pixel of a source patch whose surroundings are
 # all in use (a block copied whole; 0 for a fresh one), DIVERSITY x the level's typical match
 # error (its SIGMA_PERCENTILE): where exact copies exist (a periodic texture) re-use is free
-# ... and DIVERSITY_FINE at full size, where the block figure is read (bench/inpaint.py, fitted
-# photos, seeds 0-2: the largest block copied whole 2.16 patch widths with 1 at every level,
-# 1.77 with 2 at full size, PSNR within 0.1 dB; 2 at every level 1.68 but faces data -0.5 dB and
-# a removed brow's skin share 0.82 -> 0.79; 1.5 at every level 2.70)
+# ... and DIVERSITY_FINE at full size, where whole blocks are copied (stronger at every level
+# costs the coarse structure: docs/figures.md, inpaint.py row)
 DIVERSITY = 1.0
 DIVERSITY_FINE = 2.0
 USAGE_WINDOW = 2.0

@@ -12,6 +12,8 @@ given to the solver as a divergence).
 """
 from __future__ import annotations
 
+from typing import Any
+
 import cv2
 import numpy as np
 
@@ -19,24 +21,19 @@ from inference.lazy import lazy_module
 
 torch = lazy_module("torch")
 
-# Inside the hole, where two neighbours were copied from different places (a seam of
-# the mosaic the vote leaves: about half of all neighbour pairs), the step between them is
-# replaced by the mean of the two sources' own steps there (Darabi et al. 2012's gradient-domain
-# fusion); of that correction only the band between two Gaussians is kept (sigmas in px): finer,
-# it is the copied grain (the whole correction halved the fine detail: texture gaps 1-2.5);
-# broader, it pulls the fill's level to the hole's rim. PSNR likes that (bench/inpaint.py, its
-# masks on clean photos: a clean rim; large holes +2.5 dB), but a rim the removed object has
-# darkened then spreads inside: tests/test_inpaint_quality.py's brow shares 0.84 / 0.93 / 0.92
-# -> 0.73 / 0.72 / 0.88 whole, 0.79 / 0.81 / 0.84 with half of the broad part, 0.79 / 0.87 /
-# 0.91 at 2 / 6 px. Fitted photos at 2 / 4: PSNR +0.05-0.6 dB, texture gaps as before, brow
-# shares 0.87 / 0.92 / 0.88 (1 / 3 px: faces strokes' texture gap 1.06 -> 1.19).
+# Inside the hole, where two neighbours were copied from different places (a seam of the
+# mosaic the vote leaves), the step between them is replaced by the mean of the two sources' own
+# steps there (Darabi et al. 2012's gradient-domain fusion); of that correction only the band
+# between two Gaussians is kept (sigmas in px): finer, it is the copied grain; broader, it pulls
+# the fill's level towards a rim the removed object may have darkened (figures: docs/figures.md,
+# inpaint.py row).
 SEAM_LOWPASS, SEAM_BROAD = 2.0, 4.0
 # the blend's solve to 1e-4 of the range, 0.03 grey levels (the solver's default 1e-5: ~1e-3)
 BLEND_TOL, SEAM_TOL = 1e-4, 1e-2
 
 
-def blend_low_frequencies(ops, B: np.ndarray, A: np.ndarray, hole: np.ndarray, nnf: np.ndarray, dist, target,
-                          patch: int, sigma2: float, max_step: float = np.inf,
+def blend_low_frequencies(ops: Any, B: np.ndarray, A: np.ndarray, hole: np.ndarray, nnf: np.ndarray,
+                          dist: np.ndarray, target: np.ndarray, patch: int, sigma2: float, max_step: float = np.inf,
                           keep: np.ndarray | None = None) -> np.ndarray:
     """The fill's gradients inside the hole, its low frequencies meeting the photo (Pérez et
     al. 2003). The guide is the fill voted one pixel past the hole too (what the copied patches
@@ -94,7 +91,7 @@ def pixel_sources(nnf: np.ndarray, dist: np.ndarray, target: np.ndarray, hole: n
                                                                        dist[cy0:cy1, cx0:cx1], np.inf)
     h, w = y1 - y0, x1 - x0
     best = np.full((h, w), np.inf, np.float32)
-    which = np.zeros((h, w), np.uint8)
+    which = np.zeros((h, w), np.uint8 if (2 * r + 1) ** 2 < 256 else np.int16)
     shifts = [(dy, dx) for dy in range(-r, r + 1) for dx in range(-r, r + 1)]
     better = np.empty((h, w), bool)
     for i, (dy, dx) in enumerate(shifts):

@@ -157,8 +157,7 @@ def apply_region(image: np.ndarray, face, *, preview: bool = False, progress=Non
             brow = np.zeros(reg.shape, bool)
             for b in reg.brows.values():
                 brow |= b.mask
-                strays = np.minimum(b.darkness, b.thin) * prep.holes[b.side]
-                hairs = np.maximum(hairs, np.maximum(b.darkness * b.mask, strays))
+                hairs = np.maximum(hairs, np.minimum(b.darkness, b.thin) * prep.holes[b.side])
             tw = colour.weights(soft_around(brow, max(1.5, 0.15 * prep.thickness)),
                                 soft_around(prep.hole, max(1.5, 0.15 * prep.thickness)), hairs)
         else:

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from inference import parsing as P
-from inference.imaging import blur_known, grow_disc
+from inference.imaging import blur_known, grow_disc, joined_to
 from inference.landmarks import face_up
 from inference.makeup.regions import labels_over
 
@@ -125,22 +125,18 @@ def thin_dark(gray: np.ndarray, brow: np.ndarray, thickness: float) -> np.ndarra
 
 
 def lashes(thin: np.ndarray, brow: np.ndarray, labels: np.ndarray, up: np.ndarray, level: float = 0.5) -> np.ndarray:
-    """Long lashes that reach up to the brow: the thin dark lines (``thin`` > ``level``) between
-    the eye and the brow (below the brow's lower edge, along ``up``) joined through such lines
-    to an eye's edge (a lash's root), grown by a pixel."""
+    """Long lashes that reach up to the brow: the thin dark lines (``thin`` > ``level``) below the
+    middle of the brow's height (along ``up``: an arched brow's ends reach lower) joined through
+    such lines to an eye's edge (a lash's root), outside hair and the brow, grown by a pixel."""
     eyes = np.isin(labels, (P.LEFT_EYE, P.RIGHT_EYE))
     if not eyes.any() or not brow.any():
         return np.zeros(brow.shape, bool)
     rim = grow_disc(eyes, 2.0)
-    yy, xx = np.mgrid[0:brow.shape[0], 0:brow.shape[1]]
-    height = xx * up[0] + yy * up[1]
-    below = height < height[brow].min() + 0.5 * (height[brow].max() - height[brow].min())
-    lines = ((thin > level) & ~brow & below & ~np.isin(labels, (P.HAIR,))) | rim
-    n, comp = cv2.connectedComponents(lines.view(np.uint8), connectivity=8)
-    joined = np.zeros(n, bool)
-    joined[np.unique(comp[rim])] = True
-    joined[0] = False
-    lash = joined[comp] & ~rim
+    h, w = brow.shape
+    height = np.arange(w, dtype=np.float64)[None, :] * up[0] + np.arange(h, dtype=np.float64)[:, None] * up[1]
+    middle = 0.5 * (height[brow].min() + height[brow].max())
+    lines = (thin > level) & ~brow & (height < middle) & (labels != P.HAIR)
+    lash = joined_to(lines, rim) & ~rim
     return cv2.dilate(lash.view(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & ~brow
 
 
