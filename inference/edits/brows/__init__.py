@@ -51,6 +51,7 @@ PREVIEW_IS_RESULT = True      # computed on the brows' region at full size, fast
 CLI = Command("brows", "edit the eyebrows: remove, recolour, thicken or thin, reshape, transfer")
 
 FEATHER = 0.25                # x brow thickness: the own brow layer's edge fades over this
+TINT_EDGE = 0.3               # x brow thickness: a tint's stain fades over this past the brow's mask
 
 
 class BrowError(EditError):
@@ -158,7 +159,7 @@ def apply_region(image: np.ndarray, face, *, preview: bool = False, progress=Non
             for b in reg.brows.values():
                 brow |= b.mask
                 hairs = np.maximum(hairs, np.minimum(b.darkness, b.thin) * prep.holes[b.side])
-            tw = colour.weights(soft_around(brow, max(1.5, 0.15 * prep.thickness)),
+            tw = colour.weights(soft_around(brow, max(1.5, TINT_EDGE * prep.thickness)),
                                 soft_around(prep.hole, max(1.5, 0.15 * prep.thickness)), hairs)
         else:
             tw = colour.weights(alpha, alpha, hairs)
