@@ -200,12 +200,26 @@ def head_rotation(mesh: np.ndarray) -> np.ndarray:
     """3x3 rotation, head frame -> image frame (columns as in head_axes): the pose template
     fitted to the mesh's 2D points (fit_rotation), started from head_axes; head_axes itself
     (from the mesh's z) where the template is absent."""
-    axes = head_axes(mesh)
+    m = np.asarray(mesh, np.float64)
+    key = m.tobytes()
+    last = _last_rotation
+    if last is not None and last[0] == key:   # (a face's pose and its 68 points fit the same mesh)
+        return last[1].copy()
+    axes = head_axes(m)
     T = _template()
     if T is None:
         return axes
-    m = np.asarray(mesh, np.float64)
-    return fit_rotation(T[:len(m)], m[:, :2], axes)[0]   # (a mesh may come without its irises)
+    R = fit_rotation(T[:len(m)], m[:, :2], axes)[0]   # (a mesh may come without its irises)
+    _remember_rotation(key, R)
+    return R
+
+
+_last_rotation: tuple[bytes, np.ndarray] | None = None
+
+
+def _remember_rotation(key: bytes, rotation: np.ndarray) -> None:
+    global _last_rotation
+    _last_rotation = (key, rotation.copy())   # one assignment: safe to read from another thread
 
 
 def head_pose(mesh: np.ndarray) -> tuple[float, float, float]:
