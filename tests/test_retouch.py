@@ -70,9 +70,10 @@ def test_a_spot_by_a_brow_takes_no_brow_colour(astronaut, astronaut_face):
     painted[mask > 0] = (painted[mask > 0] * 0.6).astype(np.uint8)
     out = heal.apply(painted, astronaut_face, mask=mask)
     skin_part = (mask > 0) & (labels == P.SKIN)
-    skin_ring = (cv2.dilate(mask, np.ones((9, 9), np.uint8)) > 0) & (mask == 0) & (labels == P.SKIN)
     g = lambda im, m: im[m].astype(float).mean()  # noqa: E731
-    assert abs(g(out, skin_part) - g(astronaut, skin_ring)) < 12
+    # against the photo before the spot was painted (a ring round it would hold the fringe's
+    # hairs above and the brow's soft edge below, both darker than the skin there)
+    assert abs(g(out, skin_part) - g(astronaut, skin_part)) < 10
     assert np.array_equal(out[mask == 0], painted[mask == 0])
 
 

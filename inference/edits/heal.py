@@ -1,9 +1,9 @@
 """Blemish healing: spots filled from the skin round them, never across a brow, lip or eye edge.
 
-Each spot is filled on two layers, as frequency separation does. The coarse layer (a blur of
-the pixels of the spot's own parsing class outside the spot: normalised convolution, so a lip
-or brow next to it never bleeds in) is a membrane fill (Poisson, :mod:`inference.poisson`) from
-the spot's edge; the fine layer (what that blur removes, the pores) is copied from the nearest
+Each spot is filled on two layers, as frequency separation does. The coarse layer is a
+membrane fill (Poisson, :mod:`inference.poisson`) from the pixels of the spot's own parsing class
+round it, so a lip or brow next to it never bleeds in; the fine layer (what a blur of the
+class's pixels removes, the pores) is copied from the nearest
 patch of the same class that the whole spot fits in, so the fill has the skin's grain instead
 of a flat smear. Pixels outside the spots come back bit-identical.
 
@@ -139,20 +139,26 @@ def heal_window(win: np.ndarray, hole: np.ndarray, labels: np.ndarray,
                 continue
         smooth = _blur_known(I, known, DETAIL_SIGMA)
         detail = I - smooth
-        # the membrane of the coarse layer: every pixel not of the class (and the hole) is
-        # unknown, so its boundary is the class's own pixels (Neumann at the window's edge)
-        # (only near the spot: farther pixels of other classes are a boundary holding the
-        # class's colour spread out to them, so a small spot is a small solve)
+        # the membrane of the coarse layer: its boundary is the class's own pixels as they are
+        # (a blur there is one-sided at the hole's edge: it leans toward the skin farther
+        # out), but not those within 2 px of another class (a brow's or lip's soft edge); the
+        # rest is unknown (Neumann at the window's edge). Only near the spot: farther pixels
+        # not held are a boundary holding the class's colour spread out to them, so a small
+        # spot is a small solve
+        other = (labels != c) & ~hole
+        held = known & ~(cv2.dilate(other.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0)
+        if held.sum() < 4:
+            held = known
         ys, xs = np.nonzero(hc)
         ext = int(max(ys.max() - ys.min(), xs.max() - xs.min())) + 1
         r = max(3, ext // 2 + 2)
         near = cv2.distanceTransform((~hc).astype(np.uint8), cv2.DIST_L2, 3) <= r
-        dom = ~known & near
-        rim = ~known & ~near
-        boundary = smooth
+        dom = ~held & near
+        rim = ~held & ~near
+        boundary = np.where(held[..., None], I, smooth)
         if rim.any():
             far = _box_known(I, known, ext | 1)
-            boundary = np.where(rim[..., None], far, smooth)
+            boundary = np.where(rim[..., None], far, boundary)
         low = poisson_fill(boundary, dom)
         fill = low
         # the fine layer (pores) copied from the nearest patch of the class the spot fits in
