@@ -21,7 +21,10 @@ edit is when a face is selected: each hole pixel copies from the class round it.
 ``patchmatch-flat`` is our engine without the structure planes (inference/inpaint/structure.py).
 
     python bench/inpaint.py [DATA_DIR] [--engines patchmatch,patchmatch+classes,telea,pypatchmatch]
-        [--split fitted|held|all] [--holes data,strokes] [--limit N] [--no-big]
+        [--split fitted|held|all] [--holes data,strokes] [--limit N] [--no-big] [--other-faces]
+
+``--other-faces``: also every other face photo of the data (landmarks, makeup, multi-face and
+parsing sets, about 40), cropped as FFHQ's are, with drawn strokes: a held-out set of faces.
 """
 from __future__ import annotations
 
@@ -125,6 +128,37 @@ def dataset(root: Path, split: str, holes: list[str]) -> dict[str, list[tuple[st
     return sets
 
 
+OTHER_FACES = ("landmarks_300w/*/*.jpg", "landmarks_aflw2000_prnet/*.jpg", "landmarks_menpo/*.*",
+               "makeup/*/*/*.png", "multiface/*/*.jpg", "parsing_celebamaskhq/*/images/*.jpg",
+               "parsing_helen_mgpe/images/*.png")
+
+
+def other_faces(root: Path) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """Every other face photo of ../shared/data (landmarks, makeup, multi-face, parsing sets),
+    its largest face cropped as FFHQ's photos are (a square of 2.2 face sizes round the 68
+    points' centre, 256 px) with strokes drawn here: faces nobody chose an inpainting
+    parameter on."""
+    from inference.faces import detect
+    from inference.io import read_image
+    out = []
+    for pattern in OTHER_FACES:
+        for path in sorted(root.glob(pattern)):
+            if path.suffix.lower() not in (".jpg", ".png"):
+                continue
+            img = read_image(path).rgb
+            faces = detect(img)
+            if not faces:
+                continue
+            f = max(faces, key=lambda f: f.size)
+            cx, cy = np.asarray(f.landmarks68, float).mean(0)
+            side = int(2.2 * f.size)
+            pad = cv2.copyMakeBorder(img, side, side, side, side, cv2.BORDER_REFLECT)
+            x0, y0 = int(cx - side / 2) + side, int(cy - side / 2) + side
+            crop = cv2.resize(pad[y0:y0 + side, x0:x0 + side], (256, 256), interpolation=cv2.INTER_AREA)
+            out.append((path.stem, crop, stroke_mask(path.stem, crop.shape[:2])))
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("data", nargs="?", default=str(SHARED_DATA))
@@ -134,12 +168,17 @@ def main() -> None:
     ap.add_argument("--holes", default="data,strokes", help="data (the masks given), strokes (drawn here)")
     ap.add_argument("--limit", type=int, default=0, help="at most N photos per set (0: all)")
     ap.add_argument("--no-big", action="store_true", help="skip the 12 MP timing")
+    ap.add_argument("--other-faces", action="store_true",
+                    help="also the strokes on every other face photo of the data (cropped as FFHQ's)")
     a = ap.parse_args()
     engines = a.engines.split(",")
     print(f"split: {a.split}")
     print(f"{'set':15s} {'engine':13s} {'PSNR dB':>8s} {'SSIM':>6s} {'tex gap':>8s} {'seam':>6s} {'block':>6s} "
           f"{'s/photo':>8s}")
-    for set_name, items in dataset(Path(a.data), a.split, a.holes.split(",")).items():
+    sets = dataset(Path(a.data), a.split, a.holes.split(","))
+    if a.other_faces:
+        sets["faces-other/strokes"] = other_faces(Path(a.data))
+    for set_name, items in sets.items():
         items = items[:a.limit] if a.limit else items
         names = [e for e in engines if e != "patchmatch+classes" or set_name.startswith("faces")]
         res: dict[str, list] = {e: [] for e in names}
