@@ -25,7 +25,7 @@ from inference.parsing import colorize
 from inference.sample import sample_image
 
 
-def main() -> None:
+def main() -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("photo", nargs="?")
     ap.add_argument("--runs", type=int, default=10)
@@ -45,6 +45,7 @@ def main() -> None:
     print(f"photo 4000x3000, face {face.width:.0f}x{face.height:.0f} px, {torch.get_num_threads()} threads: "
           f"click -> parsing median {1e3 * statistics.median(times):.0f} ms "
           f"(min {1e3 * min(times):.0f}, max {1e3 * max(times):.0f}) over {a.runs} runs")
+    return a
 
 
 def brows_preview(img, runs: int) -> None:
@@ -97,6 +98,5 @@ def _time(fn) -> float:
 
 
 if __name__ == "__main__":
-    main()
-    brows_preview(read_image(__import__("sys").argv[1]).rgb if len(__import__("sys").argv) > 1 else
-                  sample_image(), 5)
+    args = main()
+    brows_preview(read_image(args.photo).rgb if args.photo else sample_image(), 5)

@@ -116,7 +116,11 @@ def _mls(p: np.ndarray, q: np.ndarray, v: np.ndarray, alpha: float, kind: Kind) 
     p, q, vt = p - c, q - c, (v - c).T
     w = (p[:, 0:1] - vt[0]) ** 2 + (p[:, 1:2] - vt[1]) ** 2            # (n, N) squared distances
     np.maximum(w, 1e-12, out=w)
-    w = 1.0 / (w if alpha == 1 else w ** alpha)         # on a control point: ~exactly it
+    if alpha == 2:
+        np.multiply(w, w, out=w)
+    elif alpha != 1:
+        w = w ** alpha
+    w = np.divide(1.0, w, out=w)                        # on a control point: ~exactly it
     s0 = w.sum(0)
     ps, qs = (p.T @ w) / s0, (q.T @ w) / s0             # weighted centroids (2, N)
 

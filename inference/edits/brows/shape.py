@@ -11,6 +11,8 @@ LIFT = 0.10     # x brow length: lift +1 moves the whole brow up this far
 TAIL = 0.10     # x brow length: tail +1 raises the outer end this far (the outer third tilts)
 THICK = 0.7     # thickness +1 scales the brow across by 1 + THICK, -1 by 1 - THICK (the hairs'
                 # dark area grows less than the stretch: the brow's edges are its sparsest part)
+WARP_ALPHA = 2.0  # MLS weights 1/d^4: a pixel of the brow follows the brow's own points, the
+                  # pinned eyes pull less (1/d^2: a raised arch sagged to 0.7 of its height)
 PEAK = 2        # index of the peak among the points inner -> outer (landmarks 19 / 24)
 
 
@@ -75,7 +77,7 @@ def backward_map(region: Region, changes: dict[str, tuple[np.ndarray, float]],
     src_pts, dst_pts = np.concatenate(src), np.concatenate(dst)
     if np.abs(src_pts - dst_pts).max() > 1e-6:
         from inference.point_warp import mls_warp_field
-        map_x, map_y = mls_warp_field(src_pts, dst_pts, (h, w))
+        map_x, map_y = mls_warp_field(src_pts, dst_pts, (h, w), alpha=WARP_ALPHA)
     else:
         map_y, map_x = np.mgrid[0:h, 0:w].astype(np.float32)
     for side, (_, scale) in changes.items():
