@@ -165,7 +165,6 @@ def heal_window(win: np.ndarray, hole: np.ndarray, labels: np.ndarray,
         away = known & ~cv2.dilate(hole.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
         off = _texture_offset(hc, away, detail) if TEXTURE_GAIN > 0 else None
         if off is not None:
-            ys, xs = np.nonzero(hc)
             fill = low.copy()
             fill[ys, xs] += TEXTURE_GAIN * detail[ys + off[0], xs + off[1]]
         out[hc] = np.clip(fill[hc] + 0.5, 0, 255).astype(np.uint8)
