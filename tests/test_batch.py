@@ -501,3 +501,29 @@ def test_gui_applies_a_recipe_to_a_folder_and_cancel_leaves_whole_files(qtbot, w
         expected = shoot["expected"][rel.split("/", 1)[1]]
         assert np.abs(_pixels(out / rel) - expected).max() <= 2, rel   # whole, and the recipe's
     assert "Cancelled" in w.statusBar().currentMessage()
+
+
+def test_a_photo_stopped_after_its_file_landed_is_reported_done(tmp_path, monkeypatch):
+    # Ctrl+C between the atomic write's rename and the result coming back: the whole file is
+    # there, so the report must call it done (else it holds a file it says was not run);
+    # a file that was there before and not rewritten is not counted
+    from inference.batch import local
+    from inference.batch.folder import Item
+    from inference.io import write_image
+    from inference.sample import sample_image
+    img = sample_image()[:64, :64]
+    new, old = Item("new.png", tmp_path / "in.png", tmp_path / "new.png"), \
+        Item("old.png", tmp_path / "in.png", tmp_path / "old.png")
+    write_image(old.dst, img)
+
+    def written_then_stopped(recipe, src, dst, overwrite, quality):
+        if dst == str(new.dst):
+            write_image(dst, img)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(local, "run_photo", written_then_stopped)
+    for item in (new, old):
+        seen = []
+        with pytest.raises(KeyboardInterrupt):
+            local.run_local([item], "[]", 1, True, None, lambda it, r: seen.append((it.rel, r["status"])))
+        assert seen == ([("new.png", "done")] if item is new else [])

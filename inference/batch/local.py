@@ -3,11 +3,14 @@ photo) and keeping them for the rest; one job runs in this process.
 
 Ctrl+C: the photos not started are cancelled and the workers get SIGTERM, which a worker in
 the middle of a write turns into removing its temporary file (inference.io's atomic write), so
-only whole files are left. A worker that dies (a crash in native code, the kernel's OOM killer)
-breaks the pool, and every photo handed to it then fails alike, so none is blamed on that: at
-most N photos are handed out at a time, and after a death those N are run again one at a time,
-each alone in a worker, so the photo whose worker dies then is the one that killed it. It is
-reported failed ("the worker process died while editing this photo"); the others go on.
+only whole files are left; a photo whose file was renamed into place just before the stop, its
+result not yet back, is reported done (the file at its name is new since it was handed out,
+and an atomic write leaves nothing but a whole file there). A worker that dies (a crash in
+native code, the kernel's OOM killer) breaks the pool, and every photo handed to it then fails
+alike, so none is blamed on that: at most N photos are handed out at a time, and after a death
+those N are run again one at a time, each alone in a worker, so the photo whose worker dies
+then is the one that killed it. It is reported failed ("the worker process died while editing
+this photo"); the others go on.
 """
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable
 
 from inference.batch.folder import Item
-from inference.batch.run_one import FAILED, run_photo
+from inference.batch.run_one import DONE, FAILED, run_photo
 
 OnResult = Callable[[Item, dict[str, Any]], None]
 
@@ -68,6 +71,23 @@ def _stop(pool: ProcessPoolExecutor) -> None:
     pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _stamp(path) -> tuple[int, int, int] | None:
+    """What tells a file written later from the one there now (a rename makes a new inode)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
+def _written(item: Item, before: tuple[int, int, int] | None) -> dict[str, Any] | None:
+    """The result of a photo stopped before its result came back whose file is in place."""
+    now = _stamp(item.dst)
+    if now is None or now == before:
+        return None
+    return {"status": DONE, "reason": None, "seconds": None, "worker": None}
+
+
 def _death(code: int | None) -> dict[str, Any]:
     how = ""
     if code is not None and code < 0:
@@ -90,14 +110,17 @@ def _pass(queue: deque[Item], width: int, threads: int, job: Callable[[Item], tu
         pool = ProcessPoolExecutor(width, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_init_worker, initargs=(threads,))
     running: dict[Future, Item] = {}
+    stamps: dict[Future, tuple[int, int, int] | None] = {}   # each output before it was handed out
 
     def hand_out() -> None:
         while queue and len(running) < width:
+            before = _stamp(queue[0].dst)
             try:
                 fut = pool.submit(run_photo, *job(queue[0]))
             except BrokenProcessPool:   # a worker died since the last look: this one never ran
                 return
             running[fut] = queue.popleft()
+            stamps[fut] = before
 
     lost: list[Item] = []
     try:
@@ -108,13 +131,17 @@ def _pass(queue: deque[Item], width: int, threads: int, job: Callable[[Item], tu
             finished, _ = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
             if should_stop():
                 _stop(pool)
-                # a photo that finished before its worker was stopped has its file: say so
+                # a photo that finished before its worker was stopped has its file: say so (also
+                # when the worker was stopped between the file's rename and sending its result)
                 for fut, item in running.items():
                     if fut.done() and not fut.cancelled() and fut.exception() is None:
                         on_result(item, fut.result())
+                    elif (found := _written(item, stamps[fut])) is not None:
+                        on_result(item, found)
                 return None
             for fut in finished:
                 item = running.pop(fut)
+                stamps.pop(fut)
                 try:
                     result = fut.result()
                 except BrokenProcessPool:
@@ -139,7 +166,14 @@ def run_local(items: list[Item], recipe_json: str, jobs: int, overwrite: bool, q
         for item in items:
             if should_stop():
                 return
-            on_result(item, run_photo(recipe_json, str(item.src), str(item.dst), overwrite, quality))
+            before = _stamp(item.dst)
+            try:
+                result = run_photo(recipe_json, str(item.src), str(item.dst), overwrite, quality)
+            except KeyboardInterrupt:   # Ctrl+C after the file's rename: the photo is done
+                if (found := _written(item, before)) is not None:
+                    on_result(item, found)
+                raise
+            on_result(item, result)
         return
     threads = max(1, core_count() // jobs)
 
