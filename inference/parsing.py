@@ -424,6 +424,8 @@ def parse(image: np.ndarray, face, params: RefineParams | None = None, atlas=_DE
     if under is not None:   # a strand over a brow's end
         x[HAIR][under] = x[:, under].max(0) + 1e-3
         face_labels[under] = HAIR
+    from inference.brow_extent import snap_brows
+    snap_brows(lab, x, face_labels, (LEFT_BROW, RIGHT_BROW))   # the brows to their own hairs
     neck, clothes, hair = body_masks(work, lab, face_labels, person, pts, face_px, sure_hair, sure_skin,
                                      prm.colour_sigma)
     oval = np.zeros((wh, ww), np.uint8)
