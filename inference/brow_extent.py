@@ -2,7 +2,8 @@
 faces and thin on a thick one. Near the parsed brow (within GROW of its thickness) a pixel is
 brow where it is darker than the skin round the brow by at least DARK of the brow core's own
 darkness and joined to the brow; a pixel the brow gains must also be busy with edges as hairs
-are (a lid's smooth shadow is dark too). Parsed brow that is not dark (skin under a brow the
+are (a lid's smooth shadow is dark too) and duller than that skin (skin in shade keeps its
+chroma). Parsed brow that is not dark (skin under a brow the
 mesh set too low) goes back to skin. Only skin and the brow itself change hands: hair over a
 brow, an eye, a lash stay what they are.
 """
@@ -13,12 +14,14 @@ import numpy as np
 
 from inference import parsing as P
 
-DARK = 0.15     # of the core's darkness below the skin: sparse hairs at a brow's edge still count
+DARK = 0.1      # of the core's darkness below the skin: sparse hairs at a brow's edge still count
 GROW = 0.4      # x the brow's thickness: how far the brow may move out (or its own pixels back in)
 RING = 0.5      # x thickness: the skin band just beyond that, whose lightness is the reference
 CLOSE = 0.5     # x thickness: gaps between hairs closed, as a brow's outline is drawn round them
 MIN_THICKNESS = 6.0   # px on the working crop: a thinner brow (a small face) moves by under 2 px, less
                       # than its edge can be told at that size: it stays as parsed
+CHROMA = 0.0    # of the core's loss of chroma against the skin: how much duller a gained pixel must be
+                # (only where the core is duller by over 2)
 TEXTURE = 0.5   # x the brow's own median edge strength: a pixel joining the brow is hair-busy, not a
                 # smooth shadow (the lid's crease under a brow is dark too)
 
@@ -28,9 +31,9 @@ def _disc(r: float) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
 
 
-def snapped(lightness: np.ndarray, labels: np.ndarray, cls: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """(added, dropped) bool masks of brow class ``cls`` on ``labels``' grid, from the L* plane
-    ``lightness``; None where the brow is too small or flat to tell its hairs from skin."""
+def snapped(lab: np.ndarray, labels: np.ndarray, cls: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """(added, dropped) bool masks of brow class ``cls`` on ``labels``' grid, from ``lab`` (OpenCV's
+    8-bit Lab scale, float); None where the brow is too small or flat to tell its hairs from skin."""
     brow_all = labels == cls
     if brow_all.sum() < 30:
         return None
@@ -42,7 +45,7 @@ def snapped(lightness: np.ndarray, labels: np.ndarray, cls: int) -> tuple[np.nda
     x, y, bw, bh = cv2.boundingRect(pts)
     m = int(np.ceil((GROW + RING) * t + 3 * sigma)) + 2        # the brow's box and what round it matters
     b = (slice(max(0, y - m), y + bh + m), slice(max(0, x - m), x + bw + m))
-    brow, lab_b, light = brow_all[b], labels[b], lightness[b].astype(np.float32)
+    brow, lab_b, light = brow_all[b], labels[b], lab[b][..., 0].astype(np.float32)
     u8 = brow.view(np.uint8)
     near = cv2.dilate(u8, _disc(GROW * t)) > 0
     ring = (cv2.dilate(u8, _disc((GROW + RING) * t)) > 0) & ~near & (lab_b == P.SKIN)
@@ -76,6 +79,13 @@ def snapped(lightness: np.ndarray, labels: np.ndarray, cls: int) -> tuple[np.nda
         edge = cv2.GaussianBlur(cv2.magnitude(cv2.Sobel(smooth, cv2.CV_32F, 1, 0), cv2.Sobel(smooth, cv2.CV_32F, 0, 1)),
                                 (0, 0), 1.5)
         grown &= edge > TEXTURE * float(np.median(edge[brow]))
+    if grown.any():
+        ch = np.hypot(lab[b][..., 1] - 128, lab[b][..., 2] - 128).astype(np.float32)
+        cn = cv2.GaussianBlur(np.where(ring, ch, 0).astype(np.float32), (0, 0), sigma)
+        cdull = cn / np.maximum(den, 1e-3) - ch
+        cdepth = float(np.median(cdull[core]))
+        if cdepth > 2.0:
+            grown &= cdull > CHROMA * cdepth
     added[b] = grown
     dropped[b] = brow & ~new
     return added, dropped
@@ -86,7 +96,7 @@ def snap_brows(lab: np.ndarray, x: np.ndarray, labels: np.ndarray, brows: tuple[
     the scores ``x`` and ``labels``: added pixels get the brow's score just over the best, dropped
     ones skin's."""
     for cls in brows:
-        got = snapped(lab[..., 0], labels, cls)
+        got = snapped(lab, labels, cls)
         if got is None:
             continue
         added, dropped = got
