@@ -22,6 +22,8 @@ MIN_THICKNESS = 6.0   # px on the working crop: a thinner brow (a small face) mo
                       # than its edge can be told at that size: it stays as parsed
 CHROMA = 0.0    # of the core's loss of chroma against the skin: how much duller a gained pixel must be
                 # (only where the core is duller by over 2)
+MAX_DROP = 0.3  # a brow that would lose more than this share of its pixels stays as parsed: the mesh is
+                # not that far off; its hairs are too faint for the darkness test (a blond brow)
 TEXTURE = 0.5   # x the brow's own median edge strength: a pixel joining the brow is hair-busy, not a
                 # smooth shadow (the lid's crease under a brow is dark too)
 
@@ -87,7 +89,10 @@ def snapped(lab: np.ndarray, labels: np.ndarray, cls: int) -> tuple[np.ndarray, 
         if cdepth > 2.0:
             grown &= cdull > CHROMA * cdepth
     added[b] = grown
-    dropped[b] = brow & ~new
+    gone = brow & ~new
+    if gone.sum() > MAX_DROP * brow.sum():   # a faint or sparse brow the darkness cannot follow
+        return None
+    dropped[b] = gone
     return added, dropped
 
 
