@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from inference import parsing as P
+from inference.imaging import joined_to
 
 DARK = 0.1      # of the core's darkness below the skin: sparse hairs at a brow's edge still count
 GROW = 0.4      # x the brow's thickness: how far the brow may move out (or its own pixels back in)
@@ -22,6 +23,7 @@ MIN_THICKNESS = 6.0   # px on the working crop: a thinner brow (a small face) mo
                       # than its edge can be told at that size: it stays as parsed
 CHROMA = 0.0    # of the core's loss of chroma against the skin: how much duller a gained pixel must be
                 # (only where the core is duller by over 2)
+LASH = 0.3      # of the core's darkness: dark lines joined to an eye's rim through such pixels are lashes
 MAX_DROP = 0.3  # a brow that would lose more than this share of its pixels stays as parsed: the mesh is
                 # not that far off; its hairs are too faint for the darkness test (a blond brow)
 TEXTURE = 0.5   # x the brow's own median edge strength: a pixel joining the brow is hair-busy, not a
@@ -64,6 +66,11 @@ def snapped(lab: np.ndarray, labels: np.ndarray, cls: int) -> tuple[np.ndarray, 
     if depth < 3.0:      # a brow no darker than its skin (a light brow on light skin): as parsed
         return None
     free = (lab_b == P.SKIN) | brow
+    eyes = np.isin(lab_b, (P.LEFT_EYE, P.RIGHT_EYE))
+    if eyes.any():   # long lashes reaching up to the brow are dark lines too: the eye's, never the brow's
+        rim = cv2.dilate(eyes.view(np.uint8), _disc(2)) > 0
+        lashes = joined_to((dark > LASH * depth) & ~brow & (lab_b != P.HAIR), rim)
+        free &= ~(cv2.dilate(lashes.view(np.uint8), _disc(1)) > 0)
     cand = near & free & (dark > DARK * depth)
     n, comp = cv2.connectedComponents(cand.view(np.uint8))
     if n <= 1:
