@@ -13,6 +13,9 @@ THICK = 0.7     # thickness +1 scales the brow across by 1 + THICK, -1 by 1 - TH
                 # dark area grows less than the stretch: the brow's edges are its sparsest part)
 WARP_ALPHA = 2.0  # MLS weights 1/d^4: a pixel of the brow follows the brow's own points, the
                   # pinned eyes pull less (1/d^2: a raised arch sagged to 0.7 of its height)
+EDGE_POINTS = 0.8  # x thickness: the control points are repeated this far above and below the spine, so
+                   # the brow's whole band moves as its spine does (with the spine's alone the pinned
+                   # eyes held its lower edge back: arch +1 rose 0.057 of the length, median, 0.034 min)
 PEAK = 2        # index of the peak among the points inner -> outer (landmarks 19 / 24)
 
 
@@ -72,8 +75,12 @@ def backward_map(region: Region, changes: dict[str, tuple[np.ndarray, float]],
     src = [pinned]
     dst = [pinned]
     for side, (points, _) in changes.items():
-        src.append(control_points(region.brows[side]))
-        dst.append(points)
+        b = region.brows[side]
+        cp = control_points(b)
+        for k in (0.0, EDGE_POINTS, -EDGE_POINTS):   # the spine and, moved alike, the brow's edges
+            off = k * b.thickness * b.up
+            src.append(cp + off)
+            dst.append(points + off)
     src_pts, dst_pts = np.concatenate(src), np.concatenate(dst)
     if np.abs(src_pts - dst_pts).max() > 1e-6:
         from inference.point_warp import mls_warp_field
