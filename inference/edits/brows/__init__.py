@@ -51,7 +51,7 @@ PREVIEW_IS_RESULT = True      # computed on the brows' region at full size, fast
 CLI = Command("brows", "edit the eyebrows: remove, recolour, thicken or thin, reshape, transfer")
 
 FEATHER = 0.25                # x brow thickness: the own brow layer's edge fades over this
-TINT_EDGE = 0.3               # x brow thickness: a tint's stain fades over this past the brow's mask
+TINT_EDGE = 0.45              # x brow thickness: a tint's stain fades over this past the brow's mask
 
 
 class BrowError(EditError):

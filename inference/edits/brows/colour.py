@@ -11,7 +11,7 @@ PRESETS = {            # what the colour button offers (the user may pick any co
     "black": "#1c1a19", "dark brown": "#3b2a20", "brown": "#6a4a32",
     "auburn": "#7a3b22", "blonde": "#b08d5e", "grey": "#8a8682",
 }
-SKIN_SHARE = 0.8       # the skin between the hairs takes this much of the hue (a tint stains it)
+SKIN_SHARE = 0.9       # the skin between the hairs takes this much of the hue (a tint stains it)
 
 
 def weights(skin_area: np.ndarray, hair_area: np.ndarray, hairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
