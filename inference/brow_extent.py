@@ -15,6 +15,7 @@ import numpy as np
 from inference import parsing as P
 from inference.imaging import joined_to
 
+EYE_OF = {P.LEFT_BROW: P.LEFT_EYE, P.RIGHT_BROW: P.RIGHT_EYE}   # (both by the image's side)
 DARK = 0.1      # of the core's darkness below the skin: sparse hairs at a brow's edge still count
 GROW = 0.4      # x the brow's thickness: how far the brow may move out (or its own pixels back in)
 RING = 0.5      # x thickness: the skin band just beyond that, whose lightness is the reference
@@ -45,6 +46,8 @@ def snapped(lab: np.ndarray, labels: np.ndarray, cls: int) -> tuple[np.ndarray, 
     t = brow_all.sum() / max(max(cv2.minAreaRect(pts)[1]), 1.0)
     if t < MIN_THICKNESS:
         return None
+    if brow_all[0].any() or brow_all[-1].any() or brow_all[:, 0].any() or brow_all[:, -1].any():
+        return None      # cut by the crop's border: the skin round it is on one side only
     sigma = t
     x, y, bw, bh = cv2.boundingRect(pts)
     m = int(np.ceil((GROW + RING) * t + 3 * sigma)) + 2        # the brow's box and what round it matters
@@ -66,11 +69,11 @@ def snapped(lab: np.ndarray, labels: np.ndarray, cls: int) -> tuple[np.ndarray, 
     if depth < 3.0:      # a brow no darker than its skin (a light brow on light skin): as parsed
         return None
     free = (lab_b == P.SKIN) | brow
-    eyes = np.isin(lab_b, (P.LEFT_EYE, P.RIGHT_EYE))
+    eyes = lab_b == EYE_OF[cls]
     if eyes.any():   # long lashes reaching up to the brow are dark lines too: the eye's, never the brow's
         rim = cv2.dilate(eyes.view(np.uint8), _disc(2)) > 0
         lashes = joined_to((dark > LASH * depth) & ~brow & (lab_b != P.HAIR), rim)
-        free &= ~(cv2.dilate(lashes.view(np.uint8), _disc(1)) > 0)
+        free &= ~((cv2.dilate(lashes.view(np.uint8), _disc(1)) > 0) & ~brow)
     cand = near & free & (dark > DARK * depth)
     n, comp = cv2.connectedComponents(cand.view(np.uint8))
     if n <= 1:
@@ -105,8 +108,12 @@ def snapped(lab: np.ndarray, labels: np.ndarray, cls: int) -> tuple[np.ndarray, 
 
 def snap_brows(lab: np.ndarray, x: np.ndarray, labels: np.ndarray, brows: tuple[int, ...]) -> None:
     """Moves each brow of ``labels`` (x's argmax, on the working crop) to its hairs, in place on
-    the scores ``x`` and ``labels``: added pixels get the brow's score just over the best, dropped
-    ones skin's."""
+    the scores ``x`` and ``labels``: a pixel that changes hands gets its new class's score just
+    over the best. (A bare win: where the scores are upsampled to full resolution the new
+    outline falls between the old and the snapped one, about 0.8 of the pixels gained kept.
+    Swapping the two scores instead, which keeps them all, read HELEN brows 0.891 against
+    0.906 and CelebAMask-HQ 0.859 against 0.855: the growth chosen for the working crop is
+    then too much.)"""
     for cls in brows:
         got = snapped(lab, labels, cls)
         if got is None:

@@ -1,6 +1,6 @@
 """Long lashes under a brow (CelebAMask-HQ 0.jpg: mascara'd lashes reaching up to the brows)
 are the eye's: removing, arching or lifting the brow leaves them and the skin between them as
-they are. Before, the fill took the skin between the strands it kept (black blocks at the lash
+they are, and a tint does not stain them. Before, the fill took the skin between the strands it kept (black blocks at the lash
 line) and an arch stretched their tips up into the brow; one brow's lashes were looked for at
 both eyes."""
 from __future__ import annotations
@@ -41,7 +41,7 @@ def test_the_lashes_zone_is_its_own_eyes_strands_and_the_skin_between(lashes_pho
         assert bx.min() - 2 * b.thickness <= np.median(xs) <= bx.max() + 2 * b.thickness, side
 
 
-@pytest.mark.parametrize("params", [dict(remove=True), dict(arch=1.0), dict(lift=1.0)])
+@pytest.mark.parametrize("params", [dict(remove=True), dict(arch=1.0), dict(lift=1.0), dict(color="#b08d5e")])
 def test_brow_edits_leave_the_long_lashes(lashes_photo, params):
     img, face, _, zone = lashes_photo
     out = brows.apply(img, copy.deepcopy(face), **params)

@@ -159,7 +159,8 @@ def apply_region(image: np.ndarray, face, *, preview: bool = False, progress=Non
             for b in reg.brows.values():
                 brow |= b.mask
                 hairs = np.maximum(hairs, np.minimum(b.darkness, b.thin) * prep.holes[b.side])
-            tw = colour.weights(soft_around(brow, max(1.5, TINT_EDGE * prep.thickness)),
+            lashes = np.logical_or.reduce([b.lashes for b in reg.brows.values()])   # (the eye's: no stain)
+            tw = colour.weights(soft_around(brow, max(1.5, TINT_EDGE * prep.thickness)) * ~lashes,
                                 soft_around(prep.hole, max(1.5, 0.15 * prep.thickness)), hairs)
         else:
             tw = colour.weights(alpha, alpha, hairs)

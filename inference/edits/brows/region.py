@@ -21,7 +21,7 @@ EYE_CLASS = {"left": P.LEFT_EYE, "right": P.RIGHT_EYE}
 EYES = tuple(range(36, 48))
 MARGIN_X, MARGIN_UP, MARGIN_DOWN = 0.16, 0.24, 0.12   # the region round the brows, x face size
 THIN = 0.6            # x brow thickness: the widest dark line that counts as hairs (thin_dark)
-LASH_GAPS = 0.5       # x brow thickness: long lashes closer than this are one zone with the skin between
+LASH_GAPS = 0.5       # x brow thickness: long lashes closer than twice this are one zone with the skin between
 LID_DARK = 0.6        # of a brow's darkness: a lid's makeup or crease, not the socket's milder shade
 
 
@@ -131,7 +131,7 @@ def lashes(thin: np.ndarray, brow: np.ndarray, labels: np.ndarray, up: np.ndarra
     """Long lashes that reach up to the brow: the thin dark lines (``thin`` > ``level``) below the
     middle of the brow's height (along ``up``: an arched brow's ends reach lower) joined through
     such lines to an eye's edge (a lash's root), outside hair and the brow, grown by a pixel;
-    with the skin between them where they lie closer than ``gaps`` px (a fill there, between
+    with the skin between them where they lie closer than 2 ``gaps`` px (a fill there, between
     strands it keeps, reads as black blocks; a warp there stretches them). ``eye``: the class of
     the brow's own eye (default either), whose lashes they are."""
     eyes = np.isin(labels, (P.LEFT_EYE, P.RIGHT_EYE) if eye is None else (eye,))
