@@ -88,7 +88,7 @@ class _Prepared:
     def clean(self) -> np.ndarray:
         if self._clean is None:
             self._clean = fill.fill_skin(self.crop, self.hole, self.region.labels, self.thickness,
-                                         self.region.up, self.region.dark())
+                                         self.region.up, self.region.dark(), self.region.lid_colour(self.crop))
         return self._clean
 
 

@@ -93,12 +93,24 @@ def _copy_texture(detail: np.ndarray, hole: np.ndarray, source: np.ndarray, step
 
 
 def fill_skin(crop: np.ndarray, hole: np.ndarray, labels: np.ndarray, thickness: float,
-              up: np.ndarray = np.array([0.0, -1.0]), dark: np.ndarray | None = None) -> np.ndarray:
+              up: np.ndarray = np.array([0.0, -1.0]), dark: np.ndarray | None = None,
+              tinted: np.ndarray | None = None) -> np.ndarray:
     """``crop`` (h, w, 3) float32 with ``hole`` replaced by skin; bit-identical outside it.
     ``dark``: pixels round the hole darker than the skin (stray hairs, lashes, a crease's
-    shadow), which neither shade the fill nor lend it texture."""
+    shadow), which neither shade the fill nor lend it texture. ``tinted``: pixels round it of
+    a colour that is makeup (a lid's blue eyeshadow), which give the fill its lightness but
+    not its hue."""
     if not hole.any():
         return crop.copy()
+    if tinted is not None and (tinted & ~hole).any():
+        from inference.makeup.layers import from_lab, to_lab
+        shade = fill_skin(crop, hole, labels, thickness, up, dark)
+        hue = fill_skin(crop, hole, labels, thickness, up, tinted if dark is None else dark | tinted)
+        lab = to_lab(hue[hole][None])
+        lab[..., 0] = to_lab(shade[hole][None])[..., 0]
+        out = crop.copy()
+        out[hole] = np.clip(from_lab(lab)[0], 0, 255)
+        return out
     sigma = max(MIN_DETAIL_SIGMA, DETAIL_SIGMA * thickness)
     known = ~hole if dark is None else ~hole & ~dark
     smooth = blur_known(crop, known, sigma)   # the dark brow does not bleed into the skin round it

@@ -22,6 +22,7 @@ EYES = tuple(range(36, 48))
 MARGIN_X, MARGIN_UP, MARGIN_DOWN = 0.16, 0.24, 0.12   # the region round the brows, x face size
 THIN = 0.6            # x brow thickness: the widest dark line that counts as hairs (thin_dark)
 LASH_GAPS = 0.5       # x brow thickness: long lashes closer than twice this are one zone with the skin between
+LID_HUE = 12.0        # Lab a/b units (OpenCV's 8-bit scale): a lid's hue this far from the skin's is makeup
 LID_DARK = 0.6        # of a brow's darkness: a lid's makeup or crease, not the socket's milder shade
 
 
@@ -86,6 +87,22 @@ class Region:
             out |= b.thin > level
             if d_eye is not None:
                 out |= (b.darkness > LID_DARK) & (d_eye < b.distance)
+        return out
+
+    def lid_colour(self, rgb: np.ndarray) -> np.ndarray:
+        """bool (h, w): pixels on the eyes' side of a brow (not the brow) whose hue lies far from
+        the skin's (LID_HUE, or 3 times the skin's own median spread): a lid's coloured
+        eyeshadow, whose hue a fill there must not take."""
+        out = np.zeros(self.shape, bool)
+        d_eye = self.eye_distance
+        skin = self.labels == P.SKIN
+        if d_eye is None or skin.sum() < 50:
+            return out
+        ab = cv2.cvtColor(np.clip(rgb + 0.5, 0, 255).astype(np.uint8), cv2.COLOR_RGB2LAB)[..., 1:].astype(np.float32)
+        dist = np.linalg.norm(ab - np.median(ab[skin], 0), axis=-1)
+        far = dist > max(LID_HUE, 3.0 * float(np.median(dist[skin])))
+        for b in self.brows.values():
+            out |= far & (d_eye < b.distance) & ~b.mask
         return out
 
     def eyes(self) -> np.ndarray:
