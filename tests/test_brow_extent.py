@@ -84,3 +84,18 @@ def test_thick_brows_are_parsed_to_their_hairs(shared_data, monkeypatch):
         (p, r), (p0, r0) = _brow_pr(pred, gt), _brow_pr(before, gt)
         assert r >= 0.72 and r >= r0 + 0.1, (stem, r, r0)
         assert p >= 0.9, (stem, p, p0)
+
+
+def test_a_brow_cut_by_the_crops_border_stays_as_parsed(shared_data):
+    """Cut by the border, a brow's skin reference lies on one side only (it lost 295 px and
+    gained none on a crop just below 3.jpg's brow tops): the snap leaves it."""
+    path = shared_data / "parsing_celebamaskhq" / "maskgan_samples" / "images" / "3.jpg"
+    img = read_image(path).rgb
+    face = detect(img)[0]
+    labels = P.parse(img, copy.deepcopy(face)).full(*img.shape[:2])
+    lab = cv2.cvtColor(img, cv2.COLOR_RGB2LAB).astype(np.float32)
+    ys = np.nonzero(labels == P.LEFT_BROW)[0]
+    whole = brow_extent.snapped(lab, labels, P.LEFT_BROW)
+    assert whole is not None and whole[0].any()
+    top = int(np.median(ys))                   # a crop whose top edge runs through the brow
+    assert brow_extent.snapped(lab[top:], labels[top:], P.LEFT_BROW) is None
