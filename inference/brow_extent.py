@@ -2,10 +2,11 @@
 faces and thin on a thick one. Near the parsed brow (within GROW of its thickness) a pixel is
 brow where it is darker than the skin round the brow by at least DARK of the brow core's own
 darkness and joined to the brow; a pixel the brow gains must also be busy with edges as hairs
-are (a lid's smooth shadow is dark too) and duller than that skin (skin in shade keeps its
-chroma). Parsed brow that is not dark (skin under a brow the
-mesh set too low) goes back to skin. Only skin and the brow itself change hands: hair over a
-brow, an eye, a lash stay what they are.
+are (a lid's smooth shadow is dark too), duller than that skin (skin in shade keeps its
+chroma) and no long lash of its eye. Parsed brow that is not dark (skin under a brow the mesh
+set too low) goes back to skin. Only skin and the brow itself change hands: hair over a brow,
+an eye, a lash stay what they are. A brow too thin, too faint, or cut by the crop's border
+stays as parsed.
 """
 from __future__ import annotations
 
@@ -109,11 +110,8 @@ def snapped(lab: np.ndarray, labels: np.ndarray, cls: int) -> tuple[np.ndarray, 
 def snap_brows(lab: np.ndarray, x: np.ndarray, labels: np.ndarray, brows: tuple[int, ...]) -> None:
     """Moves each brow of ``labels`` (x's argmax, on the working crop) to its hairs, in place on
     the scores ``x`` and ``labels``: a pixel that changes hands gets its new class's score just
-    over the best. (A bare win: where the scores are upsampled to full resolution the new
-    outline falls between the old and the snapped one, about 0.8 of the pixels gained kept.
-    Swapping the two scores instead, which keeps them all, read HELEN brows 0.891 against
-    0.906 and CelebAMask-HQ 0.859 against 0.855: the growth chosen for the working crop is
-    then too much.)"""
+    over the best, a bare win, so that where the scores are upsampled to full resolution the
+    new outline falls between the old and the snapped one (docs/figures.md, eval_parsing)."""
     for cls in brows:
         got = snapped(lab, labels, cls)
         if got is None:
