@@ -11,13 +11,12 @@ import numpy as np
 from inference import parsing as P
 from inference.imaging import blur_known, grow_disc, joined_to
 from inference.landmarks import face_up
-from inference.makeup.regions import labels_over
+from inference.makeup.regions import EYE_CLASS, labels_over
 
 # iBUG 68: 17-21 the brow on the image's left (outer to inner), 22-26 on its right (inner to
 # outer); the parsing's LEFT_BROW is the image's left too.
 LANDMARKS = {"left": (21, 20, 19, 18, 17), "right": (22, 23, 24, 25, 26)}   # inner -> outer
 CLASS = {"left": P.LEFT_BROW, "right": P.RIGHT_BROW}
-EYE_CLASS = {"left": P.LEFT_EYE, "right": P.RIGHT_EYE}
 EYES = tuple(range(36, 48))
 MARGIN_X, MARGIN_UP, MARGIN_DOWN = 0.16, 0.24, 0.12   # the region round the brows, x face size
 THIN = 0.6            # x brow thickness: the widest dark line that counts as hairs (thin_dark)
@@ -143,15 +142,15 @@ def thin_dark(gray: np.ndarray, brow: np.ndarray, thickness: float) -> np.ndarra
     return np.clip(hat / max(float(top), 1e-3), 0, 1).astype(np.float32)
 
 
-def lashes(thin: np.ndarray, brow: np.ndarray, labels: np.ndarray, up: np.ndarray, level: float = 0.5,
-           gaps: float = 0.0, eye: int | None = None) -> np.ndarray:
+def lashes(thin: np.ndarray, brow: np.ndarray, labels: np.ndarray, up: np.ndarray, eye: int,
+           level: float = 0.5, gaps: float = 0.0) -> np.ndarray:
     """Long lashes that reach up to the brow: the thin dark lines (``thin`` > ``level``) below the
     middle of the brow's height (along ``up``: an arched brow's ends reach lower) joined through
     such lines to an eye's edge (a lash's root), outside hair and the brow, grown by a pixel;
     with the skin between them where they lie closer than 2 ``gaps`` px (a fill there, between
     strands it keeps, reads as black blocks; a warp there stretches them). ``eye``: the class of
-    the brow's own eye (default either), whose lashes they are."""
-    eyes = np.isin(labels, (P.LEFT_EYE, P.RIGHT_EYE) if eye is None else (eye,))
+    the brow's own eye, whose lashes they are."""
+    eyes = labels == eye
     if not eyes.any() or not brow.any():
         return np.zeros(brow.shape, bool)
     rim = grow_disc(eyes, 2.0)
@@ -186,7 +185,7 @@ def find(image: np.ndarray, face, sides: tuple[str, ...]) -> Region:
             continue  # not visible (hair over it, a profile)
         thickness = float(mask.sum()) / max(length, 1.0)
         thin = thin_dark(gray, mask, thickness)
-        lash = lashes(thin, mask, labels, up, gaps=LASH_GAPS * thickness, eye=EYE_CLASS[side])
+        lash = lashes(thin, mask, labels, up, EYE_CLASS[side], gaps=LASH_GAPS * thickness)
         reach = grow_disc(mask, max(2.0, 0.5 * thickness)) & ~np.isin(labels, (P.HAIR, P.LEFT_EYE, P.RIGHT_EYE)) & ~lash
         darkness = hairiness(gray, mask, skin, 1.5 * thickness, around=reach)
         brows[side] = Brow(side, mask, pts.astype(np.float64), up, length, thickness, reach, darkness * reach,
