@@ -109,9 +109,9 @@ def snapped(lab: np.ndarray, labels: np.ndarray, cls: int) -> tuple[np.ndarray, 
 
 def snap_brows(lab: np.ndarray, x: np.ndarray, labels: np.ndarray, brows: tuple[int, ...]) -> None:
     """Moves each brow of ``labels`` (x's argmax, on the working crop) to its hairs, in place on
-    the scores ``x`` and ``labels``: a pixel that changes hands gets its new class's score just
-    over the best, a bare win, so that where the scores are upsampled to full resolution the
-    new outline falls between the old and the snapped one (docs/figures.md, eval_parsing)."""
+    the scores ``x`` and ``labels`` (parsing.hand_over: a bare win, so where the scores are
+    upsampled to full resolution the new outline falls between the old and the snapped one;
+    docs/figures.md, eval_parsing)."""
     for cls in brows:
         got = snapped(lab, labels, cls)
         if got is None:
@@ -119,5 +119,4 @@ def snap_brows(lab: np.ndarray, x: np.ndarray, labels: np.ndarray, brows: tuple[
         added, dropped = got
         for mask, to in ((added, cls), (dropped, P.SKIN)):
             if mask.any():
-                x[to][mask] = x[:, mask].max(0) + 1e-3
-                labels[mask] = to
+                P.hand_over(x, labels, mask, to)

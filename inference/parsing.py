@@ -422,8 +422,7 @@ def parse(image: np.ndarray, face, params: RefineParams | None = None, atlas=_DE
     from inference.hair_extent import over_brows
     under = over_brows(lab, face_labels, (LEFT_BROW, RIGHT_BROW))
     if under is not None:   # a strand over a brow's end
-        x[HAIR][under] = x[:, under].max(0) + 1e-3
-        face_labels[under] = HAIR
+        hand_over(x, face_labels, under, HAIR)
     from inference.brow_extent import snap_brows
     snap_brows(lab, x, face_labels, (LEFT_BROW, RIGHT_BROW))   # the brows to their own hairs
     neck, clothes, hair = body_masks(work, lab, face_labels, person, pts, face_px, sure_hair, sure_skin,
@@ -445,6 +444,13 @@ def parse(image: np.ndarray, face, params: RefineParams | None = None, atlas=_DE
     if prm.body:   # the clothes ran into the crop's border: they go on, coarse, where the person does
         out.body = body_extent(image, out, lab[sure_skin], face, body)
     return out
+
+
+def hand_over(x: np.ndarray, labels: np.ndarray, mask: np.ndarray, cls: int) -> None:
+    """The ``mask`` pixels to class ``cls``, in place: its score just over the best there (a bare
+    win, so upsampled scores put the new edge between the old outline and the new) and its label."""
+    x[cls][mask] = x[:, mask].max(0) + 1e-3
+    labels[mask] = cls
 
 
 def with_carved(x: np.ndarray, carved: dict[int, np.ndarray], hair: np.ndarray | None = None,

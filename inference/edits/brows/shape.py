@@ -15,7 +15,7 @@ WARP_ALPHA = 2.0  # MLS weights 1/d^4: a pixel of the brow follows the brow's ow
                   # pinned eyes pull less (1/d^2: a raised arch sagged to 0.7 of its height)
 EDGE_POINTS = 0.8  # x thickness: the control points are repeated this far above and below the spine, so
                    # the brow's whole band moves as its spine does (with the spine's alone the pinned
-                   # eyes held its lower edge back: arch +1 rose 0.057 of the length, median, 0.034 min)
+                   # eyes held its lower edge back; docs/figures.md, brows.py)
 PEAK = 2        # index of the peak among the points inner -> outer (landmarks 19 / 24)
 
 
