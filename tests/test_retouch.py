@@ -77,6 +77,29 @@ def test_a_spot_by_a_brow_takes_no_brow_colour(astronaut, astronaut_face):
     assert np.array_equal(out[mask == 0], painted[mask == 0])
 
 
+@pytest.mark.parametrize("radius", [3, 5])
+def test_a_dark_hair_beside_a_spot_does_not_shade_its_fill(astronaut, astronaut_face, radius):
+    """A stray hair parsed as skin, touching the spot's edge, is no part of the skin's
+    boundary: the fill is as good as without the hair (without the strays rule the hair's
+    dark spread in: 3.7 -> 6.1 levels of error for radius 3, 5.5 -> 7.3 for 5)."""
+    astronaut_face.parsing = astronaut_face.parsing_for(astronaut)   # parsed before the edit, as in the app
+    lm = astronaut_face.landmarks68
+    cx, cy = (int(v) for v in (lm[1] + lm[31]) / 2)                   # the cheek
+    assert astronaut_face.parsing.full(*astronaut.shape[:2])[cy, cx] == P.SKIN
+    mask = np.zeros(astronaut.shape[:2], np.uint8)
+    cv2.circle(mask, (cx, cy), radius, 1, -1)
+    spot = astronaut.copy()
+    spot[mask > 0] = (spot[mask > 0] * 0.6).astype(np.uint8)
+    hair = spot.copy()
+    cv2.line(hair, (cx - 3 * radius, cy - radius - 2), (cx + 3 * radius, cy - radius - 1), (40, 30, 25), 1,
+             cv2.LINE_AA)
+    hair[mask > 0] = spot[mask > 0]
+    assert (np.abs(hair.astype(int) - spot)[mask == 0].max(-1) > 40).sum() >= 4 * radius
+    err = [np.abs(heal.apply(im, astronaut_face, mask=mask)[mask > 0].astype(float) - astronaut[mask > 0]).mean()
+           for im in (spot, hair)]
+    assert err[1] <= err[0] + 1.0, err
+
+
 def test_heal_mask_reads_a_path_and_checks_its_size(astronaut, astronaut_face, tmp_path):
     m = np.zeros(astronaut.shape[:2], np.uint8)
     m[200:206, 200:206] = 255

@@ -45,6 +45,11 @@ CLI = Command("heal", "heal blemishes: the spots found on the skin, or a mask's 
 DETAIL_SIGMA = 2.0        # px: the fine layer (texture) is what a Gauss blur of this sigma removes
 TEXTURE_GAIN = 0.6        # of the copied texture: its grain, while a spot's shading is not
                           # guessed (a stranger's pores add to the error as much as they hide it)
+STRAY_K = 3.0             # a pixel of the class round a spot this many robust deviations darker than
+STRAY_MIN = 6.0           # its shading, and at least this many levels, is a stray (a hair), not skin
+GRAIN_SPAN = (5.0, 10.0)  # in DETAIL_SIGMAs across: a spot narrower than the first (about two pores)
+                          # gets no copied grain, the membrane is finer than a stamped pore there;
+                          # the full TEXTURE_GAIN from the second up
 # detection, in units of the face's size (sqrt of its box's area)
 WORK_SIZE = 320           # px: the face's size on the reduced copy the spots are looked for on
 BASE_SIGMA = 0.04         # the smoothed base of the skin a spot stands out from
@@ -121,6 +126,35 @@ def _texture_offset(comp: np.ndarray, known: np.ndarray, detail: np.ndarray | No
     return fits[int(np.argmin(np.abs(energy - np.median(energy))))]
 
 
+def _dark_strays(I: np.ndarray, ring: np.ndarray) -> np.ndarray:
+    """The ``ring`` pixels far darker than the skin's plane of shading round the spot (a
+    fringe's hairs parsed as skin, a stray hair): a membrane held by them spreads their dark
+    into the spot. The plane is the lighter pixels' (first those above the ring's median, then
+    every pixel not found dark), so it holds when half the ring is hair."""
+    out = np.zeros(ring.shape, bool)
+    ys, xs = np.nonzero(ring)
+    if len(ys) < 12:
+        return out
+    g = I[ys, xs].mean(-1).astype(np.float64)
+    X = np.column_stack([np.ones_like(g), ys, xs]).astype(np.float64)
+    use = g >= np.median(g)
+    dark = np.zeros(len(g), bool)
+    for _ in range(3):
+        coef, *_ = np.linalg.lstsq(X[use], g[use], rcond=None)
+        res = g - X @ coef
+        spread = 1.4826 * np.median(np.abs(res[use] - np.median(res[use])))
+        dark = res < -max(STRAY_K * spread, STRAY_MIN)
+        use = ~dark
+    out[ys, xs] = dark
+    return out
+
+
+def grain_share(extent: float) -> float:
+    """How much of the copied grain a spot ``extent`` px across gets (0..1)."""
+    a, b = GRAIN_SPAN
+    return float(np.clip((extent / DETAIL_SIGMA - a) / (b - a), 0.0, 1.0))
+
+
 def heal_window(win: np.ndarray, hole: np.ndarray, labels: np.ndarray,
                 write: np.ndarray | None = None) -> np.ndarray:
     """``win`` (h, w, 3) uint8 with the ``hole`` pixels (those of ``write`` only, when given)
@@ -137,6 +171,16 @@ def heal_window(win: np.ndarray, hole: np.ndarray, labels: np.ndarray,
             known = ~hole
             if not known.any():
                 continue
+        ys, xs = np.nonzero(hc)
+        ext = int(max(ys.max() - ys.min(), xs.max() - xs.min())) + 1
+        r = max(3, ext // 2 + 2)
+        dist = cv2.distanceTransform((~hc).astype(np.uint8), cv2.DIST_L2, 3)
+        near = dist <= r
+        # hairs parsed as the spot's class (a fringe over the forehead) neither hold the
+        # membrane nor shade its rim: dark strays of the class's pixels round the spot
+        strays = _dark_strays(I, known & (dist <= 2 * r))
+        if (known & ~strays).sum() >= 4:
+            known = known & ~strays
         smooth = _blur_known(I, known, DETAIL_SIGMA)
         detail = I - smooth
         # the membrane of the coarse layer: its boundary is the class's own pixels as they are
@@ -149,10 +193,6 @@ def heal_window(win: np.ndarray, hole: np.ndarray, labels: np.ndarray,
         held = known & ~(cv2.dilate(other.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0)
         if held.sum() < 4:
             held = known
-        ys, xs = np.nonzero(hc)
-        ext = int(max(ys.max() - ys.min(), xs.max() - xs.min())) + 1
-        r = max(3, ext // 2 + 2)
-        near = cv2.distanceTransform((~hc).astype(np.uint8), cv2.DIST_L2, 3) <= r
         dom = ~held & near
         rim = ~held & ~near
         boundary = np.where(held[..., None], I, smooth)
@@ -163,10 +203,11 @@ def heal_window(win: np.ndarray, hole: np.ndarray, labels: np.ndarray,
         fill = low
         # the fine layer (pores) copied from the nearest patch of the class the spot fits in
         away = known & ~cv2.dilate(hole.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-        off = _texture_offset(hc, away, detail) if TEXTURE_GAIN > 0 else None
+        gain = TEXTURE_GAIN * grain_share(ext)
+        off = _texture_offset(hc, away, detail) if gain > 0 else None
         if off is not None:
             fill = low.copy()
-            fill[ys, xs] += TEXTURE_GAIN * detail[ys + off[0], xs + off[1]]
+            fill[ys, xs] += gain * detail[ys + off[0], xs + off[1]]
         out[hc] = np.clip(fill[hc] + 0.5, 0, 255).astype(np.uint8)
     return out
 
