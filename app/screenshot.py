@@ -11,7 +11,7 @@ import sys
 import tempfile
 import time
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QEvent, QSettings
 from PySide6.QtWidgets import QApplication
 
 SIZE = (1280, 720)
@@ -23,6 +23,10 @@ def _wait(app: QApplication, cond, timeout: float = 120.0) -> None:
         if time.time() > end:
             raise TimeoutError("the editor did not get there in time")
         app.processEvents()
+        # what app.exec() does between events and processEvents() does not: the objects Qt
+        # let go (deleteLater) are deleted, e.g. the tab bar the dock layout first made for the
+        # Face / Legend tabs, which stayed in the shot as a strip over the docks
+        app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         time.sleep(0.01)
 
 
