@@ -45,11 +45,14 @@ CLI = Command("heal", "heal blemishes: the spots found on the skin, or a mask's 
 DETAIL_SIGMA = 2.0        # px: the fine layer (texture) is what a Gauss blur of this sigma removes
 TEXTURE_GAIN = 0.6        # of the copied texture: its grain, while a spot's shading is not
                           # guessed (a stranger's pores add to the error as much as they hide it)
-STRAY_K = 3.0             # a pixel of the class round a spot this many robust deviations darker than
-STRAY_MIN = 6.0           # its shading, and at least this many levels, is a stray (a hair), not skin
-GRAIN_SPAN = (5.0, 10.0)  # in DETAIL_SIGMAs across: a spot narrower than the first (about two pores)
-                          # gets no copied grain, the membrane is finer than a stamped pore there;
-                          # the full TEXTURE_GAIN from the second up
+# a hair on the skin round a spot (not a boundary the membrane holds to): thinner than HAIR_WIDTH
+# px, STRAY_K robust deviations and STRAY_MIN grey levels darker than the skin's shading there
+HAIR_WIDTH = 7
+STRAY_K = 3.0
+STRAY_MIN = 25.0
+GRAIN_SPAN = (5.0, 10.0)  # in DETAIL_SIGMAs across (photo pixels, as the fine layer is): a spot
+                          # narrower than the first (about two pores) gets no copied grain, the
+                          # membrane is finer than a stamped pore there; the full gain from the second
 # detection, in units of the face's size (sqrt of its box's area)
 WORK_SIZE = 320           # px: the face's size on the reduced copy the spots are looked for on
 BASE_SIGMA = 0.04         # the smoothed base of the skin a spot stands out from
@@ -127,25 +130,33 @@ def _texture_offset(comp: np.ndarray, known: np.ndarray, detail: np.ndarray | No
 
 
 def _dark_strays(I: np.ndarray, ring: np.ndarray) -> np.ndarray:
-    """The ``ring`` pixels far darker than the skin's plane of shading round the spot (a
-    fringe's hairs parsed as skin, a stray hair): a membrane held by them spreads their dark
-    into the spot. The plane is the lighter pixels' (first those above the ring's median, then
-    every pixel not found dark), so it holds when half the ring is hair."""
+    """The ``ring`` pixels that are hairs on the skin round a spot (a fringe's hairs parsed as
+    skin, a stray hair): a membrane held by them spreads their dark into the spot. A hair is
+    thin (a grey black-hat of HAIR_WIDTH px picks it out) and far darker than the plane of
+    the ring's lighter pixels (first those above the ring's median, then every pixel not found
+    dark: the plane holds when half the ring is hair); a crease, a shadow's edge or a broad
+    dark patch is neither that thin nor that dark, and holds the membrane as it is. Hairs
+    lighter than the skin (blond) are not looked for."""
     out = np.zeros(ring.shape, bool)
     ys, xs = np.nonzero(ring)
     if len(ys) < 12:
         return out
-    g = I[ys, xs].mean(-1).astype(np.float64)
+    grey = I.mean(-1)
+    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (HAIR_WIDTH, HAIR_WIDTH))
+    thin = cv2.morphologyEx(grey, cv2.MORPH_BLACKHAT, k)[ys, xs] > STRAY_MIN
+    if not thin.any():
+        return out
+    g = grey[ys, xs].astype(np.float64)
     X = np.column_stack([np.ones_like(g), ys, xs]).astype(np.float64)
     use = g >= np.median(g)
     dark = np.zeros(len(g), bool)
     for _ in range(3):
-        coef, *_ = np.linalg.lstsq(X[use], g[use], rcond=None)
+        coef = np.linalg.lstsq(X[use], g[use], rcond=None)[0]
         res = g - X @ coef
         spread = 1.4826 * np.median(np.abs(res[use] - np.median(res[use])))
         dark = res < -max(STRAY_K * spread, STRAY_MIN)
         use = ~dark
-    out[ys, xs] = dark
+    out[ys, xs] = dark & thin
     return out
 
 
@@ -178,9 +189,10 @@ def heal_window(win: np.ndarray, hole: np.ndarray, labels: np.ndarray,
         near = dist <= r
         # hairs parsed as the spot's class (a fringe over the forehead) neither hold the
         # membrane nor shade its rim: dark strays of the class's pixels round the spot
-        strays = _dark_strays(I, known & (dist <= 2 * r))
-        if (known & ~strays).sum() >= 4:
-            known = known & ~strays
+        if c in (P.SKIN, P.NOSE, P.NECK):
+            strays = _dark_strays(I, known & (dist <= 2 * r))
+            if (known & ~strays).sum() >= max(4, known.sum() // 4):
+                known = known & ~strays
         smooth = _blur_known(I, known, DETAIL_SIGMA)
         detail = I - smooth
         # the membrane of the coarse layer: its boundary is the class's own pixels as they are
