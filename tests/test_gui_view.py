@@ -57,16 +57,18 @@ def test_parsing_opacity_slider(qtbot, window, sample_path, astronaut):
     _selected_and_parsed(qtbot, w, sample_path)
     x, y = (int(v) for v in w.doc.faces()[0].landmarks68[1])    # the cheek: skin
     x += 15
-    # (drawn at about 0.4x: a screen pixel shows the mean of the photo's pixels round it)
-    photo = w.doc.image()[y - 1:y + 2, x - 1:x + 2].reshape(-1, 3).mean(0)
+    # the photo as drawn (scaled to fit: a screen pixel shows a mean of the photo's pixels)
+    w.canvas.set_overlay_visible(parsing=False)
+    photo = _shown(w, x, y)
+    w.canvas.set_overlay_visible(parsing=True)
     full = np.abs(_shown(w, x, y) - photo).sum()
     w.legend.opacity.setValue(30)
     assert w.canvas.parsing_opacity() == pytest.approx(0.3)
     faint = np.abs(_shown(w, x, y) - photo).sum()
     w.legend.opacity.setValue(0)
     none = np.abs(_shown(w, x, y) - photo).sum()
-    # none: the photo as drawn (scaled to fit); the overlay's share over it goes with the slider
-    assert none <= 10 and full - none > 15 and 0.15 < (faint - none) / (full - none) < 0.5
+    # none: the photo as drawn; the overlay's share over it goes with the slider
+    assert none <= 2 and full - none > 15 and 0.15 < (faint - none) / (full - none) < 0.5
 
 
 def test_landmark_dots_keep_their_screen_size_and_the_zoom_is_shown(qtbot, window, sample_path):
@@ -190,3 +192,21 @@ def test_the_edit_tabs_read_in_full_at_1280_by_720(qtbot, window):
     from app import menus  # noqa: F401
     listed = {a.text() for a in w.panels_menu.actions()}
     assert {d.windowTitle() for d in w.docks.values()} <= listed
+
+
+def test_every_panel_fits_its_dock_at_1280_by_720(qtbot, window):
+    """No dock scrolls sideways: the colour presets sit under their button (on one line the
+    brows' clear button and the lips' last swatches were cut off behind a scroll bar)."""
+    from PySide6.QtWidgets import QApplication, QScrollArea
+    w = window
+    w.resize(1280, 720)
+    qtbot.waitUntil(lambda: w.height() == 720, timeout=5000)
+    wide = []
+    for dock in dict.fromkeys(w.docks.values()):
+        dock.raise_()
+        QApplication.processEvents()
+        area = dock.widget()
+        assert isinstance(area, QScrollArea)
+        if area.horizontalScrollBar().maximum() > 0:
+            wide.append((dock.windowTitle(), area.widget().minimumSizeHint().width(), area.viewport().width()))
+    assert not wide, wide

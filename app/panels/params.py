@@ -191,11 +191,17 @@ class ParamsPanel(QWidget):
         return row if p.kind == spec.COLOUR else w
 
     def _colour_row(self, p: Param, button: QPushButton) -> QWidget:
-        """The colour button, a swatch per preset, and a clear button when the colour is optional."""
+        """The colour button and under it a swatch per preset, and a clear button when the
+        colour is optional (on one line they made the brows' and lips' panels wider than their
+        docks: the last swatches were cut off)."""
         row = QWidget()
-        lay = QHBoxLayout(row)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(button, 1)
+        col = QVBoxLayout(row)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.setSpacing(3)
+        col.addWidget(button)
+        lay = QHBoxLayout()
+        lay.setSpacing(3)
+        col.addLayout(lay)
         for hexa in p.options():
             b = QPushButton()
             b.setFixedSize(20, 20)
@@ -210,6 +216,7 @@ class ParamsPanel(QWidget):
             clear.setToolTip("no colour change")
             clear.clicked.connect(lambda _=False, p=p: self._set(p.name, None, True))
             lay.addWidget(clear)
+        lay.addStretch(1)
         self._rows[p.name] = row
         return row
 
