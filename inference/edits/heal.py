@@ -59,6 +59,7 @@ BASE_SIGMA = 0.04         # the smoothed base of the skin a spot stands out from
 MAX_SPOT = 0.06           # largest spot diameter found (a 2 % spot and its soft edge)
 MIN_SPOT = 0.006          # smallest
 EDGE_MARGIN = 0.02        # spots are looked for this far inside the skin (not on a feature's edge)
+FEATURE_REACH = 0.06      # and off the landmarks' brows, eyes, lips and nostrils drawn this thick
 DARK_DROP = 0.075         # a spot's core is this much darker (L*, 0..1 of 100) than the base ...
 RED_RISE = 0.045          # ... or this much redder (a*, 0..1 of 255 units)
 NOISE_SIGMA = 0.06        # the neighbourhood whose variation a spot must beat
@@ -285,6 +286,20 @@ def heal_mask(image: np.ndarray, hole: np.ndarray, parsing, margin: int | None =
 
 # -- finding the spots ------------------------------------------------------------------------
 
+def _features_band(lm: np.ndarray, shape: tuple[int, int], size: float) -> np.ndarray:
+    """uint8 (h, w): 1 on the 68 landmarks' brows, eyes, lips and nostrils (``lm`` in this
+    grid's pixels), drawn FEATURE_REACH of the face's ``size`` thick."""
+    out = np.zeros(shape, np.uint8)
+    width = max(1, int(round(FEATURE_REACH * size)))
+    p = np.round(lm).astype(np.int32)
+    for a, b, closed in ((17, 22, False), (22, 27, False), (31, 36, False), (36, 42, True), (42, 48, True),
+                         (48, 60, True)):
+        cv2.polylines(out, [p[a:b]], closed, 1, width)
+    for a, b in ((36, 42), (42, 48), (48, 60)):
+        cv2.fillPoly(out, [p[a:b]], 1)
+    return out
+
+
 def find_blemishes(image: np.ndarray, face, keep=None) -> list[Spot]:
     """Small dark or red spots inside the face's skin, biggest contrast first. ``keep``: points
     (x, y) of spots to leave out."""
@@ -322,6 +337,10 @@ def find_blemishes(image: np.ndarray, face, keep=None) -> list[Spot]:
     cand = (score > np.maximum(1.0, NOISE_K * noise)) & inner
     support = (score > 0.4) & skin
     n, comps, stats, cents = cv2.connectedComponentsWithStats(cand.astype(np.uint8), connectivity=8)
+    # a spot is never on a brow, an eye, the lips or a nostril where the landmarks put them,
+    # whatever the parsing says there (a brow's tail it took for skin was healed away)
+    lm = (np.asarray(face.landmarks68, np.float64) - (parsing.x0, parsing.y0)) * (sw / crop.shape[1], sh / crop.shape[0])
+    on_feature = _features_band(lm, (sh, sw), s)
     spots: list[Spot] = []
     grow = max(1.0, GROW * S)
     for i in range(1, n):
@@ -334,6 +353,8 @@ def find_blemishes(image: np.ndarray, face, keep=None) -> list[Spot]:
             continue                                       # a shadow, a streak of light: not a spot
         if area / float(bw * bh) < 0.3 or min(bw, bh) < 0.35 * ext:
             continue                                       # long and thin: a wrinkle, an edge
+        if on_feature[y:y + bh, x:x + bw][comps[y:y + bh, x:x + bw] == i].mean() > 0.5:
+            continue
         # the spot: its core and the soft edge round it (where it still stands out a little)
         rad = int(np.ceil(0.5 * d_core + 2))
         m0y, m0x = max(0, y - 2 * rad), max(0, x - 2 * rad)
