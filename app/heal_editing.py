@@ -40,7 +40,10 @@ class HealEditing:
             self.tell_error("No face selected", "Click a face first: its skin is where blemishes are looked for.")
 
     def _blemishes_found(self, spots) -> None:
-        self.heal_panel.set_spots(spots)
+        if spots:
+            self.heal_panel.set_spots(spots)
+        else:
+            self.heal_panel.nothing_found()
         self._heal_marker_state = self._heal_state()
         self.statusBar().showMessage(f"{len(spots)} blemish(es) found: click a marker to keep that spot"
                                      if spots else "No blemish found on this face's skin", 6000)

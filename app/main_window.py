@@ -430,6 +430,10 @@ class MainWindow(HealEditing, MaskEditing, QMainWindow):
         self.act_redo.setEnabled(bool(doc and doc.can_redo()))
         top = doc.top() if doc else None
         self.act_undo.setText("&Undo Mask Stroke" if strokes else f"&Undo {top.title}" if top else "&Undo")
+        nxt = doc.steps[doc.cursor] if doc and doc.can_redo() else None
+        self.act_redo.setText(f"&Redo {nxt.title}" if nxt else "&Redo")
+        for act in (self.act_fill, self.act_before):      # nothing to fill or compare without a photo
+            act.setEnabled(doc is not None)
         name = doc.file_path.name if doc and doc.file_path else ""
         # Qt draws the modified mark where [*] is (a "*", or the platform's own way)
         self.setWindowTitle(f"{name}[*] — {APP_NAME}" if name else APP_NAME)

@@ -99,10 +99,12 @@ class Session:
         self.tiny_faces = r.detection.tiny
         if r.follow is not None:
             self.selected = index = face_at(faces, *r.follow)
-            if index is not None and r.state > 0:
+            step = self.doc.steps[r.state - 1] if r.state > 0 else None
+            if index is not None and step is not None and step.face_index != index:
                 # the edit that moved it re-adjusts while this face is selected (values,
-                # adjusting_base compare indices into this state's list)
-                self.doc.steps[r.state - 1].face_index = index
+                # adjusting_base compare indices into this state's list); its row names it so
+                step.face_index = index
+                self.view.history_changed()
         elif self.selected is not None and self.selected >= len(faces):
             self.selected = None
         self.view.faces_changed()

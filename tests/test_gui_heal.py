@@ -252,3 +252,33 @@ def test_markers_are_the_selected_faces(qtbot, window, shared_data, tmp_path):
     assert w.session.selected == 1 and hp.markers() == []
     w.select_face(0)
     assert hp.markers() == found
+
+
+def test_heal_buttons_follow_what_there_is_to_heal(qtbot, window, sample_path):
+    """"Keep this one" waits for a marker; after a search that found nothing "Heal spots" has
+    nothing to do (it committed an empty step), and after a heal it waits for the next search
+    (a second press added a second step)."""
+    from inference.faces import detect as find_faces
+    w = window
+    open_and_detect(qtbot, w, sample_path)
+    fx, fy = find_faces(sample_image())[0].centre
+    click_image(qtbot, w, fx, fy)
+    hp = w.panels["heal"]
+    assert hp.find.isEnabled() and hp.heal.isEnabled() and not hp.remove.isEnabled()
+    w.statusBar().clearMessage()
+    hp.find.click()
+    qtbot.waitUntil(lambda: "blemish" in w.statusBar().currentMessage() and "found" in w.statusBar().currentMessage(),
+                    timeout=WAIT_MS)
+    if hp.markers():                                     # the sample has a spot or two: heal them
+        assert hp.remove.isEnabled() and hp.heal.isEnabled()
+        hp.heal.click()
+        qtbot.waitUntil(lambda: w.doc.cursor == 1, timeout=WAIT_MS)
+    else:
+        assert "No blemish found" in w.statusBar().currentMessage()
+    assert not hp.heal.isEnabled() and not hp.remove.isEnabled()
+    cursor = w.doc.cursor
+    w.statusBar().clearMessage()
+    hp.find.click()                                      # a new search makes it ready again
+    qtbot.waitUntil(lambda: "blemish" in w.statusBar().currentMessage() and "found" in w.statusBar().currentMessage(),
+                    timeout=WAIT_MS)
+    assert hp.heal.isEnabled() == bool(hp.markers()) and w.doc.cursor == cursor

@@ -157,3 +157,19 @@ def test_a_clothes_mask_is_kept_small_with_its_fill(qtbot, window, sample_path, 
     w.act_fill.trigger()                          # filled again from the given-back mask
     qtbot.waitUntil(lambda: w.doc.cursor == 1, timeout=WAIT_MS)
     assert np.array_equal(w.doc.image(), filled)
+
+
+def test_rows_read_the_spots_kept_and_name_the_face_on_a_group_photo():
+    """A heal's row said "spots kept []"; on a photo of several faces an edit of face 0 read
+    like one of the whole photo."""
+    from app.document import EditStep
+    from app.panels.history import step_text
+    heal = EditStep(name="heal", face_index=0, params={"keep": []}, patch=None, base_state=0)
+    assert step_text(heal) == "Heal blemishes"
+    heal.params["keep"] = [(10.0, 20.0), (30.0, 40.0)]
+    assert step_text(heal) == "Heal blemishes: spots kept 2"
+    lips = EditStep(name="lips", face_index=0, params={"color": "#a02040", "amount": 0.7}, patch=None, base_state=0)
+    assert not step_text(lips).endswith(")")
+    assert step_text(lips, several_faces=True).endswith("(face 0)")
+    lips.face_index = 1
+    assert step_text(lips).endswith("(face 1)")

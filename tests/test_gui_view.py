@@ -210,3 +210,18 @@ def test_every_panel_fits_its_dock_at_1280_by_720(qtbot, window):
         if area.horizontalScrollBar().maximum() > 0:
             wide.append((dock.windowTitle(), area.widget().minimumSizeHint().width(), area.viewport().width()))
     assert not wide, wide
+
+
+def test_fill_and_compare_wait_for_a_photo_and_redo_names_its_step(qtbot, window, sample_path):
+    """With no photo Fill Mask and Show Original did nothing when pressed; Redo now names the
+    step it gives back, as Undo does."""
+    w = window
+    assert not w.act_fill.isEnabled() and not w.act_before.isEnabled()
+    open_and_detect(qtbot, w, sample_path)
+    assert w.act_fill.isEnabled() and w.act_before.isEnabled()
+    w.select_face(0)
+    w.commit("skin", {"strength": 0.5})
+    qtbot.waitUntil(lambda: w.doc.cursor == 1, timeout=WAIT_MS)
+    assert w.act_undo.text() == "&Undo Skin smoothing" and w.act_redo.text() == "&Redo"
+    w.undo()
+    assert w.act_redo.text() == "&Redo Skin smoothing" and w.act_undo.text() == "&Undo"

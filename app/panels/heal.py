@@ -34,6 +34,7 @@ class HealPanel(QWidget):
         super().__init__(parent)
         self._spots: list[tuple[float, float, float, str]] = []
         self._kept: list[tuple[float, float]] = []
+        self._idle = False       # a search found nothing, or its spots were just healed: Heal waits for Find
         lay = QVBoxLayout(self)
         self.find = QPushButton("Find blemishes")
         self.find.setObjectName("heal_find")
@@ -83,6 +84,13 @@ class HealPanel(QWidget):
         self._spots = [(float(s.x), float(s.y), float(s.radius), s.kind) if hasattr(s, "x") else
                        (float(s[0]), float(s[1]), float(s[2]), str(s[3])) for s in spots]
         self._kept = []
+        self._idle = False
+        self._show()
+
+    def nothing_found(self) -> None:
+        """A search found no blemish: nothing for "Heal spots" to do until the next one."""
+        self.set_spots([])
+        self._idle = True
         self._show()
 
     def restore_markers(self, spots, kept) -> None:
@@ -116,9 +124,13 @@ class HealPanel(QWidget):
         self.list.clear()
         for x, y, r, kind in self._spots:
             self.list.addItem(f"{kind} spot at {x:.0f}, {y:.0f} ({2 * r:.0f} px)")
-        self.heal.setEnabled(self.find.isEnabled() and (bool(self._spots) or not self._kept))
+        self.heal.setEnabled(self.find.isEnabled() and self._can_heal())
         self.remove.setEnabled(bool(self._spots))
         self.markersChanged.emit(self.markers())
+
+    def _can_heal(self) -> bool:
+        """Spots marked, or no search yet (the edit then heals every blemish it finds)."""
+        return bool(self._spots) or not (self._kept or self._idle)
 
     def heal_spots(self) -> None:
         """Heal what was found, less the markers removed: one undoable edit (before any search,
@@ -126,7 +138,7 @@ class HealPanel(QWidget):
         if self._kept and not self._spots:
             return                          # every marker removed: nothing to heal
         self.commitRequested.emit(self.values())
-        self._spots, self._kept = [], []
+        self._spots, self._kept, self._idle = [], [], True
         self._show()
 
     # -- the brush ----------------------------------------------------------------------------
@@ -162,11 +174,12 @@ class HealPanel(QWidget):
         pass
 
     def set_face_selected(self, selected: bool) -> None:
-        if not selected and (self._spots or self._kept):
+        if not selected and (self._spots or self._kept or self._idle):
             self.set_spots([])              # another photo or no face: its markers go
         if not selected and self.brush.isChecked():
             self.brush.setChecked(False)
         for w in (self.find, self.brush, self.size):
             w.setEnabled(selected)
-        self.heal.setEnabled(selected and (bool(self._spots) or not self._kept))
+        self.heal.setEnabled(selected and self._can_heal())
+        self.remove.setEnabled(selected and bool(self._spots))
         self.hint.setVisible(not selected)

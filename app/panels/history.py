@@ -29,9 +29,10 @@ def _value_text(p: spec.Param, v: Any) -> str:
     return str(v)
 
 
-def step_text(step) -> str:
+def step_text(step, several_faces: bool = False) -> str:
     """A history row: the step's title and the parameters that differ from rest, in short
-    ("Skin smoothing: strength 0.80", "Head turn: yaw +15°")."""
+    ("Skin smoothing: strength 0.80", "Head turn: yaw +15°"), and the face it was made on when
+    the photo has ``several_faces`` (or it was not face 0)."""
     if not step.changes_pixels:
         point = step.params.get("point")
         return step.title + (f" {point}" if point is not None else "")
@@ -40,15 +41,18 @@ def step_text(step) -> str:
         if p.kind == spec.MASK or p.name not in step.params:
             continue
         v = step.params[p.name]
-        if v == p.rest:
+        if v == p.rest or (isinstance(v, (list, tuple)) and not v):
             continue
-        if p.kind == spec.BOOL:
+        if isinstance(v, (list, tuple)) and p.kind == spec.FILE:     # points (the heal's spots kept)
+            parts.append(f"{p.label.lower()} {len(v)}")
+        elif p.kind == spec.BOOL:
             parts.append(p.label.lower())
         elif v is not None:
             parts.append(f"{p.label.lower()} {_value_text(p, v)}")
     more = len(parts) > MAX_PARAMS
     text = step.title + (": " + ", ".join(parts[:MAX_PARAMS]) + (", …" if more else "") if parts else "")
-    return text + (f" (face {step.face_index})" if step.face_index > 0 else "")
+    return text + (f" (face {step.face_index})" if step.face_index > 0 or (several_faces and step.face_index == 0)
+                   else "")
 
 
 class HistoryPanel(QListWidget):
@@ -67,7 +71,8 @@ class HistoryPanel(QListWidget):
         self.blockSignals(True)
         self.clear()
         if doc is not None:
-            rows = ["Original"] + [step_text(s) for s in doc.steps]
+            several = len(doc.faces(0) or []) > 1
+            rows = ["Original"] + [step_text(s, several) for s in doc.steps]
             for i, text in enumerate(rows):
                 item = QListWidgetItem(text)
                 if i > doc.cursor:                # undone: redo would give it back

@@ -15,8 +15,19 @@ class LegendPanel(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         grid = QGridLayout(self)
+        # the opacity first and the classes in two columns: the legend shares the Face dock,
+        # a few lines tall, where one column of 13 classes hid the slider below the fold
+        self.opacity = QSlider(Qt.Orientation.Horizontal)
+        self.opacity.setRange(0, 100)
+        self.opacity.setValue(100)
+        self.opacity.setToolTip("How strongly the parsing colours cover the photo")
+        self.opacity.valueChanged.connect(lambda v: self.opacityChanged.emit(v / 100))
+        grid.addWidget(QLabel("Overlay opacity"), 0, 0, 1, 2)
+        grid.addWidget(self.opacity, 0, 2, 1, 2)
         self.boxes: dict[int, QCheckBox] = {}
-        for row, cls in enumerate(range(1, len(CLASS_NAMES))):
+        classes = list(range(1, len(CLASS_NAMES)))
+        half = (len(classes) + 1) // 2
+        for i, cls in enumerate(classes):
             swatch = QPixmap(14, 14)
             swatch.fill(QColor(*CLASS_COLORS[cls].tolist()))
             icon = QLabel()
@@ -24,18 +35,13 @@ class LegendPanel(QWidget):
             box = QCheckBox(CLASS_NAMES[cls])
             box.setChecked(True)
             box.toggled.connect(self._emit)
-            grid.addWidget(icon, row, 0)
-            grid.addWidget(box, row, 1)
+            row, col = 1 + i % half, 2 * (i // half)
+            grid.addWidget(icon, row, col)
+            grid.addWidget(box, row, col + 1)
             self.boxes[cls] = box
-        self.opacity = QSlider(Qt.Orientation.Horizontal)
-        self.opacity.setRange(0, 100)
-        self.opacity.setValue(100)
-        self.opacity.setToolTip("How strongly the parsing colours cover the photo")
-        self.opacity.valueChanged.connect(lambda v: self.opacityChanged.emit(v / 100))
-        row = len(CLASS_NAMES)
-        grid.addWidget(QLabel("Overlay opacity"), row, 0, 1, 2)
-        grid.addWidget(self.opacity, row + 1, 0, 1, 2)
-        grid.setRowStretch(row + 2, 1)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(3, 1)
+        grid.setRowStretch(1 + half, 1)
 
     def visible_classes(self) -> set[int]:
         return {c for c, b in self.boxes.items() if b.isChecked()}
