@@ -319,6 +319,11 @@ def detect_all(image: np.ndarray, previous: Sequence[Face] = ()) -> Detection:
     faces = [f for i, f in enumerate(faces) if not any(
         _inside(np.array(f.box), np.array(g.box)) > NESTED and g.width * g.height > 2 * f.width * f.height
         for g in faces[:i])]
+    # each face knows the others (tiny ones too): its parsing leaves their hair and bodies alone
+    people = [(*f.centre, f.size) for f in faces] + \
+        [((b[0] + b[2]) / 2, (b[1] + b[3]) / 2, float(np.sqrt((b[2] - b[0]) * (b[3] - b[1])))) for b in tiny]
+    for i, f in enumerate(faces):
+        f.extra["others"] = [tuple(float(v) for v in q) for j, q in enumerate(people) if j != i]
     return Detection(faces, tiny)
 
 

@@ -443,6 +443,8 @@ def parse(image: np.ndarray, face, params: RefineParams | None = None, atlas=_DE
     out = Parsing(scores, x0, y0, cw, ch, glasses=(glasses, glasses_box) if glasses.any() else None)
     if prm.body:   # the clothes ran into the crop's border: they go on, coarse, where the person does
         out.body = body_extent(image, out, lab[sure_skin], face, body)
+    from inference.neighbours import keep_own
+    keep_own(out, face)    # on a group photo: not the hair, neck or clothes of the person beside
     return out
 
 

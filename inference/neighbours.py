@@ -1,0 +1,60 @@
+"""Whose pixel is it, on a photo of several people: beyond its own face a face's parsing finds
+hair, a neck, clothes and a body, and the person segmenter it asks does not tell one person
+from another. Those classes are kept only where they lie nearer this face than any other
+found in the photo (faces.detect_all records the others on each face): above a face's centre
+by the distance to it, below by the distance to the column under it (a body hangs below its
+face), both in units of that face's size.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from inference import parsing as P
+
+BEYOND = (P.HAIR, P.NECK, P.CLOTHES)
+
+
+def others_of(face) -> list[tuple[float, float, float]]:
+    """(cx, cy, size) of the other faces of the photo ``face`` was found in."""
+    return [tuple(o) for o in getattr(face, "extra", {}).get("others", ())]
+
+
+def _reach(xs: np.ndarray, ys: np.ndarray, cx: float, cy: float, size: float) -> np.ndarray:
+    dx, dy = (xs - cx) / size, (ys - cy) / size
+    return np.where(dy > 0, np.abs(dx), np.hypot(dx, dy))
+
+
+def theirs(face, x0: float, y0: float, sx: float, sy: float, shape: tuple[int, int]) -> np.ndarray | None:
+    """bool (h, w) on the grid whose pixel (i, j) is the photo point (x0 + (j + 0.5) sx,
+    y0 + (i + 0.5) sy): nearer another face than ``face``; None on a photo of one face."""
+    others = others_of(face)
+    if not others:
+        return None
+    h, w = shape
+    xs = (x0 + (np.arange(w, dtype=np.float32) + 0.5) * sx)[None, :]
+    ys = (y0 + (np.arange(h, dtype=np.float32) + 0.5) * sy)[:, None]
+    cx, cy = face.centre
+    own = _reach(xs, ys, float(cx), float(cy), float(face.size))
+    out = np.zeros(shape, bool)
+    for ox, oy, osize in others:
+        out |= _reach(xs, ys, ox, oy, osize) < own
+    return out
+
+
+def keep_own(parsing: "P.Parsing", face) -> None:
+    """``parsing``'s hair, neck and clothes (and its body's continuation) handed to background,
+    in place, where they lie nearer another face of the photo."""
+    sh, sw = parsing.scores.shape[1:]
+    mine = theirs(face, parsing.x0, parsing.y0, parsing.width / sw, parsing.height / sh, (sh, sw))
+    if mine is None:
+        return
+    labels = parsing.labels
+    lost = mine & P.among(labels, BEYOND)
+    if lost.any():
+        P.hand_over(parsing.scores, labels, lost, P.BACKGROUND)
+        parsing._full = None
+    b = parsing.body
+    if b is not None:
+        bh, bw = b.labels.shape
+        gone = theirs(face, b.x0, b.y0, b.width / bw, b.height / bh, (bh, bw))
+        b.labels[gone & (b.labels > 0)] = 0
