@@ -96,6 +96,11 @@ class HealEditing:
             hp.restore_markers(spots, kept)
         elif hp.markers() or hp.kept():
             hp.set_spots([])
+        # with no markers, "Heal spots" heals whatever it finds, but not again on the state an
+        # automatic heal of this very face just made (undo / redo onto it, or the heal landing)
+        last = now[1] if now is not None else None
+        hp.set_idle(not (hp.markers() or hp.kept()) and last is not None and last.name == "heal"
+                    and "mask" not in last.params and last.face_index == now[2])
         self._heal_marker_state = now
 
     @staticmethod

@@ -1,9 +1,10 @@
-"""Whose pixel is it, on a photo of several people: beyond its own face a face's parsing finds
-hair, a neck, clothes and a body, and the person segmenter it asks does not tell one person
-from another. Those classes are kept only where they lie nearer this face than any other
-found in the photo (faces.detect_all records the others on each face): above a face's centre
-by the distance to it, below by the distance to the column under it (a body hangs below its
-face), both in units of that face's size.
+"""Whose pixel is it, on a photo of people side by side: beyond its own face a face's parsing
+finds hair, a neck, clothes and a body, and the person segmenter it asks does not tell one
+person from another. Those classes are kept only where they lie nearer this face than another
+face beside it (faces.detect_all records the others on each face): above a face's centre by
+the distance to it, below by the distance to the column under it (a body hangs below its
+face), both in units of that face's size. A face well above or below this one (behind it or
+in front) or much smaller (far back) takes nothing: which body hides which is not known.
 """
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import numpy as np
 from inference import parsing as P
 
 BEYOND = (P.HAIR, P.NECK, P.CLOTHES)
+LEVEL = 0.75      # another face counts when its centre is within this many face sizes up or down ...
+MIN_SIZE = 0.5    # ... and it is at least this share of this face's size
 
 
 def others_of(face) -> list[tuple[float, float, float]]:
@@ -34,9 +37,16 @@ def theirs(face, x0: float, y0: float, sx: float, sy: float, shape: tuple[int, i
     xs = (x0 + (np.arange(w, dtype=np.float32) + 0.5) * sx)[None, :]
     ys = (y0 + (np.arange(h, dtype=np.float32) + 0.5) * sy)[:, None]
     cx, cy = face.centre
-    own = _reach(xs, ys, float(cx), float(cy), float(face.size))
+    size = float(face.size)
+    # only people beside this one: a face well above or below is behind or in front (its body
+    # there is hidden, or hides), a much smaller one a passer-by far back
+    beside = [(ox, oy, osize) for ox, oy, osize in others
+              if osize >= MIN_SIZE * size and abs(oy - cy) <= LEVEL * max(size, osize)]
+    if not beside:
+        return None
+    own = _reach(xs, ys, float(cx), float(cy), size)
     out = np.zeros(shape, bool)
-    for ox, oy, osize in others:
+    for ox, oy, osize in beside:
         out |= _reach(xs, ys, ox, oy, osize) < own
     return out
 

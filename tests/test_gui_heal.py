@@ -282,3 +282,25 @@ def test_heal_buttons_follow_what_there_is_to_heal(qtbot, window, sample_path):
     qtbot.waitUntil(lambda: "blemish" in w.statusBar().currentMessage() and "found" in w.statusBar().currentMessage(),
                     timeout=WAIT_MS)
     assert hp.heal.isEnabled() == bool(hp.markers()) and w.doc.cursor == cursor
+
+
+def test_heal_waits_only_on_the_state_a_heal_made(qtbot, window, tmp_path):
+    """After an automatic heal "Heal spots" waits for a search on that state only: undo brings
+    back the markers (it may heal them again), redo the wait; another face is ready at once."""
+    w = window
+    path, face, _ = spotted_sample(tmp_path)
+    open_and_detect(qtbot, w, path)
+    click_image(qtbot, w, *face.centre)
+    hp = w.panels["heal"]
+    hp.find.click()
+    qtbot.waitUntil(lambda: len(hp.markers()) > 0, timeout=WAIT_MS)
+    hp.heal.click()
+    qtbot.waitUntil(lambda: w.doc.cursor == 1, timeout=WAIT_MS)
+    assert not hp.heal.isEnabled()
+    w.undo()
+    assert hp.markers() and hp.heal.isEnabled()
+    w.redo()
+    assert not hp.markers() and not hp.heal.isEnabled()
+    w.commit("lips", {"color": "#a02040", "amount": 0.5})  # a state no heal made: ready again
+    qtbot.waitUntil(lambda: w.doc.cursor == 2, timeout=WAIT_MS)
+    assert hp.heal.isEnabled()

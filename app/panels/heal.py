@@ -87,6 +87,12 @@ class HealPanel(QWidget):
         self._idle = False
         self._show()
 
+    def set_idle(self, idle: bool) -> None:
+        """Whether "Heal spots" waits for the next search (the state shown is one a heal made)."""
+        if idle != self._idle:
+            self._idle = idle
+            self._show()
+
     def nothing_found(self) -> None:
         """A search found no blemish: nothing for "Heal spots" to do until the next one."""
         self.set_spots([])
