@@ -323,10 +323,8 @@ class MainWindow(HealEditing, MaskEditing, QMainWindow):
         self.canvas.set_edit_landmarks(on or self.face_panel.edit.isChecked())
 
     def reset_landmarks(self) -> None:
-        from inference.faces import face_from_mesh
-        self._replace_selected_face(
-            lambda f: _with_others(face_from_mesh(f.extra["original_mesh"], f.score), f)
-            if f.extra.get("nudged") and "original_mesh" in f.extra else f, "reset-landmarks")
+        from inference.faces import with_landmarks_reset
+        self._replace_selected_face(with_landmarks_reset, "reset-landmarks")
 
     def _replace_selected_face(self, change, name: str, params: dict | None = None) -> None:
         """One undoable step that changes the selected face, not the pixels."""
@@ -446,13 +444,6 @@ class MainWindow(HealEditing, MaskEditing, QMainWindow):
         settings.save_window(self)
         self.worker.shutdown()
         event.accept()
-
-
-def _with_others(face, like):
-    """``face`` knowing the photo's other faces as ``like`` did (inference.neighbours)."""
-    if "others" in like.extra:
-        face.extra["others"] = list(like.extra["others"])
-    return face
 
 
 def run_gui(photo: str | None = None) -> int:

@@ -232,6 +232,16 @@ def _mesh_in_box(image: np.ndarray, box: np.ndarray) -> np.ndarray | None:
     return None
 
 
+def with_landmarks_reset(face: Face) -> Face:
+    """``face``'s fit as detected, before any landmark was moved by hand (``face`` itself when
+    none was); what else it knows (the photo's other faces) kept."""
+    if not face.extra.get("nudged") or "original_mesh" not in face.extra:
+        return face
+    reset = face_from_mesh(face.extra["original_mesh"], face.score)
+    reset.extra = {k: v for k, v in face.extra.items() if k not in ("nudged", "original_mesh", "placed")}
+    return reset
+
+
 def _iou(a: np.ndarray, b: np.ndarray) -> float:
     ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
     iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))

@@ -55,11 +55,11 @@ def keep_own(parsing: "P.Parsing", face) -> None:
     """``parsing``'s hair, neck and clothes (and its body's continuation) handed to background,
     in place, where they lie nearer another face of the photo."""
     sh, sw = parsing.scores.shape[1:]
-    mine = theirs(face, parsing.x0, parsing.y0, parsing.width / sw, parsing.height / sh, (sh, sw))
-    if mine is None:
+    taken = theirs(face, parsing.x0, parsing.y0, parsing.width / sw, parsing.height / sh, (sh, sw))
+    if taken is None:
         return
     labels = parsing.labels
-    lost = mine & P.among(labels, BEYOND)
+    lost = taken & P.among(labels, BEYOND)
     if lost.any():
         P.hand_over(parsing.scores, labels, lost, P.BACKGROUND)
         parsing._full = None

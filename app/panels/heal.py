@@ -96,8 +96,7 @@ class HealPanel(QWidget):
     def nothing_found(self) -> None:
         """A search found no blemish: nothing for "Heal spots" to do until the next one."""
         self.set_spots([])
-        self._idle = True
-        self._show()
+        self.set_idle(True)
 
     def restore_markers(self, spots, kept) -> None:
         """Markers as they were on a history state come back to (spots still to heal, kept points)."""
